@@ -1,0 +1,367 @@
+/* The calls: constructors that tasks use to yield them, and the scheduler's handling of each. */
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- Constructors: run inside the step, they copy everything the call needs. ---- */
+
+/*
+ * A constructor whose call was never yielded leaves a built child behind;
+ * it is freed here so that nothing leaks when a step misuses the API.
+ */
+void coop__call_discard(coop_sched *s)
+{
+    if (s->call.child && s->call.child->where == COOP__DETACHED)
+        coop__task_release(s, s->call.child);
+    s->call.child = NULL;
+    s->call.kind = COOP_CALL_NONE;
+}
+
+static struct coop__call *begin(coop_task *t, int kind)
+{
+    coop_sched *s = t->sched;
+    coop__call_discard(s);
+    struct coop__call *c = &s->call;
+    c->kind = kind;
+    c->err = 0;
+    c->ns = 0;
+    c->value = 0;
+    c->tid = 0;
+    c->fd = -1;
+    c->events = 0;
+    c->nsigs = 0;
+    return c;
+}
+
+static int fail_call(struct coop__call *c, int err)
+{
+    c->err = err;
+    return err;
+}
+
+/* Interns every name now, so a name in a local buffer may go out of scope after the yield. */
+static int intern_all(coop_task *t, struct coop__call *c, const char *const *names, size_t n)
+{
+    if (n == 0 || !names)
+        return fail_call(c, -COOP_EINVAL);
+    if (n > COOP_MAX_WAIT_SIGNALS)
+        return fail_call(c, -COOP_E2BIG);
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i])
+            return fail_call(c, -COOP_EINVAL);
+        struct coop__signal *g = coop__signal_intern(t->sched, names[i]);
+        if (!g)
+            return fail_call(c, -COOP_ENOMEM);
+        c->sigs[c->nsigs++] = g;
+    }
+    return 0;
+}
+
+int coop_get_task_ref(coop_task *t)
+{
+    begin(t, COOP_CALL_GET_TASK_REF);
+    return 0;
+}
+
+int coop_get_task_dict(coop_task *t)
+{
+    begin(t, COOP_CALL_GET_TASK_DICT);
+    return 0;
+}
+
+int coop_add_task(coop_task *t, coop_task *child)
+{
+    struct coop__call *c = begin(t, COOP_CALL_ADD_TASK);
+    if (!child || child->sched != t->sched || child->where != COOP__DETACHED)
+        return fail_call(c, -COOP_EINVAL);
+    c->child = child;
+    return 0;
+}
+
+int coop_create_task(coop_task *t, const coop_task_spec *spec)
+{
+    struct coop__call *c = begin(t, COOP_CALL_CREATE_TASK);
+    int err = coop__task_build(t->sched, spec, &c->child);
+    return err ? fail_call(c, err) : 0;
+}
+
+int coop_kill_task(coop_task *t, uint32_t tid)
+{
+    begin(t, COOP_CALL_KILL_TASK)->tid = tid;
+    return 0;
+}
+
+int coop_wait_task(coop_task *t, uint32_t tid)
+{
+    begin(t, COOP_CALL_WAIT_TASK)->tid = tid;
+    return 0;
+}
+
+int coop_kill_os(coop_task *t)
+{
+    begin(t, COOP_CALL_KILL_OS);
+    return 0;
+}
+
+int coop_wait(coop_task *t, int64_t ns)
+{
+    struct coop__call *c = begin(t, COOP_CALL_WAIT);
+    c->ns = ns < 0 ? 0 : ns;
+    return 0;
+}
+
+int coop_send_signal(coop_task *t, const char *name, int64_t value, int64_t resume_after_ns)
+{
+    struct coop__call *c = begin(t, COOP_CALL_SEND_SIGNAL);
+    c->value = value;
+    c->ns = resume_after_ns < 0 ? 0 : resume_after_ns;
+    return intern_all(t, c, &name, 1);
+}
+
+int coop_wait_signal(coop_task *t, const char *name, int64_t timeout_ns)
+{
+    struct coop__call *c = begin(t, COOP_CALL_WAIT_SIGNAL);
+    c->ns = timeout_ns < 0 ? 0 : timeout_ns;
+    return intern_all(t, c, &name, 1);
+}
+
+int coop_wait_signals(coop_task *t, const char *const *names, size_t n, int64_t timeout_ns)
+{
+    struct coop__call *c = begin(t, COOP_CALL_WAIT_SIGNALS);
+    c->ns = timeout_ns < 0 ? 0 : timeout_ns;
+    return intern_all(t, c, names, n);
+}
+
+int coop_send_wait_signal(coop_task *t, const char *name, int64_t value, int64_t timeout_ns)
+{
+    struct coop__call *c = begin(t, COOP_CALL_SEND_WAIT_SIGNAL);
+    c->value = value;
+    c->ns = timeout_ns < 0 ? 0 : timeout_ns;
+    return intern_all(t, c, &name, 1);
+}
+
+static int stream_register(coop_task *t, int fd, uint32_t events)
+{
+    struct coop__call *c = begin(t, COOP_CALL_STREAM_REGISTER);
+    c->fd = fd;
+    c->events = events;
+    return 0;
+}
+
+int coop_stream_reader(coop_task *t, int fd) { return stream_register(t, fd, COOP_EV_READ); }
+int coop_stream_writer(coop_task *t, int fd) { return stream_register(t, fd, COOP_EV_WRITE); }
+int coop_stream_reader_writer(coop_task *t, int fd)
+{
+    return stream_register(t, fd, COOP_EV_READ | COOP_EV_WRITE);
+}
+
+int coop_stream_wait(coop_task *t, int64_t timeout_ns)
+{
+    begin(t, COOP_CALL_STREAM_WAIT)->ns = timeout_ns < 0 ? 0 : timeout_ns;
+    return 0;
+}
+
+/* ---- Handling: after the step returned, with the task still RUNNING and pinned. ---- */
+
+static void set_result(coop_task *t, int64_t code)
+{
+    t->res.code = code;
+    t->res.value = 0;
+    t->res.signal = NULL;
+}
+
+/* Queues the task by the time2run its dispatch already computed, unless it ended meanwhile. */
+static void reschedule(coop_sched *s, coop_task *t)
+{
+    if (t->where != COOP__RUNNING)
+        return;
+    t->where = COOP__TIMED;
+    coop__enqueue(s, t);
+}
+
+/* Parks the task; a timeout puts it in the heap with -ETIMEDOUT ready as its result. */
+static void block(coop_sched *s, coop_task *t, int kind, int64_t timeout_ns)
+{
+    t->where = COOP__BLOCKED;
+    t->block = (uint8_t)kind;
+    set_result(t, -COOP_ETIMEDOUT);
+    if (timeout_ns > 0) {
+        t->time2run_ns = s->now_ns + (uint64_t)timeout_ns;
+        coop__enqueue(s, t);
+    }
+}
+
+static void join_child(coop_sched *s, coop_task *t, coop_task *child)
+{
+    int err = coop__task_join(s, child);
+    if (err) {
+        coop__task_release(s, child);
+        set_result(t, err);
+    } else {
+        set_result(t, child->tid);
+    }
+}
+
+static void send_signal(coop_sched *s, coop_task *from, struct coop__signal *sig, int64_t value)
+{
+    int woken = coop__signal_send(s, sig, value);
+    coop_trace_event ev = { .signal = sig->name, .value = value, .code = woken, .fd = -1 };
+    coop__trace(s, COOP_TR_SIGNAL, from, &ev);
+    set_result(from, woken);
+}
+
+static void wait_task(coop_sched *s, coop_task *t, uint32_t tid)
+{
+    coop_task *target = coop__tab_find(s, tid);
+    if (tid == t->tid) {
+        set_result(t, -COOP_EDEADLK);
+    } else if (!target) {
+        set_result(t, -COOP_ESRCH);
+    } else if (target->nwaiters == target->waitcap &&
+               coop__grow(s, (void **)&target->waiters, &target->waitcap, target->nwaiters + 1,
+                          sizeof(*target->waiters))) {
+        set_result(t, -COOP_ENOMEM);
+    } else {
+        target->waiters[target->nwaiters++] = t;
+        t->wait_tid = tid;
+        block(s, t, COOP__BLOCK_TASK, 0);
+        return;
+    }
+    reschedule(s, t);
+}
+
+static void wait_signals(coop_sched *s, coop_task *t, const struct coop__call *c)
+{
+    int err = coop__signal_register(s, t, c->sigs, c->nsigs);
+    if (err) {
+        set_result(t, err);
+        reschedule(s, t);
+        return;
+    }
+    block(s, t, COOP__BLOCK_SIGNAL, c->ns);
+}
+
+static void stream_wait(coop_sched *s, coop_task *t, int64_t timeout_ns)
+{
+    int r = s->poller.ops ? coop__stream_wait(s, t) : -COOP_ENOSYS;
+    if (r < 0) {
+        set_result(t, r);
+    } else if (r == 1) {
+        t->time2run_ns = s->now_ns;
+        coop_trace_event ev = { .reason = COOP_WAKE_IO, .fd = (int)t->res.code, .value = t->res.value };
+        coop__trace(s, COOP_TR_WAKE, t, &ev);
+    } else {
+        block(s, t, COOP__BLOCK_IO, timeout_ns);
+        return;
+    }
+    reschedule(s, t);
+}
+
+/*
+ * Wait follows the seed: a periodic task's time2run already holds its next
+ * nominal time, so nominal due + ns is time2run - period + ns, which can
+ * lie in the past when the task runs late.
+ */
+static void wait_for(coop_sched *s, coop_task *t, int64_t ns)
+{
+    if (t->period_ns > 0)
+        t->time2run_ns = t->time2run_ns - (uint64_t)t->period_ns + (uint64_t)ns;
+    else
+        t->time2run_ns = s->now_ns + (uint64_t)ns;
+    t->flags |= COOP__F_TIMER_WAIT;
+    set_result(t, 0);
+    reschedule(s, t);
+}
+
+/*
+ * The sender resumes resume_after_ns from now.  A periodic sender keeps
+ * its period grid (the seed drifted by the delay on every send): the
+ * nominal time it would have run next is kept in grid_ns.
+ */
+static void resume_sender(coop_sched *s, coop_task *t, int64_t resume_after_ns)
+{
+    if (resume_after_ns > 0) {
+        if (t->period_ns > 0 && !(t->flags & COOP__F_OFFGRID)) {
+            t->grid_ns = t->time2run_ns;
+            t->flags |= COOP__F_OFFGRID;
+        }
+        t->time2run_ns = s->now_ns + (uint64_t)resume_after_ns;
+    }
+    reschedule(s, t);
+}
+
+void coop__handle_call(coop_sched *s, coop_task *t)
+{
+    struct coop__call c = s->call;
+    s->call.kind = COOP_CALL_NONE;
+    s->call.child = NULL;
+
+    coop_trace_event ev = { .call = c.kind, .code = c.err, .fd = -1 };
+    coop__trace(s, COOP_TR_YIELD, t, &ev);
+    if (c.err) {
+        if (c.child)
+            coop__task_release(s, c.child);
+        set_result(t, c.err);
+        reschedule(s, t);
+        return;
+    }
+    switch (c.kind) {
+    case COOP_CALL_NONE:
+        if (t->flags & COOP__F_ONCE)
+            coop__end_task(s, t, 0, UINT32_MAX);
+        else
+            reschedule(s, t);
+        return;
+    case COOP_CALL_GET_TASK_REF:
+        set_result(t, t->tid);
+        break;
+    case COOP_CALL_GET_TASK_DICT:
+        set_result(t, s->tab.live);
+        break;
+    case COOP_CALL_ADD_TASK:
+    case COOP_CALL_CREATE_TASK:
+        join_child(s, t, c.child);
+        break;
+    case COOP_CALL_KILL_TASK: {
+        coop_task *victim = coop__tab_find(s, c.tid);
+        set_result(t, victim != NULL);
+        if (victim)
+            coop__end_task(s, victim, -COOP_ECANCELED, t->tid);
+        break;
+    }
+    case COOP_CALL_WAIT_TASK:
+        wait_task(s, t, c.tid);
+        return;
+    case COOP_CALL_KILL_OS:
+        s->stopped = true;
+        coop__kill_all(s, t->tid);
+        return;
+    case COOP_CALL_WAIT:
+        wait_for(s, t, c.ns);
+        return;
+    case COOP_CALL_SEND_SIGNAL:
+        send_signal(s, t, c.sigs[0], c.value);
+        resume_sender(s, t, c.ns);
+        return;
+    case COOP_CALL_WAIT_SIGNAL:
+    case COOP_CALL_WAIT_SIGNALS:
+        wait_signals(s, t, &c);
+        return;
+    case COOP_CALL_SEND_WAIT_SIGNAL: {
+        /* Sending first means the sender cannot be among the woken. */
+        send_signal(s, t, c.sigs[0], c.value);
+        wait_signals(s, t, &c);
+        return;
+    }
+    case COOP_CALL_STREAM_REGISTER:
+        set_result(t, s->poller.ops ? coop__stream_register(s, t, c.fd, c.events) : -COOP_ENOSYS);
+        break;
+    case COOP_CALL_STREAM_WAIT:
+        stream_wait(s, t, c.ns);
+        return;
+    default:
+        set_result(t, -COOP_EINVAL);
+        break;
+    }
+    reschedule(s, t);
+}

@@ -1,0 +1,235 @@
+/* The dispatcher and the main loop: picking the next task, running a step, polling, idling. */
+#include "internal.h"
+
+/*
+ * The next task is the smallest (time2run, prio, seq) among the ring heads
+ * and the heap's top.  Rings are scanned in prio order, so on equal times
+ * the first one found has the better prio, and inside a ring seq order is
+ * FIFO; the heap's top is compared on the full key.
+ */
+static coop_task *pick(coop_sched *s)
+{
+    coop_task *best = NULL;
+    int best_prio = 0;
+    for (int p = coop__next_prio(s, 0); p; p = coop__next_prio(s, p)) {
+        coop_task *h = coop__ring_head(s, p);
+        if (h && (!best || h->time2run_ns < best->time2run_ns)) {
+            best = h;
+            best_prio = p;
+        }
+    }
+    if (s->heap.n && s->heap.v[0].t <= s->now_ns) {
+        const struct coop__heap_entry *e = &s->heap.v[0];
+        if (!best || e->t < best->time2run_ns ||
+            (e->t == best->time2run_ns && e->ps < ((uint64_t)best_prio << 56 | best->seq)))
+            return coop__heap_pop(&s->heap);
+    }
+    if (best) {
+        coop__ring_pop(s, best_prio);
+        best->flags &= (uint8_t)~COOP__F_IN_RING;
+    }
+    return best;
+}
+
+int coop__call_step(coop_sched *s, coop_task *t)
+{
+    (void)s;
+    t->flags |= COOP__F_IN_STEP;
+    int r = t->step(t);
+    t->flags &= (uint8_t)~COOP__F_IN_STEP;
+    return r;
+}
+
+/* Deals with what a step returned: a call to handle, an end, or a failure. */
+void coop__finish_step(coop_sched *s, coop_task *t, int r)
+{
+    if (t->flags & COOP__F_KILL_PENDING) {
+        t->flags &= (uint8_t)~COOP__F_KILL_PENDING;
+        coop__call_discard(s);
+        coop__end_task(s, t, t->exit_status, 0);
+    } else if (r == COOP__YIELDED) {
+        coop__handle_call(s, t);
+    } else if (r == COOP__DONE || r == COOP__EXITING) {
+        coop__call_discard(s);
+        coop__end_task(s, t, t->exit_status, UINT32_MAX);
+    } else {
+        coop__call_discard(s);
+        coop__record_failure(s, t, r < 0 ? r : -COOP_EINVAL);
+        coop__end_task(s, t, r < 0 ? r : -COOP_EINVAL, UINT32_MAX);
+    }
+    t->flags &= (uint8_t)~COOP__F_PINNED;
+    if (t->where == COOP__DEAD)
+        coop__task_release(s, t);
+}
+
+/* A blocked task leaves the heap only when its timeout fires. */
+static void fire_timeout(coop_sched *s, coop_task *t)
+{
+    coop__signal_unregister(t);
+    if (t->block == COOP__BLOCK_TASK)
+        coop__remove_waiter(s, t);
+    t->block = COOP__BLOCK_NONE;
+    t->res.code = -COOP_ETIMEDOUT;
+    t->res.value = 0;
+    t->res.signal = NULL;
+    coop_trace_event ev = { .reason = COOP_WAKE_TIMEOUT, .code = -COOP_ETIMEDOUT, .fd = -1 };
+    coop__trace(s, COOP_TR_WAKE, t, &ev);
+}
+
+/*
+ * The next due time is computed before the step runs, as in the seed, so
+ * a period changed during the step applies from the run after next.
+ */
+static void advance_due(coop_sched *s, coop_task *t)
+{
+    if (t->flags & COOP__F_OFFGRID) {
+        t->flags &= (uint8_t)~COOP__F_OFFGRID;
+        t->time2run_ns = t->grid_ns;
+    } else if (t->period_ns > 0) {
+        uint64_t p = (uint64_t)t->period_ns;
+        t->time2run_ns += p;
+        if (t->late == COOP_LATE_SKIP && t->time2run_ns <= s->now_ns)
+            t->time2run_ns += ((s->now_ns - t->time2run_ns) / p + 1) * p;
+    } else {
+        t->time2run_ns = s->now_ns;
+    }
+}
+
+static void dispatch(coop_sched *s, coop_task *t)
+{
+    if (t->where == COOP__BLOCKED)
+        fire_timeout(s, t);
+    if (t->flags & COOP__F_TIMER_WAIT) {
+        t->flags &= (uint8_t)~COOP__F_TIMER_WAIT;
+        coop_trace_event ev = { .reason = COOP_WAKE_TIMER, .fd = -1 };
+        coop__trace(s, COOP_TR_WAKE, t, &ev);
+    }
+    t->where = COOP__RUNNING;
+    advance_due(s, t);
+    s->current = t;
+    s->call.kind = COOP_CALL_NONE;
+    s->call.child = NULL;
+    t->flags |= COOP__F_PINNED;
+    if (s->trace) {
+        coop_trace_event ev = { .line = t->head.lc, .fd = -1 };
+        coop__trace(s, COOP_TR_RUN, t, &ev);
+    }
+    int r = coop__call_step(s, t);
+    coop__finish_step(s, t, r);
+    s->current = NULL;
+}
+
+uint64_t coop_run_due(coop_sched *s, uint64_t now_ns, uint64_t max_steps)
+{
+    if (now_ns > s->now_ns)
+        s->now_ns = now_ns;
+    uint64_t n = 0;
+    while (n < max_steps && !s->stopped && !(s->failed && s->stop_on_error)) {
+        coop_task *t = pick(s);
+        if (!t)
+            break;
+        dispatch(s, t);
+        n++;
+    }
+    return n;
+}
+
+bool coop_next_due(coop_sched *s, uint64_t *due_ns)
+{
+    bool any = false;
+    uint64_t due = UINT64_MAX;
+    for (int p = coop__next_prio(s, 0); p; p = coop__next_prio(s, p)) {
+        coop_task *h = coop__ring_head(s, p);
+        if (h && h->time2run_ns < due) {
+            due = h->time2run_ns;
+            any = true;
+        }
+    }
+    if (s->heap.n && s->heap.v[0].t < due) {
+        due = s->heap.v[0].t;
+        any = true;
+    }
+    if (any && due_ns)
+        *due_ns = due;
+    return any;
+}
+
+int coop_poll_io(coop_sched *s, int64_t timeout_ns)
+{
+    if (!s->poller.ops)
+        return -COOP_ENOSYS;
+    int n = s->poller.ops->wait(s->poller.ctx, timeout_ns, s->events, COOP__POLL_BATCH);
+    coop__refresh_now(s);
+    s->last_poll_ns = s->now_ns;
+    if (n < 0)
+        return n;
+    for (int i = 0; i < n; i++)
+        coop__stream_event(s, s->events[i].fd, s->events[i].events);
+    return n;
+}
+
+static void run_gc(coop_sched *s)
+{
+    if (s->gc_period_ns <= 0 || s->now_ns < s->next_gc_ns)
+        return;
+    while (s->free_list) {
+        coop_task *t = s->free_list;
+        s->free_list = t->next_free;
+        coop__free(s, t, t->block_size);
+    }
+    s->nfree = 0;
+    s->gc_count++;
+    /* Stay on the grid, but do not run a burst of collections after a stall. */
+    uint64_t p = (uint64_t)s->gc_period_ns;
+    s->next_gc_ns += ((s->now_ns - s->next_gc_ns) / p + 1) * p;
+    if (s->gc_hook)
+        s->gc_hook(s->gc_ctx);
+}
+
+/* How long the idle loop may sleep: until the next due task or collection. */
+static int64_t idle_timeout(coop_sched *s)
+{
+    uint64_t due = UINT64_MAX;
+    bool any = coop_next_due(s, &due);
+    if (s->gc_period_ns > 0 && s->next_gc_ns < due) {
+        due = s->next_gc_ns;
+        any = true;
+    }
+    if (!any)
+        return -1;
+    return due <= s->now_ns ? 0 : (int64_t)(due - s->now_ns);
+}
+
+coop_loop_result coop_mainloop(coop_sched *s, bool stop_on_error, coop_report *report)
+{
+    s->stop_on_error = stop_on_error;
+    s->failed = false;
+    for (;;) {
+        coop__refresh_now(s);
+        uint64_t ran = coop_run_due(s, s->now_ns, s->turn_steps);
+        if (s->stopped)
+            return COOP_LOOP_STOPPED;
+        if (stop_on_error && s->failed) {
+            if (report)
+                *report = s->failure;
+            return COOP_LOOP_FAILED;
+        }
+        run_gc(s);
+        if (ran) {
+            if (s->nio && s->now_ns - s->last_poll_ns >= (uint64_t)s->poll_period_ns)
+                (void)coop_poll_io(s, 0);
+            continue;
+        }
+        if (s->tab.live == 0)
+            return COOP_LOOP_EMPTY;
+        s->idle_count++;
+        if (s->idle_hook)
+            s->idle_hook(s->idle_ctx);
+        int64_t timeout = idle_timeout(s);
+        if (timeout < 0 && s->nio == 0)
+            return COOP_LOOP_BLOCKED;
+        if (s->poller.ops)
+            (void)coop_poll_io(s, timeout);
+        /* Without a poller there is nothing to sleep in: the loop spins on the clock. */
+    }
+}

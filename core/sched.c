@@ -1,0 +1,344 @@
+/* The scheduler object: creation and teardown, memory, logging, tracing, and the entry points used from outside tasks. */
+#include <string.h>
+
+#include "internal.h"
+
+void *coop__alloc(coop_sched *s, size_t size)
+{
+    return s->alloc.fn(s->alloc.ctx, NULL, 0, size);
+}
+
+void *coop__realloc(coop_sched *s, void *p, size_t old_size, size_t new_size)
+{
+    return s->alloc.fn(s->alloc.ctx, p, old_size, new_size);
+}
+
+void coop__free(coop_sched *s, void *p, size_t size)
+{
+    if (p)
+        (void)s->alloc.fn(s->alloc.ctx, p, size, 0);
+}
+
+/* Grows an array to hold at least `need` elements, doubling; *cap counts elements. */
+int coop__grow(coop_sched *s, void **v, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    uint64_t n = *cap ? (uint64_t)*cap * 2 : 8;
+    while (n < need)
+        n *= 2;
+    if (n > UINT32_MAX || n * elem > SIZE_MAX / 2)
+        return -COOP_ENOMEM;
+    void *p = coop__realloc(s, *v, (size_t)*cap * elem, (size_t)n * elem);
+    if (!p)
+        return -COOP_ENOMEM;
+    *v = p;
+    *cap = (uint32_t)n;
+    return 0;
+}
+
+void coop__log(coop_sched *s, coop_log_level level, const char *msg)
+{
+    if (s->log)
+        s->log(s->log_ctx, level, msg);
+}
+
+void coop__trace(coop_sched *s, coop_trace_kind kind, const coop_task *t, coop_trace_event *ev)
+{
+    if (!s->trace)
+        return;
+    ev->kind = kind;
+    ev->t_ns = s->now_ns;
+    ev->tid = t ? t->tid : 0;
+    ev->task = t ? t->name : NULL;
+    s->trace(s->trace_ctx, ev);
+}
+
+/* Reads the clock, which must never go backwards; the scheduler's time only moves forward. */
+void coop__refresh_now(coop_sched *s)
+{
+    uint64_t now = s->clock.ops->now_ns(s->clock.ctx);
+    coop_assert(now >= s->now_ns);
+    s->now_ns = now;
+}
+
+uint64_t coop_now_ns(const coop_sched *s)
+{
+    return s->clock.ops->now_ns(s->clock.ctx);
+}
+
+coop_sched *coop_sched_new(const coop_config *cfg)
+{
+    if (!cfg || !cfg->clock.ops || !cfg->clock.ops->now_ns || cfg->clock.ops->version != COOP_CLOCK_VERSION)
+        return NULL;
+    if (cfg->poller.ops && coop_poller_check(&cfg->poller) != 0)
+        return NULL;
+    coop_allocator alloc = cfg->alloc;
+    if (!alloc.fn) {
+#ifdef COOP_HAVE_LIBC
+        alloc = coop_allocator_libc();
+#else
+        return NULL;
+#endif
+    }
+    coop_sched *s = alloc.fn(alloc.ctx, NULL, 0, sizeof(*s));
+    if (!s)
+        return NULL;
+    memset(s, 0, sizeof(*s));
+    s->clock = cfg->clock;
+    s->poller = cfg->poller;
+    s->alloc = alloc;
+    s->log = cfg->log;
+    s->log_ctx = cfg->log_ctx;
+#ifdef COOP_HAVE_LIBC
+    if (!s->log)
+        s->log = coop__log_stderr;
+#endif
+    s->trace = cfg->trace;
+    s->trace_ctx = cfg->trace_ctx;
+    s->turn_steps = cfg->turn_steps ? cfg->turn_steps : 64;
+    s->next_tid = 1;
+    s->poll_period_ns = COOP_MS(100);
+    s->now_ns = s->clock.ops->now_ns(s->clock.ctx);
+    s->last_poll_ns = s->now_ns;
+    return s;
+}
+
+void coop_sched_free(coop_sched *s)
+{
+    if (!s)
+        return;
+    coop__kill_all(s, 0);
+    /* Tombstones of killed tasks may still sit in the rings. */
+    for (int p = coop__next_prio(s, 0); p; p = coop__next_prio(s, p))
+        (void)coop__ring_head(s, p);
+    s->gc_period_ns = 0;
+    while (s->free_list) {
+        coop_task *t = s->free_list;
+        s->free_list = t->next_free;
+        coop__free(s, t, t->block_size);
+    }
+    coop__heap_free(s, &s->heap);
+    coop__rings_free(s);
+    coop__tab_free(s);
+    coop__signals_free(s);
+    coop__streams_free(s);
+    if (s->poller.ops)
+        s->poller.ops->destroy(s->poller.ctx);
+    coop_allocator alloc = s->alloc;
+    alloc.fn(alloc.ctx, s, sizeof(*s), 0);
+}
+
+static void copy_name(char *dst, const char *src)
+{
+    size_t i = 0;
+    for (; src && src[i] && i < COOP_NAME_MAX; i++)
+        dst[i] = src[i];
+    dst[i] = '\0';
+}
+
+/* Fills the report and logs "task NAME (tid N) failed with EIO at f.c:42, last resumed at line 37". */
+void coop__record_failure(coop_sched *s, coop_task *t, int err)
+{
+    coop_report *r = &s->failure;
+    r->tid = t->tid;
+    copy_name(r->name, t->name);
+    r->error = err;
+    r->file = t->fail_file ? t->fail_file : "?";
+    r->line = t->fail_line;
+    r->resume_line = t->head.lc < COOP__LC_FINALLY ? t->head.lc : 0;
+    s->has_failure = true;
+    s->failed = true;
+
+    char msg[256];
+    struct coop__buf b = { msg, sizeof(msg), 0 };
+    msg[0] = '\0';
+    coop__buf_str(&b, "task ");
+    coop__buf_str(&b, r->name);
+    coop__buf_str(&b, " (tid ");
+    coop__buf_uint(&b, r->tid);
+    coop__buf_str(&b, ") failed with ");
+    coop__buf_str(&b, coop_strerror(err));
+    coop__buf_str(&b, " at ");
+    coop__buf_str(&b, r->file);
+    coop__buf_str(&b, ":");
+    coop__buf_uint(&b, r->line);
+    coop__buf_str(&b, ", last resumed at line ");
+    coop__buf_uint(&b, r->resume_line);
+    coop__log(s, COOP_LOG_ERROR, msg);
+
+    coop_trace_event ev = { .code = err, .file = r->file, .line = r->line, .fd = -1 };
+    coop__trace(s, COOP_TR_FAIL, t, &ev);
+}
+
+const coop_report *coop_last_failure(const coop_sched *s)
+{
+    return s->has_failure ? &s->failure : NULL;
+}
+
+int64_t coop_spawn(coop_sched *s, const coop_task_spec *spec)
+{
+    coop_task *t;
+    int err = coop__task_build(s, spec, &t);
+    if (err)
+        return err;
+    if (!s->current)
+        coop__refresh_now(s);
+    err = coop__task_join(s, t);
+    if (err) {
+        coop__task_release(s, t);
+        return err;
+    }
+    return t->tid;
+}
+
+coop_task *coop_task_new(coop_sched *s, const coop_task_spec *spec)
+{
+    coop_task *t;
+    return coop__task_build(s, spec, &t) ? NULL : t;
+}
+
+void coop_task_discard(coop_task *t)
+{
+    if (t && t->where == COOP__DETACHED)
+        coop__task_release(t->sched, t);
+}
+
+coop_task *coop_task_find(coop_sched *s, uint32_t tid)
+{
+    return coop__tab_find(s, tid);
+}
+
+void coop_task_iter_init(coop_task_iter *it, coop_sched *s)
+{
+    it->sched = s;
+    it->next_tid = 0;
+}
+
+coop_task *coop_task_iter_next(coop_task_iter *it)
+{
+    const coop_sched *s = it->sched;
+    for (uint32_t i = coop__tab_lower(s, it->next_tid); i < s->tab.n; i++) {
+        coop_task *t = s->tab.v[i].task;
+        if (t) {
+            it->next_tid = t->tid + 1;
+            return t;
+        }
+    }
+    it->next_tid = UINT32_MAX;
+    return NULL;
+}
+
+size_t coop_task_count(const coop_sched *s)
+{
+    return s->tab.live;
+}
+
+int coop_signal(coop_sched *s, const char *name, int64_t value)
+{
+    if (!name)
+        return -COOP_EINVAL;
+    if (!s->current)
+        coop__refresh_now(s);
+    struct coop__signal *sig = coop__signal_find(s, name);
+    int woken = sig ? coop__signal_send(s, sig, value) : 0;
+    coop_trace_event ev = { .signal = sig ? sig->name : name, .value = value, .code = woken, .fd = -1 };
+    coop__trace(s, COOP_TR_SIGNAL, NULL, &ev);
+    return woken;
+}
+
+int coop_kill(coop_sched *s, uint32_t tid)
+{
+    coop_task *t = coop__tab_find(s, tid);
+    if (!t)
+        return 0;
+    coop__end_task(s, t, -COOP_ECANCELED, s->current ? s->current->tid : 0);
+    return 1;
+}
+
+void coop_shutdown(coop_sched *s)
+{
+    s->stopped = true;
+    coop__kill_all(s, s->current ? s->current->tid : 0);
+}
+
+void coop_enable_polling(coop_sched *s, int64_t period_ns)
+{
+    s->poll_period_ns = period_ns > 0 ? period_ns : 0;
+}
+
+void coop_enable_gc(coop_sched *s, int64_t period_ns, coop_hook_fn hook, void *ctx)
+{
+    s->gc_period_ns = period_ns > 0 ? period_ns : 0;
+    s->next_gc_ns = s->now_ns + (uint64_t)s->gc_period_ns;
+    s->gc_hook = hook;
+    s->gc_ctx = ctx;
+}
+
+void coop_set_idle_hook(coop_sched *s, coop_hook_fn hook, void *ctx)
+{
+    s->idle_hook = hook;
+    s->idle_ctx = ctx;
+}
+
+uint64_t coop_idle_count(const coop_sched *s) { return s->idle_count; }
+uint64_t coop_gc_count(const coop_sched *s) { return s->gc_count; }
+bool coop_has_io(const coop_sched *s) { return s->nio > 0; }
+bool coop_is_stopped(const coop_sched *s) { return s->stopped; }
+
+void coop_set_stop_on_error(coop_sched *s, bool stop)
+{
+    s->stop_on_error = stop;
+    s->failed = false;
+}
+
+void coop_set_default_late_policy(coop_sched *s, coop_late_policy late)
+{
+    s->default_late = late;
+}
+
+/* Walks every structure and checks the invariants stated beside them. */
+int coop_verify(const coop_sched *s)
+{
+    coop__heap_verify(&s->heap);
+    coop__rings_verify(s);
+    uint32_t live = 0, io = 0;
+    for (uint32_t i = 0; i < s->tab.n; i++) {
+        const coop_task *t = s->tab.v[i].task;
+        if (i > 0)
+            coop_assert(s->tab.v[i - 1].tid < s->tab.v[i].tid);
+        if (!t)
+            continue;
+        live++;
+        coop_assert(t->tid == s->tab.v[i].tid && t->sched == s);
+        coop_assert(t->where != COOP__DEAD && t->where != COOP__DETACHED);
+        coop_assert(t->prio >= COOP_PRIO_HIGHEST && t->prio <= COOP_PRIO_LOWEST);
+        if (t->where == COOP__TIMED)
+            coop_assert(t->heap_idx != COOP__NO_INDEX);
+        if (t->where == COOP__READY)
+            coop_assert(t->flags & COOP__F_IN_RING);
+        if (t->where != COOP__BLOCKED)
+            coop_assert(t->nregs == 0);
+        for (uint32_t r = 0; r < t->nregs; r++)
+            coop_assert(t->regs[r].task == t);
+        for (uint32_t f = 0; f < t->nfds; f++) {
+            coop_assert(s->fdtab[t->fds[f].fd] == t);
+            io++;
+        }
+        for (uint32_t w = 0; w < t->nwaiters; w++)
+            coop_assert(t->waiters[w]->where == COOP__BLOCKED && t->waiters[w]->wait_tid == t->tid);
+    }
+    coop_assert(live == s->tab.live);
+    coop_assert(io == s->nio);
+    for (uint32_t b = 0; b < s->sigcap; b++)
+        for (const struct coop__signal *g = s->sigtab[b]; g; g = g->chain) {
+            const struct coop__sigreg *prev = NULL;
+            for (const struct coop__sigreg *r = g->head; r; r = r->next) {
+                coop_assert(r->sig == g && r->prev == prev);
+                coop_assert(r->task->where == COOP__BLOCKED && r->task->block == COOP__BLOCK_SIGNAL);
+                prev = r;
+            }
+            coop_assert(g->tail == prev);
+        }
+    return 0;
+}

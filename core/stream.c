@@ -1,0 +1,161 @@
+/* Streams: fds registered by tasks, readiness wake-ups, and lazy disarming. */
+#include "internal.h"
+
+/*
+ * Readiness is level-triggered.  An fd stays armed (its interest mask is
+ * in the poller) until an event arrives while its task is not waiting on
+ * it; then the event is remembered in `pending` and the fd is parked with
+ * a mask of 0, so a busy task's ready socket cannot make the loop spin.
+ * StreamWait returns a pending event at once, or re-arms parked fds and
+ * blocks.  This costs a syscall only when a task is slower than its
+ * socket.
+ */
+
+static struct coop__fdreg *find_reg(coop_task *t, int fd)
+{
+    for (uint32_t i = 0; i < t->nfds; i++)
+        if (t->fds[i].fd == fd)
+            return &t->fds[i];
+    return NULL;
+}
+
+int coop__stream_register(coop_sched *s, coop_task *t, int fd, uint32_t events)
+{
+    if (!s->poller.ops)
+        return -COOP_ENOSYS;
+    if (fd < 0)
+        return -COOP_EBADF;
+    if ((uint32_t)fd < s->fdcap && s->fdtab[fd] && s->fdtab[fd] != t)
+        return -COOP_EBUSY;
+    struct coop__fdreg *r = find_reg(t, fd);
+    if (r) {
+        int err = r->armed ? s->poller.ops->mod(s->poller.ctx, fd, events) : 0;
+        if (err)
+            return err;
+        r->interest = (uint8_t)events;
+        return 0;
+    }
+    uint32_t need = (uint32_t)fd + 1;
+    if (need > s->fdcap) {
+        uint32_t old = s->fdcap;
+        int err = coop__grow(s, (void **)&s->fdtab, &s->fdcap, need, sizeof(*s->fdtab));
+        if (err)
+            return err;
+        for (uint32_t i = old; i < s->fdcap; i++)
+            s->fdtab[i] = NULL;
+    }
+    if (t->nfds == t->fdcap) {
+        uint32_t cap = t->fdcap;
+        int err = coop__grow(s, (void **)&t->fds, &cap, t->nfds + 1u, sizeof(*t->fds));
+        if (err)
+            return err;
+        t->fdcap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap);
+    }
+    int err = s->poller.ops->add(s->poller.ctx, fd, events);
+    if (err)
+        return err;
+    t->fds[t->nfds++] = (struct coop__fdreg){ fd, (uint8_t)events, 1, 0 };
+    s->fdtab[fd] = t;
+    s->nio++;
+    return 0;
+}
+
+static void drop_reg(coop_sched *s, coop_task *t, uint32_t i)
+{
+    s->fdtab[t->fds[i].fd] = NULL;
+    s->nio--;
+    /* Shift rather than swap, so that registration order survives. */
+    for (uint32_t j = i + 1; j < t->nfds; j++)
+        t->fds[j - 1] = t->fds[j];
+    t->nfds--;
+}
+
+/*
+ * Returns 1 when a pending event was handed over at once, 0 when the task
+ * must block, or a negative code.  Pending fds are served in registration
+ * order, which keeps the choice deterministic.
+ */
+int coop__stream_wait(coop_sched *s, coop_task *t)
+{
+    if (t->nfds == 0)
+        return -COOP_ENOENT;
+    for (uint32_t i = 0; i < t->nfds; i++) {
+        struct coop__fdreg *r = &t->fds[i];
+        if (r->pending) {
+            t->res.code = r->fd;
+            t->res.value = r->pending;
+            t->res.signal = NULL;
+            r->pending = 0;
+            return 1;
+        }
+    }
+    for (uint32_t i = 0; i < t->nfds; i++) {
+        struct coop__fdreg *r = &t->fds[i];
+        if (!r->armed) {
+            int err = s->poller.ops->mod(s->poller.ctx, r->fd, r->interest);
+            if (err)
+                return err;
+            r->armed = 1;
+        }
+    }
+    return 0;
+}
+
+void coop__stream_event(coop_sched *s, int fd, uint32_t events)
+{
+    coop_task *t = fd >= 0 && (uint32_t)fd < s->fdcap ? s->fdtab[fd] : NULL;
+    coop_trace_event ev = { .fd = fd, .value = events };
+    coop__trace(s, COOP_TR_IO, t, &ev);
+    if (!t) {
+        /* Nobody holds it any more: stop the reports. */
+        (void)s->poller.ops->del(s->poller.ctx, fd);
+        return;
+    }
+    struct coop__fdreg *r = find_reg(t, fd);
+    coop_assert(r != NULL);
+    if (t->where == COOP__BLOCKED && t->block == COOP__BLOCK_IO) {
+        t->res.code = fd;
+        t->res.value = events;
+        t->res.signal = NULL;
+        coop__make_ready(s, t, COOP_WAKE_IO, NULL, fd);
+        return;
+    }
+    r->pending |= (uint8_t)events;
+    if (r->armed && s->poller.ops->mod(s->poller.ctx, fd, 0) == 0)
+        r->armed = 0;
+}
+
+/* A task that ends closes its fds, as the seed does. */
+void coop__stream_drop_all(coop_sched *s, coop_task *t)
+{
+    while (t->nfds) {
+        int fd = t->fds[0].fd;
+        drop_reg(s, t, 0);
+        (void)s->poller.ops->close(s->poller.ctx, fd);
+    }
+    coop__free(s, t->fds, (size_t)t->fdcap * sizeof(*t->fds));
+    t->fds = NULL;
+    t->fdcap = 0;
+}
+
+int coop_close(coop_sched *s, int fd)
+{
+    if (!s->poller.ops)
+        return -COOP_ENOSYS;
+    coop_task *t = fd >= 0 && (uint32_t)fd < s->fdcap ? s->fdtab[fd] : NULL;
+    if (t) {
+        for (uint32_t i = 0; i < t->nfds; i++)
+            if (t->fds[i].fd == fd) {
+                drop_reg(s, t, i);
+                break;
+            }
+    }
+    return s->poller.ops->close(s->poller.ctx, fd);
+}
+
+void coop__streams_free(coop_sched *s)
+{
+    coop__free(s, s->fdtab, (size_t)s->fdcap * sizeof(*s->fdtab));
+    s->fdtab = NULL;
+    s->fdcap = 0;
+}
