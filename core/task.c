@@ -137,10 +137,7 @@ void coop__enqueue(coop_sched *s, coop_task *t)
         t->where = COOP__READY;
         return;
     }
-    /*
-     * The heap can grow only by allocating; if that fails the task cannot
-     * be queued, and losing it silently would be worse than stopping.
-     */
+    /* coop__task_join reserved a heap slot for every live task, so this cannot fail. */
     int err = coop__heap_push(s, &s->heap, t);
     coop_assert(err == 0);
     if (t->where != COOP__BLOCKED)
@@ -266,7 +263,14 @@ void coop__kill_all(coop_sched *s, uint32_t killer)
 int coop__task_join(coop_sched *s, coop_task *t)
 {
     coop_assert(t->where == COOP__DETACHED);
-    int err = coop__tab_add(s, t);
+    /*
+     * A task is in the heap at most once, so reserving a slot per live task
+     * here means queueing can never fail for want of memory later.
+     */
+    int err = coop__grow(s, (void **)&s->heap.v, &s->heap.cap, s->tab.live + 1, sizeof(*s->heap.v));
+    if (err)
+        return err;
+    err = coop__tab_add(s, t);
     if (err)
         return err;
     t->time2run_ns += s->now_ns;

@@ -45,6 +45,8 @@ static void quiet_log(void *ctx, coop_log_level level, const char *msg)
 static void trace_hook(void *ctx, const coop_trace_event *ev)
 {
     (void)ctx;
+    if (H.trace_extra)
+        H.trace_extra(ev);
     if (H.trace_wakes && ev->kind == COOP_TR_WAKE)
         h_note("%llu wake %s %s", (unsigned long long)(ev->t_ns / 1000000), ev->task,
                coop_wake_name(ev->reason));
@@ -164,4 +166,50 @@ int64_t h_spawn(const char *name, coop_step_fn step, size_t state_size, int prio
         .time2run_ns = COOP_MS(time2run_ms),
     };
     return coop_spawn(H.s, &spec);
+}
+
+uint64_t h_sleep_calls, h_slept_ns;
+
+static int no_fd(void *ctx, int fd, uint32_t ev) { (void)ctx; (void)fd; (void)ev; return -COOP_ENOSYS; }
+static int no_del(void *ctx, int fd) { (void)ctx; (void)fd; return -COOP_ENOSYS; }
+static int sleep_wait(void *ctx, int64_t timeout_ns, coop_poll_event *out, int max)
+{
+    (void)ctx;
+    (void)out;
+    (void)max;
+    h_sleep_calls++;
+    cr_assert(timeout_ns >= 0, "the loop would sleep forever");
+    H.now_ns += (uint64_t)timeout_ns;
+    h_slept_ns += (uint64_t)timeout_ns;
+    return 0;
+}
+static int no_listen(void *ctx, const char *a, uint16_t p, int b) { (void)ctx; (void)a; (void)p; (void)b; return -COOP_ENOSYS; }
+static int no_connect(void *ctx, const char *a, uint16_t p) { (void)ctx; (void)a; (void)p; return -COOP_ENOSYS; }
+static long no_read(void *ctx, int fd, void *b, size_t n) { (void)ctx; (void)fd; (void)b; (void)n; return -COOP_ENOSYS; }
+static long no_write(void *ctx, int fd, const void *b, size_t n) { (void)ctx; (void)fd; (void)b; (void)n; return -COOP_ENOSYS; }
+static void no_destroy(void *ctx) { (void)ctx; }
+
+static const coop_poller_ops sleep_ops = {
+    .version = COOP_POLLER_VERSION,
+    .name = "sleep",
+    .add = no_fd,
+    .mod = no_fd,
+    .del = no_del,
+    .wait = sleep_wait,
+    .listen = no_listen,
+    .local_port = no_del,
+    .accept = no_del,
+    .connect = no_connect,
+    .sock_error = no_del,
+    .read = no_read,
+    .write = no_write,
+    .shutdown_write = no_del,
+    .close = no_del,
+    .destroy = no_destroy,
+};
+
+coop_poller h_sleep_poller(void)
+{
+    h_sleep_calls = h_slept_ns = 0;
+    return (coop_poller){ &sleep_ops, NULL };
 }

@@ -18,6 +18,7 @@ struct harness {
     size_t len;
     int trace_wakes; /* when set, wake events are logged as "wake NAME REASON" */
     uint64_t allocs, frees, fail_after; /* allocator counters; fail_after 0: never fail */
+    void (*trace_extra)(const coop_trace_event *ev); /* a test's own trace hook, or NULL */
 };
 extern struct harness H;
 
@@ -47,4 +48,15 @@ uint64_t h_ms(void);
 int64_t h_spawn(const char *name, coop_step_fn step, size_t state_size, int prio, int64_t period_ms,
                 int64_t time2run_ms);
 
+#endif
+
+#ifndef COOP_TEST_HARNESS_POLLER
+#define COOP_TEST_HARNESS_POLLER
+/*
+ * A poller with no fds whose wait() moves the virtual clock forward by
+ * the timeout, so coop_mainloop can run on virtual time.  It counts how
+ * often it was asked to wait and for how long in total.
+ */
+coop_poller h_sleep_poller(void);
+extern uint64_t h_sleep_calls, h_slept_ns;
 #endif
