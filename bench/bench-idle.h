@@ -11,14 +11,21 @@
 
 /*
  * The parent forks.  The child sets its server up (a loopback listener,
- * plus whatever timer the library's idiom wants), then calls
- * bench_idle_ready(), which sends the child's own rusage at that moment
- * and the port through a pipe, and enters its loop.  The parent waits S
- * seconds after that message, kills the child with SIGKILL and collects
- * its final rusage with wait4().  The difference between the two readings
- * is the cost of S idle seconds: setup is excluded, and no client ever
- * connects.  Voluntary context switches stand in for wake-ups, since a
- * loop that blocks in the poller gives up the CPU once per wake-up.
+ * plus whatever timer the library's idiom wants), calls
+ * bench_idle_ready(), which sends its own rusage and the port through a
+ * pipe, and enters its loop.  The parent lets 100 ms pass so that the
+ * loop reaches its first wait, then measures S seconds:
+ *   cpu_us        the child's CPU time (user plus system) over exactly
+ *                 that window, read from the child's CPU-time clock
+ *                 (clock_getcpuclockid), which is what getrusage sums
+ *                 but without the cost of the process's exit;
+ *   wakeups       voluntary context switches over the window, from
+ *                 /proc/PID/status: a loop that blocks in the poller
+ *                 gives up the CPU once per wake-up;
+ *   rusage_cpu_us user plus system time from wait4() after SIGKILL,
+ *                 minus the child's own getrusage at ready: the same
+ *                 window plus the settling time and the exit.
+ * No client ever connects.
  */
 
 struct bench_idle_msg {
@@ -43,6 +50,33 @@ static inline void bench_idle_ready(int port)
 static inline uint64_t bench_tv_us(const struct timeval *tv)
 {
     return (uint64_t)tv->tv_sec * 1000000u + (uint64_t)tv->tv_usec;
+}
+
+/* Reads voluntary_ctxt_switches from /proc/PID/status; -1 when it cannot. */
+static inline long bench_voluntary_switches(pid_t pid)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *key = "\nvoluntary_ctxt_switches:";
+    const char *p = strstr(buf, key);
+    return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+/* Reads the CPU time of another process of ours, in nanoseconds. */
+static inline uint64_t bench_child_cpu_ns(const char *prog, pid_t pid)
+{
+    clockid_t clk;
+    struct timespec ts;
+    int r = clock_getcpuclockid(pid, &clk);
+    if (r != 0 || clock_gettime(clk, &ts) != 0)
+        bench_die(prog, "reading the server's CPU clock", r);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Sleeps until the monotonic clock passes deadline_ns, whatever signals arrive. */
@@ -94,7 +128,12 @@ static inline int bench_idle_main(const char *prog, const char *impl, int argc, 
         bench_die(prog, "the server's setup", (long)got);
     }
 
+    bench_sleep_until(bench_now_ns() + 100000000u);
+    uint64_t c0 = bench_child_cpu_ns(prog, pid);
+    long sw0 = bench_voluntary_switches(pid);
     bench_sleep_until(bench_now_ns() + seconds * 1000000000u);
+    uint64_t c1 = bench_child_cpu_ns(prog, pid);
+    long sw1 = bench_voluntary_switches(pid);
 
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) != 0)
@@ -106,13 +145,13 @@ static inline int bench_idle_main(const char *prog, const char *impl, int argc, 
     if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
         bench_die(prog, "the server's end", status);
 
-    uint64_t cpu0 = bench_tv_us(&m.ru.ru_utime) + bench_tv_us(&m.ru.ru_stime);
-    uint64_t cpu1 = bench_tv_us(&ru.ru_utime) + bench_tv_us(&ru.ru_stime);
-    uint64_t cpu = cpu1 >= cpu0 ? cpu1 - cpu0 : 0;
-    long wakeups = ru.ru_nvcsw - m.ru.ru_nvcsw;
-    printf("RESULT workload=idle impl=%s seconds=%llu cpu_us=%llu cpu_us_per_s=%.2f wakeups=%ld rss_kb=%ld port=%d\n",
-           impl, (unsigned long long)seconds, (unsigned long long)cpu, (double)cpu / (double)seconds, wakeups,
-           ru.ru_maxrss, m.port);
+    uint64_t ru0 = bench_tv_us(&m.ru.ru_utime) + bench_tv_us(&m.ru.ru_stime);
+    uint64_t ru1 = bench_tv_us(&ru.ru_utime) + bench_tv_us(&ru.ru_stime);
+    double cpu_us = (double)(c1 - c0) / 1000.0;
+    printf("RESULT workload=idle impl=%s seconds=%llu cpu_us=%.1f cpu_us_per_s=%.2f wakeups=%ld rusage_cpu_us=%llu "
+           "rss_kb=%ld port=%d\n",
+           impl, (unsigned long long)seconds, cpu_us, cpu_us / (double)seconds, sw0 >= 0 && sw1 >= 0 ? sw1 - sw0 : -1,
+           (unsigned long long)(ru1 >= ru0 ? ru1 - ru0 : 0), ru.ru_maxrss, m.port);
     return 0;
 }
 
