@@ -1,6 +1,8 @@
 /* The poller contract: one set of test bodies, run against every poller backend. */
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "backend/backend.h"
 #include "coop/errors.h"
 #include "coop/poller.h"
 #include "coop/real.h"
@@ -57,7 +60,8 @@ static coop_allocator test_allocator(void)
 /* ---- The backends.  A simulated poller joins by adding one entry. ---- */
 
 /*
- * One poller backend under test.  make builds a fresh poller (allocating
+ * One poller backend under test.  name is the one its ops table carries.
+ * make builds a fresh poller (allocating
  * through test_allocator(), so the leak check sees it).  settle lets
  * time pass when a test is waiting for traffic that is still on its way:
  * a real backend sleeps, a simulated one would advance its clock and
@@ -103,6 +107,7 @@ static int real_abort_close(coop_poller *p, int fd)
     return p->ops->close(p->ctx, fd);
 }
 
+/* A simulated poller adds its entry here: { "sim", make_sim, sim_settle, sim_abort_close }. */
 static const struct backend backends[] = {
     { "poll", make_poll, real_settle, real_abort_close },
 #if defined(COOP_HAVE_EPOLL)
@@ -1107,6 +1112,61 @@ START_TEST(default_poller)
 }
 END_TEST
 
+/* ---- Rules of the real backend that the contract cannot observe. ---- */
+
+/* Rounding a short timeout down to 0 ms would turn a wait for a close deadline into a busy loop. */
+START_TEST(timeout_rounding)
+{
+    ck_assert_int_eq(coop__timeout_ms(-1), -1);
+    ck_assert_int_eq(coop__timeout_ms(INT64_MIN), -1);
+    ck_assert_int_eq(coop__timeout_ms(0), 0);
+    ck_assert_int_eq(coop__timeout_ms(1), 1);
+    ck_assert_int_eq(coop__timeout_ms(999999), 1);
+    ck_assert_int_eq(coop__timeout_ms(1000000), 1);
+    ck_assert_int_eq(coop__timeout_ms(1000001), 2);
+    ck_assert_int_eq(coop__timeout_ms(INT64_MAX), INT_MAX);
+}
+END_TEST
+
+START_TEST(errno_translation)
+{
+    ck_assert_int_eq(coop__errno_to_coop(EAGAIN), COOP_EAGAIN);
+    ck_assert_int_eq(coop__errno_to_coop(EWOULDBLOCK), COOP_EAGAIN);
+    ck_assert_int_eq(coop__errno_to_coop(ECONNREFUSED), COOP_ECONNREFUSED);
+    ck_assert_int_eq(coop__errno_to_coop(EACCES), COOP_EPERM);
+    ck_assert_int_eq(coop__errno_to_coop(ENOBUFS), COOP_ENOMEM);
+    ck_assert_int_eq(coop__errno_to_coop(EPROTO), COOP_EIO);
+    ck_assert_str_eq(coop_strerror(-COOP_EAGAIN), "EAGAIN");
+    ck_assert_str_eq(coop_strerror(COOP_ECONNRESET), "ECONNRESET");
+    ck_assert_str_eq(coop_strerror(-COOP_E2BIG), "E2BIG");
+    ck_assert_str_eq(coop_strerror(0), "E?");
+    ck_assert_str_eq(coop_strerror(9999), "E?");
+    ck_assert_str_eq(coop_strerror(INT_MIN), "E?");
+}
+END_TEST
+
+START_TEST(clock_and_allocator)
+{
+    coop_clock c = coop_clock_monotonic();
+    ck_assert_uint_eq(c.ops->version, COOP_CLOCK_VERSION);
+    ck_assert_str_eq(c.ops->name, "monotonic");
+    uint64_t prev = c.ops->now_ns(c.ctx);
+    for (int i = 0; i < 1000; i++) {
+        uint64_t now = c.ops->now_ns(c.ctx);
+        ck_assert_uint_ge(now, prev);
+        prev = now;
+    }
+    coop_allocator a = coop_allocator_libc();
+    char *p = a.fn(a.ctx, NULL, 0, 4);
+    ck_assert_ptr_nonnull(p);
+    memcpy(p, "abc", 4);
+    p = a.fn(a.ctx, p, 4, 4096);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_str_eq(p, "abc");
+    ck_assert_ptr_null(a.fn(a.ctx, p, 4096, 0));
+}
+END_TEST
+
 /* ---- Registration. ---- */
 
 static void add_contract(TCase *tc, int i)
@@ -1149,8 +1209,11 @@ static Suite *contract_suite(void)
         add_contract(tc, i);
         suite_add_tcase(s, tc);
     }
-    TCase *tc = tcase_create("default");
+    TCase *tc = tcase_create("real");
     tcase_add_test(tc, default_poller);
+    tcase_add_test(tc, timeout_rounding);
+    tcase_add_test(tc, errno_translation);
+    tcase_add_test(tc, clock_and_allocator);
     suite_add_tcase(s, tc);
     return s;
 }
