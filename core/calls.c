@@ -1,7 +1,7 @@
 /* The calls: constructors that tasks use to yield them, and the scheduler's handling of each. */
 #include <string.h>
 
-#include "internal.h"
+#include "ready.h"
 
 /* ---- Constructors: run inside the step, they copy everything the call needs. ---- */
 
@@ -292,12 +292,21 @@ static void resume_sender(coop_sched *s, coop_task *t, int64_t resume_after_ns)
 
 void coop__handle_call(coop_sched *s, coop_task *t)
 {
+    if (s->trace) {
+        coop_trace_event ev = { .call = s->call.kind, .code = s->call.err, .fd = -1 };
+        coop__trace(s, COOP_TR_YIELD, t, &ev);
+    }
+    /* The plain yield is the hot path: no copy of the call. */
+    if (s->call.kind == COOP_CALL_NONE) {
+        if (t->flags & COOP__F_ONCE)
+            coop__end_task(s, t, 0, UINT32_MAX);
+        else
+            reschedule(s, t);
+        return;
+    }
     struct coop__call c = s->call;
     s->call.kind = COOP_CALL_NONE;
     s->call.child = NULL;
-
-    coop_trace_event ev = { .call = c.kind, .code = c.err, .fd = -1 };
-    coop__trace(s, COOP_TR_YIELD, t, &ev);
     if (c.err) {
         if (c.child)
             coop__task_release(s, c.child);
@@ -306,12 +315,6 @@ void coop__handle_call(coop_sched *s, coop_task *t)
         return;
     }
     switch (c.kind) {
-    case COOP_CALL_NONE:
-        if (t->flags & COOP__F_ONCE)
-            coop__end_task(s, t, 0, UINT32_MAX);
-        else
-            reschedule(s, t);
-        return;
     case COOP_CALL_GET_TASK_REF:
         set_result(t, t->tid);
         break;

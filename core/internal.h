@@ -235,14 +235,11 @@ void coop__heap_free(coop_sched *s, struct coop__heap *h);
 int coop__heap_verify(const struct coop__heap *h);
 static inline uint64_t coop__ps(const coop_task *t) { return (uint64_t)t->prio << 56 | t->seq; }
 
-/* Ready rings. */
-int coop__ring_push(coop_sched *s, coop_task *t);
-bool coop__ring_accepts(const coop_sched *s, const coop_task *t);
-coop_task *coop__ring_head(coop_sched *s, int prio);
-void coop__ring_pop(coop_sched *s, int prio);
+/* Ready rings; the hot operations are inline in ready.h. */
+int coop__ring_grow(coop_sched *s, struct coop__ring *r);
+coop_task *coop__ring_head_slow(coop_sched *s, int prio);
 void coop__rings_free(coop_sched *s);
 int coop__rings_verify(const coop_sched *s);
-int coop__next_prio(const coop_sched *s, int after);
 
 /* The task table. */
 int coop__tab_add(coop_sched *s, coop_task *t);
@@ -270,7 +267,7 @@ void coop__streams_free(coop_sched *s);
 int coop__task_build(coop_sched *s, const coop_task_spec *spec, coop_task **out);
 void coop__task_release(coop_sched *s, coop_task *t);
 int coop__task_join(coop_sched *s, coop_task *t);
-void coop__enqueue(coop_sched *s, coop_task *t);
+void coop__enqueue_heap(coop_sched *s, coop_task *t);
 void coop__dequeue(coop_sched *s, coop_task *t);
 void coop__make_ready(coop_sched *s, coop_task *t, int reason, const struct coop__signal *sig, int fd);
 void coop__end_task(coop_sched *s, coop_task *t, int status, uint32_t killer);

@@ -1,5 +1,5 @@
 /* The dispatcher and the main loop: picking the next task, running a step, polling, idling. */
-#include "internal.h"
+#include "ready.h"
 
 /*
  * The next task is the smallest (time2run, prio, seq) among the ring heads
@@ -7,7 +7,7 @@
  * the first one found has the better prio, and inside a ring seq order is
  * FIFO; the heap's top is compared on the full key.
  */
-static coop_task *pick(coop_sched *s)
+static coop_task *pick_general(coop_sched *s)
 {
     coop_task *best = NULL;
     int best_prio = 0;
@@ -29,6 +29,27 @@ static coop_task *pick(coop_sched *s)
         best->flags &= (uint8_t)~COOP__F_IN_RING;
     }
     return best;
+}
+
+/*
+ * The common case gets a short path: one non-empty ring and nothing due
+ * in the heap, so the ring's head is the answer without comparisons.
+ */
+static inline coop_task *pick(coop_sched *s)
+{
+    uint64_t b0 = s->ring_bits[0], b1 = s->ring_bits[1];
+    bool heap_due = s->heap.n && s->heap.v[0].t <= s->now_ns;
+    if (!heap_due && !b1 && b0 && !(b0 & (b0 - 1))) {
+        int p = coop__lowest_bit(b0);
+        struct coop__ring *r = &s->rings[p];
+        coop_task *h = r->v[r->head];
+        if (h->where == COOP__READY) {
+            coop__ring_pop(s, p);
+            h->flags &= (uint8_t)~COOP__F_IN_RING;
+            return h;
+        }
+    }
+    return pick_general(s);
 }
 
 int coop__call_step(coop_sched *s, coop_task *t)
@@ -80,7 +101,7 @@ static void fire_timeout(coop_sched *s, coop_task *t)
  * The next due time is computed before the step runs, as in the seed, so
  * a period changed during the step applies from the run after next.
  */
-static void advance_due(coop_sched *s, coop_task *t)
+static inline void advance_due(coop_sched *s, coop_task *t)
 {
     if (t->flags & COOP__F_OFFGRID) {
         t->flags &= (uint8_t)~COOP__F_OFFGRID;
@@ -95,7 +116,8 @@ static void advance_due(coop_sched *s, coop_task *t)
     }
 }
 
-static void dispatch(coop_sched *s, coop_task *t)
+/* Wake-up bookkeeping that only some dispatches need: a fired timeout, the end of a Wait. */
+static void dispatch_wake(coop_sched *s, coop_task *t)
 {
     if (t->where == COOP__BLOCKED)
         fire_timeout(s, t);
@@ -104,18 +126,36 @@ static void dispatch(coop_sched *s, coop_task *t)
         coop_trace_event ev = { .reason = COOP_WAKE_TIMER, .fd = -1 };
         coop__trace(s, COOP_TR_WAKE, t, &ev);
     }
+}
+
+/*
+ * Runs one step.  Between steps s->call is always empty (every path that
+ * consumes a call resets it), so nothing needs clearing here.  A plain
+ * yield of an ordinary task is re-queued inline; everything else goes
+ * through coop__finish_step.
+ */
+static inline void dispatch(coop_sched *s, coop_task *t)
+{
+    if (t->where == COOP__BLOCKED || (t->flags & COOP__F_TIMER_WAIT))
+        dispatch_wake(s, t);
     t->where = COOP__RUNNING;
     advance_due(s, t);
     s->current = t;
-    s->call.kind = COOP_CALL_NONE;
-    s->call.child = NULL;
-    t->flags |= COOP__F_PINNED;
     if (s->trace) {
         coop_trace_event ev = { .line = t->head.lc, .fd = -1 };
         coop__trace(s, COOP_TR_RUN, t, &ev);
     }
-    int r = coop__call_step(s, t);
-    coop__finish_step(s, t, r);
+    t->flags |= COOP__F_PINNED | COOP__F_IN_STEP;
+    int r = t->step(t);
+    t->flags &= (uint8_t)~COOP__F_IN_STEP;
+    if (r == COOP__YIELDED && s->call.kind == COOP_CALL_NONE && !s->trace &&
+        !(t->flags & (COOP__F_KILL_PENDING | COOP__F_ONCE))) {
+        t->where = COOP__TIMED;
+        coop__enqueue(s, t);
+        t->flags &= (uint8_t)~COOP__F_PINNED;
+    } else {
+        coop__finish_step(s, t, r);
+    }
     s->current = NULL;
 }
 

@@ -1,7 +1,7 @@
 /* The scheduler object: creation and teardown, memory, logging, tracing, and the entry points used from outside tasks. */
 #include <string.h>
 
-#include "internal.h"
+#include "ready.h"
 
 void *coop__alloc(coop_sched *s, size_t size)
 {

@@ -1,7 +1,7 @@
 /* Task records: building, joining a scheduler, queueing, ending and freeing. */
 #include <string.h>
 
-#include "internal.h"
+#include "ready.h"
 
 static size_t state_offset(void)
 {
@@ -126,17 +126,10 @@ void coop__task_release(coop_sched *s, coop_task *t)
     coop__free(s, t, t->block_size);
 }
 
-/* Queues the task by its key (time2run, prio, seq), in a ring when it is due. */
-void coop__enqueue(coop_sched *s, coop_task *t)
+/* The heap half of coop__enqueue (ready.h): for tasks not yet due, or that a ring cannot take. */
+void coop__enqueue_heap(coop_sched *s, coop_task *t)
 {
-    coop_assert(t->heap_idx == COOP__NO_INDEX);
     coop_assert(s->next_seq < (UINT64_C(1) << 56));
-    t->seq = s->next_seq++;
-    if (t->where != COOP__BLOCKED && !(t->flags & COOP__F_IN_RING) && coop__ring_accepts(s, t) &&
-        coop__ring_push(s, t) == 0) {
-        t->where = COOP__READY;
-        return;
-    }
     /* coop__task_join reserved a heap slot for every live task, so this cannot fail. */
     int err = coop__heap_push(s, &s->heap, t);
     coop_assert(err == 0);

@@ -2,13 +2,16 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backend/backend.h"
 #include "coop/errors.h"
@@ -1145,6 +1148,28 @@ START_TEST(errno_translation)
 }
 END_TEST
 
+/*
+ * Pipes know no MSG_NOSIGNAL; write() falls back to a plain write with
+ * SIGPIPE blocked and leaves no SIGPIPE pending behind it.
+ */
+START_TEST(pipe_write_no_sigpipe)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+    ck_assert_int_eq(coop__sock_write(NULL, fds[1], "hi", 2), 2);
+    char buf[4];
+    ck_assert_int_eq(coop__sock_read(NULL, fds[0], buf, sizeof(buf)), 2);
+    ck_assert_int_eq(coop__sock_read(NULL, fds[0], buf, sizeof(buf)), -COOP_EAGAIN);
+    ck_assert_int_eq(coop__sock_close(fds[0]), 0);
+    ck_assert_int_eq(coop__sock_write(NULL, fds[1], "hi", 2), -COOP_EPIPE);
+    sigset_t pending;
+    ck_assert_int_eq(sigpending(&pending), 0);
+    ck_assert_int_eq(sigismember(&pending, SIGPIPE), 0);
+    ck_assert_int_eq(coop__sock_close(fds[1]), 0);
+    ck_assert_int_eq(coop__sock_close(fds[1]), -COOP_EBADF);
+}
+END_TEST
+
 START_TEST(clock_and_allocator)
 {
     coop_clock c = coop_clock_monotonic();
@@ -1213,6 +1238,7 @@ static Suite *contract_suite(void)
     tcase_add_test(tc, default_poller);
     tcase_add_test(tc, timeout_rounding);
     tcase_add_test(tc, errno_translation);
+    tcase_add_test(tc, pipe_write_no_sigpipe);
     tcase_add_test(tc, clock_and_allocator);
     suite_add_tcase(s, tc);
     return s;
