@@ -34,14 +34,14 @@ enum coop__where {
 enum coop__block { COOP__BLOCK_NONE, COOP__BLOCK_SIGNAL, COOP__BLOCK_TASK, COOP__BLOCK_IO };
 
 enum coop__flags {
-    COOP__F_OFFGRID = 1u << 0,    /* periodic task resuming off its grid: next due is grid_ns */
-    COOP__F_IN_RING = 1u << 1,    /* a ready ring still points at the record */
+    COOP__F_OFFGRID = 1u << 0,      /* periodic task resuming off its grid: next due is grid_ns */
+    COOP__F_IN_RING = 1u << 1,      /* a ready ring still points at the record */
     COOP__F_KILL_PENDING = 1u << 2, /* killed during its own step */
-    COOP__F_FINALIZED = 1u << 3,  /* its cleanup has run */
-    COOP__F_TIMER_WAIT = 1u << 4, /* parked by Wait(); traced as a timer wake */
-    COOP__F_ONCE = 1u << 5,       /* negative period: the first plain yield ends it */
-    COOP__F_IN_STEP = 1u << 6,    /* its step function is on the C stack */
-    COOP__F_PINNED = 1u << 7      /* a dispatcher still uses the record; do not free */
+    COOP__F_FINALIZED = 1u << 3,    /* its cleanup has run */
+    COOP__F_TIMER_WAIT = 1u << 4,   /* parked by Wait(); traced as a timer wake */
+    COOP__F_ONCE = 1u << 5,         /* negative period: the first plain yield ends it */
+    COOP__F_IN_STEP = 1u << 6,      /* its step function is on the C stack */
+    COOP__F_PINNED = 1u << 7        /* a dispatcher still uses the record; do not free */
 };
 
 /* One signal registration; lives in its task's regs array. */
@@ -60,8 +60,8 @@ struct coop__signal {
     struct coop__signal *chain; /* next in the hash bucket */
     struct coop__sigreg *head, *tail;
     uint32_t hash;
-    uint32_t len;  /* name length in bytes */
-    char name[];   /* NUL-terminated */
+    uint32_t len; /* name length in bytes */
+    char name[];  /* NUL-terminated */
 };
 
 /* One fd a task registered with StreamReader/Writer/ReaderWriter. */
@@ -80,40 +80,40 @@ struct coop__fdreg {
  */
 struct coop_task {
     struct coop__task_head head; /* resume point; must stay first */
-    uint8_t where;          /* enum coop__where */
-    uint8_t prio;           /* 1..100 */
-    uint8_t flags;          /* enum coop__flags */
-    uint8_t late;           /* coop_late_policy */
+    uint8_t where;               /* enum coop__where */
+    uint8_t prio;                /* 1..100 */
+    uint8_t flags;               /* enum coop__flags */
+    uint8_t late;                /* coop_late_policy */
     coop_step_fn step;
-    uint64_t time2run_ns;   /* when it is next due (the queue key) */
-    uint64_t seq;           /* insertion counter of its current queue entry */
-    int64_t period_ns;      /* >0 periodic, 0 when ready, <0 once */
-    uint32_t tid;           /* unique per scheduler, never reused, from 1 */
-    uint32_t heap_idx;      /* index in the heap, or COOP__NO_INDEX */
-    coop_call_result res;       /* what the last call returned */
+    uint64_t time2run_ns; /* when it is next due (the queue key) */
+    uint64_t seq;         /* insertion counter of its current queue entry */
+    int64_t period_ns;    /* >0 periodic, 0 when ready, <0 once */
+    uint32_t tid;         /* unique per scheduler, never reused, from 1 */
+    uint32_t heap_idx;    /* index in the heap, or COOP__NO_INDEX */
+    coop_call_result res; /* what the last call returned */
     coop_sched *sched;
-    uint64_t grid_ns;       /* next nominal due time, when COOP__F_OFFGRID */
-    uint8_t block;          /* enum coop__block, when BLOCKED */
-    uint8_t nregs, regcap;  /* signal registrations in use / allocated */
-    uint16_t nfds, fdcap;   /* fds registered / allocated */
+    uint64_t grid_ns;      /* next nominal due time, when COOP__F_OFFGRID */
+    uint8_t block;         /* enum coop__block, when BLOCKED */
+    uint8_t nregs, regcap; /* signal registrations in use / allocated */
+    uint16_t nfds, fdcap;  /* fds registered / allocated */
     struct coop__sigreg *regs;
     struct coop__fdreg *fds;
-    coop_task **waiters;    /* tasks in WaitTask on this one, in order */
+    coop_task **waiters; /* tasks in WaitTask on this one, in order */
     uint32_t nwaiters, waitcap;
-    uint32_t wait_tid;      /* the task this one waits for (BLOCK_TASK) */
+    uint32_t wait_tid; /* the task this one waits for (BLOCK_TASK) */
     int exit_status;
-    const char *name;       /* points into the block */
-    const char *fail_file;  /* set by COOP_FAIL */
+    const char *name;      /* points into the block */
+    const char *fail_file; /* set by COOP_FAIL */
     unsigned fail_line;
     size_t block_size;
-    coop_task *next_free;   /* in the scheduler's reuse cache */
+    coop_task *next_free; /* in the scheduler's reuse cache */
     _Alignas(16) unsigned char state[];
 };
 
 /* A heap entry caches the key so that sifting never touches the task. */
 struct coop__heap_entry {
-    uint64_t t;    /* time2run_ns */
-    uint64_t ps;   /* prio << 56 | seq */
+    uint64_t t;  /* time2run_ns */
+    uint64_t ps; /* prio << 56 | seq */
     coop_task *task;
 };
 
@@ -168,30 +168,30 @@ struct coop_sched {
     void *trace_ctx;
     uint32_t turn_steps;
 
-    uint64_t now_ns;        /* the clock as last read; never decreases */
+    uint64_t now_ns; /* the clock as last read; never decreases */
     uint64_t next_seq;
     uint32_t next_tid;
-    coop_task *current;     /* the task whose step or call is being handled */
-    bool stopped;           /* KillOs or coop_shutdown happened */
+    coop_task *current; /* the task whose step or call is being handled */
+    bool stopped;       /* KillOs or coop_shutdown happened */
     bool stop_on_error;
-    bool failed;            /* a step failed since the flag was cleared */
+    bool failed; /* a step failed since the flag was cleared */
     coop_late_policy default_late;
 
     struct coop__heap heap;
     struct coop__ring rings[COOP__NPRIO];
-    uint64_t ring_bits[2];  /* bit p set when rings[p] is non-empty */
+    uint64_t ring_bits[2]; /* bit p set when rings[p] is non-empty */
     struct coop__tasktab tab;
 
     struct coop__signal **sigtab; /* hash buckets */
     uint32_t sigcap, nsig;
 
-    coop_task **fdtab;      /* fd -> task holding it */
+    coop_task **fdtab; /* fd -> task holding it */
     uint32_t fdcap;
-    uint32_t nio;           /* registered fds across tasks */
+    uint32_t nio; /* registered fds across tasks */
 
     struct coop__call call;
 
-    coop_task *free_list;   /* ended task blocks kept for reuse */
+    coop_task *free_list; /* ended task blocks kept for reuse */
     uint32_t nfree;
 
     int64_t poll_period_ns;

@@ -3,10 +3,7 @@
 
 #include "ready.h"
 
-void *coop__alloc(coop_sched *s, size_t size)
-{
-    return s->alloc.fn(s->alloc.ctx, NULL, 0, size);
-}
+void *coop__alloc(coop_sched *s, size_t size) { return s->alloc.fn(s->alloc.ctx, NULL, 0, size); }
 
 void *coop__realloc(coop_sched *s, void *p, size_t old_size, size_t new_size)
 {
@@ -62,10 +59,7 @@ void coop__refresh_now(coop_sched *s)
     s->now_ns = now;
 }
 
-uint64_t coop_now_ns(const coop_sched *s)
-{
-    return s->clock.ops->now_ns(s->clock.ctx);
-}
+uint64_t coop_now_ns(const coop_sched *s) { return s->clock.ops->now_ns(s->clock.ctx); }
 
 coop_sched *coop_sched_new(const coop_config *cfg)
 {
@@ -171,10 +165,7 @@ void coop__record_failure(coop_sched *s, coop_task *t, int err)
     coop__trace(s, COOP_TR_FAIL, t, &ev);
 }
 
-const coop_report *coop_last_failure(const coop_sched *s)
-{
-    return s->has_failure ? &s->failure : NULL;
-}
+const coop_report *coop_last_failure(const coop_sched *s) { return s->has_failure ? &s->failure : NULL; }
 
 int64_t coop_spawn(coop_sched *s, const coop_task_spec *spec)
 {
@@ -204,10 +195,7 @@ void coop_task_discard(coop_task *t)
         coop__task_release(t->sched, t);
 }
 
-coop_task *coop_task_find(coop_sched *s, uint32_t tid)
-{
-    return coop__tab_find(s, tid);
-}
+coop_task *coop_task_find(coop_sched *s, uint32_t tid) { return coop__tab_find(s, tid); }
 
 void coop_task_iter_init(coop_task_iter *it, coop_sched *s)
 {
@@ -229,10 +217,7 @@ coop_task *coop_task_iter_next(coop_task_iter *it)
     return NULL;
 }
 
-size_t coop_task_count(const coop_sched *s)
-{
-    return s->tab.live;
-}
+size_t coop_task_count(const coop_sched *s) { return s->tab.live; }
 
 int coop_signal(coop_sched *s, const char *name, int64_t value)
 {
@@ -292,10 +277,7 @@ void coop_set_stop_on_error(coop_sched *s, bool stop)
     s->failed = false;
 }
 
-void coop_set_default_late_policy(coop_sched *s, coop_late_policy late)
-{
-    s->default_late = late;
-}
+void coop_set_default_late_policy(coop_sched *s, coop_late_policy late) { s->default_late = late; }
 
 /* Walks every structure and checks the invariants stated beside them. */
 int coop_verify(const coop_sched *s)

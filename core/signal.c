@@ -14,10 +14,7 @@ static uint32_t hash_name(const char *name, size_t len)
     return h;
 }
 
-static size_t signal_size(size_t len)
-{
-    return sizeof(struct coop__signal) + len + 1;
-}
+static size_t signal_size(size_t len) { return sizeof(struct coop__signal) + len + 1; }
 
 struct coop__signal *coop__signal_find(const coop_sched *s, const char *name)
 {

@@ -1,10 +1,10 @@
 /* Thin wrappers from the socket API to the poller backend, with their preconditions. */
 #include "internal.h"
 
-#define NEED_POLLER(s)                                                      \
-    do {                                                                    \
-        if (!(s)->poller.ops)                                               \
-            return -COOP_ENOSYS;                                            \
+#define NEED_POLLER(s)           \
+    do {                         \
+        if (!(s)->poller.ops)    \
+            return -COOP_ENOSYS; \
     } while (0)
 
 int coop_listen(coop_sched *s, const char *addr, uint16_t port, int backlog)

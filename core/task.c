@@ -3,16 +3,10 @@
 
 #include "ready.h"
 
-static size_t state_offset(void)
-{
-    return offsetof(struct coop_task, state);
-}
+static size_t state_offset(void) { return offsetof(struct coop_task, state); }
 
 /* Rounds up so that the name after the state keeps no alignment demands. */
-static size_t align16(size_t n)
-{
-    return (n + 15) & ~(size_t)15;
-}
+static size_t align16(size_t n) { return (n + 15) & ~(size_t)15; }
 
 static int name_length(const char *name, size_t *len)
 {
@@ -154,8 +148,11 @@ void coop__make_ready(coop_sched *s, coop_task *t, int reason, const struct coop
     t->block = COOP__BLOCK_NONE;
     t->time2run_ns = s->now_ns;
     t->where = COOP__TIMED;
-    coop_trace_event ev = { .reason = reason, .signal = sig ? sig->name : NULL, .fd = fd,
-                            .code = t->res.code, .value = t->res.value };
+    coop_trace_event ev = { .reason = reason,
+                            .signal = sig ? sig->name : NULL,
+                            .fd = fd,
+                            .code = t->res.code,
+                            .value = t->res.value };
     coop__trace(s, COOP_TR_WAKE, t, &ev);
     coop__enqueue(s, t);
 }
@@ -323,10 +320,7 @@ int coop_task_set_prio(coop_task *t, int prio)
     return 0;
 }
 
-void coop_task_set_late_policy(coop_task *t, coop_late_policy late)
-{
-    t->late = (uint8_t)late;
-}
+void coop_task_set_late_policy(coop_task *t, coop_late_policy late) { t->late = (uint8_t)late; }
 
 void coop__set_exit(coop_task *t, int status)
 {

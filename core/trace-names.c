@@ -26,27 +26,43 @@ const char *coop_call_name(int call)
 const char *coop_wake_name(int reason)
 {
     switch (reason) {
-    case COOP_WAKE_TIMER: return "timer";
-    case COOP_WAKE_SIGNAL: return "signal";
-    case COOP_WAKE_IO: return "io";
-    case COOP_WAKE_TASK_EXIT: return "task_exit";
-    case COOP_WAKE_TIMEOUT: return "timeout";
-    default: return "?";
+    case COOP_WAKE_TIMER:
+        return "timer";
+    case COOP_WAKE_SIGNAL:
+        return "signal";
+    case COOP_WAKE_IO:
+        return "io";
+    case COOP_WAKE_TASK_EXIT:
+        return "task_exit";
+    case COOP_WAKE_TIMEOUT:
+        return "timeout";
+    default:
+        return "?";
     }
 }
 
 const char *coop_trace_kind_name(int kind)
 {
     switch (kind) {
-    case COOP_TR_SPAWN: return "spawn";
-    case COOP_TR_RUN: return "run";
-    case COOP_TR_YIELD: return "yield";
-    case COOP_TR_WAKE: return "wake";
-    case COOP_TR_EXIT: return "exit";
-    case COOP_TR_KILL: return "kill";
-    case COOP_TR_FAIL: return "fail";
-    case COOP_TR_SIGNAL: return "signal";
-    case COOP_TR_IO: return "io";
-    default: return "?";
+    case COOP_TR_SPAWN:
+        return "spawn";
+    case COOP_TR_RUN:
+        return "run";
+    case COOP_TR_YIELD:
+        return "yield";
+    case COOP_TR_WAKE:
+        return "wake";
+    case COOP_TR_EXIT:
+        return "exit";
+    case COOP_TR_KILL:
+        return "kill";
+    case COOP_TR_FAIL:
+        return "fail";
+    case COOP_TR_SIGNAL:
+        return "signal";
+    case COOP_TR_IO:
+        return "io";
+    default:
+        return "?";
     }
 }

@@ -15,7 +15,4 @@ static void *libc_alloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
     return realloc(ptr, new_size);
 }
 
-coop_allocator coop_allocator_libc(void)
-{
-    return (coop_allocator){ .fn = libc_alloc, .ctx = NULL };
-}
+coop_allocator coop_allocator_libc(void) { return (coop_allocator){ .fn = libc_alloc, .ctx = NULL }; }

@@ -40,7 +40,4 @@ static const coop_clock_ops monotonic_ops = {
     .now_ns = monotonic_now_ns,
 };
 
-coop_clock coop_clock_monotonic(void)
-{
-    return (coop_clock){ .ops = &monotonic_ops, .ctx = NULL };
-}
+coop_clock coop_clock_monotonic(void) { return (coop_clock){ .ops = &monotonic_ops, .ctx = NULL }; }

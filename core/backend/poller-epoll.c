@@ -23,10 +23,10 @@ _Static_assert((COOP__EV_REQUESTABLE & KNOWN) == 0, "KNOWN must not clash with C
  */
 struct epollp {
     coop_allocator alloc;
-    int epfd;         /* the epoll instance, owned */
-    uint8_t *masks;   /* fd -> 0, or KNOWN | COOP_EV_* bits; cap entries */
+    int epfd;       /* the epoll instance, owned */
+    uint8_t *masks; /* fd -> 0, or KNOWN | COOP_EV_* bits; cap entries */
     uint32_t cap;
-    uint32_t nknown;  /* entries of masks that are non-zero */
+    uint32_t nknown; /* entries of masks that are non-zero */
 };
 
 static uint32_t to_epoll_events(uint32_t events)
@@ -77,8 +77,7 @@ static int epollp_add(void *ctx, int fd, uint32_t events)
     if (mask_of(ep, fd))
         return -COOP_EEXIST;
     uint32_t old_cap = ep->cap;
-    int err = coop__bk_grow(ep->alloc, (void **)&ep->masks, &ep->cap, (uint32_t)fd + 1u,
-                            sizeof(*ep->masks));
+    int err = coop__bk_grow(ep->alloc, (void **)&ep->masks, &ep->cap, (uint32_t)fd + 1u, sizeof(*ep->masks));
     if (err)
         return err;
     for (uint32_t i = old_cap; i < ep->cap; i++)

@@ -17,9 +17,9 @@ struct pollp {
     coop_allocator alloc;
     struct pollfd *pfds; /* n slots in use, cap allocated */
     uint32_t n, cap;
-    int32_t *slot_of;    /* fd -> slot, or -1; slot_cap entries */
+    int32_t *slot_of; /* fd -> slot, or -1; slot_cap entries */
     uint32_t slot_cap;
-    uint32_t cursor;     /* slot where the next scan starts; < n, or 0 */
+    uint32_t cursor; /* slot where the next scan starts; < n, or 0 */
 };
 
 static short to_poll_events(uint32_t events)

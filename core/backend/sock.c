@@ -55,55 +55,90 @@ _Static_assert(COOP_ECANCELED == ECANCELED, "COOP_ECANCELED");
 int coop__errno_to_coop(int e)
 {
     switch (e) {
-    case EPERM: return COOP_EPERM;
-    case ENOENT: return COOP_ENOENT;
-    case ESRCH: return COOP_ESRCH;
-    case EINTR: return COOP_EINTR;
-    case EIO: return COOP_EIO;
-    case E2BIG: return COOP_E2BIG;
-    case EBADF: return COOP_EBADF;
-    case EAGAIN: return COOP_EAGAIN;
+    case EPERM:
+        return COOP_EPERM;
+    case ENOENT:
+        return COOP_ENOENT;
+    case ESRCH:
+        return COOP_ESRCH;
+    case EINTR:
+        return COOP_EINTR;
+    case EIO:
+        return COOP_EIO;
+    case E2BIG:
+        return COOP_E2BIG;
+    case EBADF:
+        return COOP_EBADF;
+    case EAGAIN:
+        return COOP_EAGAIN;
 #if EWOULDBLOCK != EAGAIN
-    case EWOULDBLOCK: return COOP_EAGAIN;
+    case EWOULDBLOCK:
+        return COOP_EAGAIN;
 #endif
-    case ENOMEM: return COOP_ENOMEM;
-    case EBUSY: return COOP_EBUSY;
-    case EEXIST: return COOP_EEXIST;
-    case EINVAL: return COOP_EINVAL;
-    case EMFILE: return COOP_EMFILE;
-    case ENOSPC: return COOP_ENOSPC;
-    case EPIPE: return COOP_EPIPE;
-    case ERANGE: return COOP_ERANGE;
-    case EDEADLK: return COOP_EDEADLK;
-    case ENAMETOOLONG: return COOP_ENAMETOOLONG;
-    case ENOSYS: return COOP_ENOSYS;
-    case EOVERFLOW: return COOP_EOVERFLOW;
-    case ENOTSOCK: return COOP_ENOTSOCK;
-    case EADDRINUSE: return COOP_EADDRINUSE;
-    case EADDRNOTAVAIL: return COOP_EADDRNOTAVAIL;
-    case ENETUNREACH: return COOP_ENETUNREACH;
-    case ECONNABORTED: return COOP_ECONNABORTED;
-    case ECONNRESET: return COOP_ECONNRESET;
-    case ENOTCONN: return COOP_ENOTCONN;
-    case ETIMEDOUT: return COOP_ETIMEDOUT;
-    case ECONNREFUSED: return COOP_ECONNREFUSED;
-    case EINPROGRESS: return COOP_EINPROGRESS;
-    case ECANCELED: return COOP_ECANCELED;
+    case ENOMEM:
+        return COOP_ENOMEM;
+    case EBUSY:
+        return COOP_EBUSY;
+    case EEXIST:
+        return COOP_EEXIST;
+    case EINVAL:
+        return COOP_EINVAL;
+    case EMFILE:
+        return COOP_EMFILE;
+    case ENOSPC:
+        return COOP_ENOSPC;
+    case EPIPE:
+        return COOP_EPIPE;
+    case ERANGE:
+        return COOP_ERANGE;
+    case EDEADLK:
+        return COOP_EDEADLK;
+    case ENAMETOOLONG:
+        return COOP_ENAMETOOLONG;
+    case ENOSYS:
+        return COOP_ENOSYS;
+    case EOVERFLOW:
+        return COOP_EOVERFLOW;
+    case ENOTSOCK:
+        return COOP_ENOTSOCK;
+    case EADDRINUSE:
+        return COOP_EADDRINUSE;
+    case EADDRNOTAVAIL:
+        return COOP_EADDRNOTAVAIL;
+    case ENETUNREACH:
+        return COOP_ENETUNREACH;
+    case ECONNABORTED:
+        return COOP_ECONNABORTED;
+    case ECONNRESET:
+        return COOP_ECONNRESET;
+    case ENOTCONN:
+        return COOP_ENOTCONN;
+    case ETIMEDOUT:
+        return COOP_ETIMEDOUT;
+    case ECONNREFUSED:
+        return COOP_ECONNREFUSED;
+    case EINPROGRESS:
+        return COOP_EINPROGRESS;
+    case ECANCELED:
+        return COOP_ECANCELED;
     /* Near relatives, so that callers see a code they already handle. */
-    case EACCES: return COOP_EPERM;
-    case ENFILE: return COOP_EMFILE;
-    case ENOBUFS: return COOP_ENOMEM;
-    case EHOSTUNREACH: return COOP_ENETUNREACH;
-    case EALREADY: return COOP_EINPROGRESS;
-    default: return COOP_EIO;
+    case EACCES:
+        return COOP_EPERM;
+    case ENFILE:
+        return COOP_EMFILE;
+    case ENOBUFS:
+        return COOP_ENOMEM;
+    case EHOSTUNREACH:
+        return COOP_ENETUNREACH;
+    case EALREADY:
+        return COOP_EINPROGRESS;
+    default:
+        return COOP_EIO;
     }
 }
 
 /* The negated translation of the current errno, the usual failure result. */
-static int neg_errno(void)
-{
-    return -coop__errno_to_coop(errno);
-}
+static int neg_errno(void) { return -coop__errno_to_coop(errno); }
 
 /*
  * Small writes on a connection go out at once.  A cooperative program

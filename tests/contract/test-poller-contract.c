@@ -55,10 +55,7 @@ static void *counting_fn(void *ctx, void *ptr, size_t old_size, size_t new_size)
     return p;
 }
 
-static coop_allocator test_allocator(void)
-{
-    return (coop_allocator){ .fn = counting_fn, .ctx = &g_alloc };
-}
+static coop_allocator test_allocator(void) { return (coop_allocator){ .fn = counting_fn, .ctx = &g_alloc }; }
 
 /* ---- The backends.  A simulated poller joins by adding one entry. ---- */
 
@@ -78,16 +75,10 @@ struct backend {
     int (*abort_close)(coop_poller *p, int fd);
 };
 
-static int make_poll(coop_poller *out)
-{
-    return coop_poller_poll_new(out, test_allocator());
-}
+static int make_poll(coop_poller *out) { return coop_poller_poll_new(out, test_allocator()); }
 
 #if defined(COOP_HAVE_EPOLL)
-static int make_epoll(coop_poller *out)
-{
-    return coop_poller_epoll_new(out, test_allocator());
-}
+static int make_epoll(coop_poller *out) { return coop_poller_epoll_new(out, test_allocator()); }
 #endif
 
 /*
@@ -123,8 +114,8 @@ static const struct backend backends[] = {
 
 #define MAX_FD 4096
 #define MIRROR_KNOWN 0x80u
-#define ROUNDS 1000      /* settle() calls a test may spend waiting for one event */
-#define QUIET_ROUNDS 5   /* wait() calls that must all stay silent in an absence check */
+#define ROUNDS 1000    /* settle() calls a test may spend waiting for one event */
+#define QUIET_ROUNDS 5 /* wait() calls that must all stay silent in an absence check */
 #define MAX_EVENTS 64
 
 /*
@@ -239,8 +230,7 @@ static int fx_wait(int64_t timeout_ns, coop_poll_event *ev, int max)
         ck_assert_msg(mask != 0, "%s: event for fd %d parked with mask 0", F.b->name, fd);
         ck_assert_msg(ev[i].events != 0, "%s: empty event for fd %d", F.b->name, fd);
         ck_assert_msg((ev[i].events & ~(mask | COOP_EV_ERROR | COOP_EV_HANGUP)) == 0,
-                      "%s: fd %d reported 0x%x outside its mask 0x%x", F.b->name, fd,
-                      ev[i].events, mask);
+                      "%s: fd %d reported 0x%x outside its mask 0x%x", F.b->name, fd, ev[i].events, mask);
         for (int j = 0; j < i; j++)
             ck_assert_msg(ev[j].fd != fd, "%s: fd %d reported twice", F.b->name, fd);
     }
@@ -318,8 +308,7 @@ static void read_exact(int fd, void *buf, size_t len)
             await(fd, COOP_EV_READ);
             continue;
         }
-        ck_assert_msg(r > 0, "%s: read on fd %d gave %ld (%s)", F.b->name, fd, r,
-                      coop_strerror((int)r));
+        ck_assert_msg(r > 0, "%s: read on fd %d gave %ld (%s)", F.b->name, fd, r, coop_strerror((int)r));
         got += (size_t)r;
     }
 }
@@ -333,8 +322,7 @@ static void write_all(int fd, const void *buf, size_t len)
             await(fd, COOP_EV_WRITE);
             continue;
         }
-        ck_assert_msg(r > 0, "%s: write on fd %d gave %ld (%s)", F.b->name, fd, r,
-                      coop_strerror((int)r));
+        ck_assert_msg(r > 0, "%s: write on fd %d gave %ld (%s)", F.b->name, fd, r, coop_strerror((int)r));
         put += (size_t)r;
     }
 }
@@ -347,8 +335,7 @@ static void read_eof(int fd)
         long r = F.p.ops->read(F.p.ctx, fd, &c, 1);
         if (r == 0)
             return;
-        ck_assert_msg(r == -COOP_EAGAIN, "%s: expected EOF on fd %d, read gave %ld", F.b->name,
-                      fd, r);
+        ck_assert_msg(r == -COOP_EAGAIN, "%s: expected EOF on fd %d, read gave %ld", F.b->name, fd, r);
         await(fd, COOP_EV_READ);
     }
     ck_abort_msg("%s: no EOF on fd %d", F.b->name, fd);
@@ -411,12 +398,12 @@ static void close_pair(struct pair pr)
 
 /* ---- The contract. ---- */
 
-#define OPS_WITHOUT(slot)                                                                         \
-    do {                                                                                          \
-        coop_poller_ops o = *p->ops;                                                              \
-        o.slot = NULL;                                                                            \
-        coop_poller broken = { &o, p->ctx };                                                      \
-        ck_assert_int_eq(coop_poller_check(&broken), -COOP_EINVAL);                               \
+#define OPS_WITHOUT(slot)                                           \
+    do {                                                            \
+        coop_poller_ops o = *p->ops;                                \
+        o.slot = NULL;                                              \
+        coop_poller broken = { &o, p->ctx };                        \
+        ck_assert_int_eq(coop_poller_check(&broken), -COOP_EINVAL); \
     } while (0)
 
 START_TEST(ops_table)
@@ -558,10 +545,7 @@ END_TEST
 #define CHUNK 65536
 #define FILL_LIMIT ((size_t)256 << 20) /* bytes; far beyond any socket buffer */
 
-static unsigned char pattern_byte(size_t offset)
-{
-    return (unsigned char)(offset * 7u + offset / 251u);
-}
+static unsigned char pattern_byte(size_t offset) { return (unsigned char)(offset * 7u + offset / 251u); }
 
 /*
  * Writes until the kernel pushes back, then drains the peer until the

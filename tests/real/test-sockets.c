@@ -191,8 +191,9 @@ Test(realsched, the_default_log_writes_failures_to_stderr, .init = cr_redirect_s
     const coop_report *r = coop_last_failure(s);
     cr_assert_not_null(r);
     char expect[256];
-    snprintf(expect, sizeof(expect), "coop: error: task doomed (tid 1) failed with EPIPE at %s:%u, last resumed at line 0\n",
-             r->file, r->line);
+    snprintf(expect, sizeof(expect),
+             "coop: error: task doomed (tid 1) failed with EPIPE at %s:%u, last resumed at line 0\n", r->file,
+             r->line);
     coop_sched_free(s);
     fflush(stderr);
     cr_assert_stderr_eq_str(expect);

@@ -16,10 +16,7 @@ static void make_pair(int sv[2])
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
 }
 
-static bool fd_open(int fd)
-{
-    return fcntl(fd, F_GETFD) != -1;
-}
+static bool fd_open(int fd) { return fcntl(fd, F_GETFD) != -1; }
 
 static void setup_epoll(void)
 {
@@ -97,15 +94,15 @@ static void pump(int rounds)
     }
 }
 
-#define STREAM_TESTS(SUITE)                                                                                    \
-    TestSuite(SUITE, .init = setup_##SUITE, .fini = teardown_pairs);                                          \
-    Test(SUITE, a_reader_wakes_when_data_arrives) { t_reader_wakes(); }                                        \
-    Test(SUITE, several_fds_per_task_and_stream_wait_says_which) { t_several_fds(); }                          \
-    Test(SUITE, stream_wait_times_out_on_virtual_time) { t_timeout(); }                                        \
-    Test(SUITE, events_while_busy_are_kept_for_the_next_wait) { t_pending(); }                                 \
-    Test(SUITE, a_killed_task_closes_its_own_fds_only) { t_kill_closes(); }                                    \
-    Test(SUITE, an_fd_belongs_to_one_task) { t_busy(); }                                                       \
-    Test(SUITE, io_never_wakes_a_task_waiting_on_a_signal) { t_no_spurious_signal_wake(); }                    \
+#define STREAM_TESTS(SUITE)                                                                 \
+    TestSuite(SUITE, .init = setup_##SUITE, .fini = teardown_pairs);                        \
+    Test(SUITE, a_reader_wakes_when_data_arrives) { t_reader_wakes(); }                     \
+    Test(SUITE, several_fds_per_task_and_stream_wait_says_which) { t_several_fds(); }       \
+    Test(SUITE, stream_wait_times_out_on_virtual_time) { t_timeout(); }                     \
+    Test(SUITE, events_while_busy_are_kept_for_the_next_wait) { t_pending(); }              \
+    Test(SUITE, a_killed_task_closes_its_own_fds_only) { t_kill_closes(); }                 \
+    Test(SUITE, an_fd_belongs_to_one_task) { t_busy(); }                                    \
+    Test(SUITE, io_never_wakes_a_task_waiting_on_a_signal) { t_no_spurious_signal_wake(); } \
     Test(SUITE, close_drops_the_registration) { t_close(); }
 
 static void t_reader_wakes(void)
@@ -137,7 +134,8 @@ static int two_fds(coop_task *t)
             char c;
             int which = coop_result(t) == st->fds[0] ? 0 : coop_result(t) == st->fds[1] ? 1 : -1;
             long n = coop_read(coop_task_sched(t), (int)coop_result(t), &c, 1);
-            h_log(t, "fd %d ready (events %lld), read %ld '%c'", which, (long long)coop_result_of(t)->value, n, c);
+            h_log(t, "fd %d ready (events %lld), read %ld '%c'", which, (long long)coop_result_of(t)->value,
+                  n, c);
         }
     }
     COOP_END(t);
@@ -175,7 +173,9 @@ static int wait_with_timeout(coop_task *t)
 static void t_timeout(void)
 {
     struct waiter_fd init = { pair_a[0] };
-    coop_task_spec spec = { .step = wait_with_timeout, .name = "T", .state_size = sizeof(init), .init = &init };
+    coop_task_spec spec = {
+        .step = wait_with_timeout, .name = "T", .state_size = sizeof(init), .init = &init
+    };
     cr_assert_gt(coop_spawn(H.s, &spec), 0);
     pump(1);
     cr_assert_eq(coop_poll_io(H.s, 0), 0);
@@ -282,7 +282,9 @@ static int signal_waiter_with_fd(coop_task *t)
 static void t_no_spurious_signal_wake(void)
 {
     struct sigwait init = { pair_a[0] };
-    coop_task_spec spec = { .step = signal_waiter_with_fd, .name = "W", .state_size = sizeof(init), .init = &init };
+    coop_task_spec spec = {
+        .step = signal_waiter_with_fd, .name = "W", .state_size = sizeof(init), .init = &init
+    };
     cr_assert_gt(coop_spawn(H.s, &spec), 0);
     h_run(0, 100);
     cr_assert_eq(write(pair_a[1], "x", 1), 1);

@@ -66,10 +66,7 @@ void h_setup_with(coop_poller poller)
     cr_assert(H.s != NULL);
 }
 
-void h_setup(void)
-{
-    h_setup_with((coop_poller){ NULL, NULL });
-}
+void h_setup(void) { h_setup_with((coop_poller){ NULL, NULL }); }
 
 void h_teardown(void)
 {
@@ -114,10 +111,7 @@ void h_set_ms(uint64_t ms)
     H.now_ns = ms * 1000000;
 }
 
-uint64_t h_ms(void)
-{
-    return H.now_ns / 1000000;
-}
+uint64_t h_ms(void) { return H.now_ns / 1000000; }
 
 uint64_t h_run(uint64_t until_ms, uint64_t step_limit)
 {
@@ -170,8 +164,19 @@ int64_t h_spawn(const char *name, coop_step_fn step, size_t state_size, int prio
 
 uint64_t h_sleep_calls, h_slept_ns;
 
-static int no_fd(void *ctx, int fd, uint32_t ev) { (void)ctx; (void)fd; (void)ev; return -COOP_ENOSYS; }
-static int no_del(void *ctx, int fd) { (void)ctx; (void)fd; return -COOP_ENOSYS; }
+static int no_fd(void *ctx, int fd, uint32_t ev)
+{
+    (void)ctx;
+    (void)fd;
+    (void)ev;
+    return -COOP_ENOSYS;
+}
+static int no_del(void *ctx, int fd)
+{
+    (void)ctx;
+    (void)fd;
+    return -COOP_ENOSYS;
+}
 static int sleep_wait(void *ctx, int64_t timeout_ns, coop_poll_event *out, int max)
 {
     (void)ctx;
@@ -183,10 +188,37 @@ static int sleep_wait(void *ctx, int64_t timeout_ns, coop_poll_event *out, int m
     h_slept_ns += (uint64_t)timeout_ns;
     return 0;
 }
-static int no_listen(void *ctx, const char *a, uint16_t p, int b) { (void)ctx; (void)a; (void)p; (void)b; return -COOP_ENOSYS; }
-static int no_connect(void *ctx, const char *a, uint16_t p) { (void)ctx; (void)a; (void)p; return -COOP_ENOSYS; }
-static long no_read(void *ctx, int fd, void *b, size_t n) { (void)ctx; (void)fd; (void)b; (void)n; return -COOP_ENOSYS; }
-static long no_write(void *ctx, int fd, const void *b, size_t n) { (void)ctx; (void)fd; (void)b; (void)n; return -COOP_ENOSYS; }
+static int no_listen(void *ctx, const char *a, uint16_t p, int b)
+{
+    (void)ctx;
+    (void)a;
+    (void)p;
+    (void)b;
+    return -COOP_ENOSYS;
+}
+static int no_connect(void *ctx, const char *a, uint16_t p)
+{
+    (void)ctx;
+    (void)a;
+    (void)p;
+    return -COOP_ENOSYS;
+}
+static long no_read(void *ctx, int fd, void *b, size_t n)
+{
+    (void)ctx;
+    (void)fd;
+    (void)b;
+    (void)n;
+    return -COOP_ENOSYS;
+}
+static long no_write(void *ctx, int fd, const void *b, size_t n)
+{
+    (void)ctx;
+    (void)fd;
+    (void)b;
+    (void)n;
+    return -COOP_ENOSYS;
+}
 static void no_destroy(void *ctx) { (void)ctx; }
 
 static const coop_poller_ops sleep_ops = {

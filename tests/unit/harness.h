@@ -16,7 +16,7 @@ struct harness {
     uint64_t now_ns;
     char log[1 << 16];
     size_t len;
-    int trace_wakes; /* when set, wake events are logged as "wake NAME REASON" */
+    int trace_wakes;                    /* when set, wake events are logged as "wake NAME REASON" */
     uint64_t allocs, frees, fail_after; /* allocator counters; fail_after 0: never fail */
     void (*trace_extra)(const coop_trace_event *ev); /* a test's own trace hook, or NULL */
 };

@@ -29,7 +29,8 @@ static int random_sleeper(coop_task *t)
         r->lcg = r->lcg * 1664525u + 1013904223u;
         {
             uint64_t d = COOP_US((r->lcg >> 16) % 40);
-            shadow[coop_task_tid(t)] = (struct key){ H.now_ns + d, (uint64_t)coop_task_prio(t), shadow_seq++ };
+            shadow[coop_task_tid(t)] =
+                (struct key){ H.now_ns + d, (uint64_t)coop_task_prio(t), shadow_seq++ };
             COOP_CALL(t, coop_wait(t, (int64_t)d));
         }
     }
@@ -65,8 +66,9 @@ Test(heap, every_pick_is_the_smallest_key)
     shadow_seq = checked = wrong = 0;
     for (uint32_t i = 0; i < NTASKS; i++) {
         struct rec init = { i * 2654435761u };
-        coop_task_spec spec = { .step = random_sleeper, .state_size = sizeof(init), .init = &init,
-                                .prio = 1 + (int)(i % 7) };
+        coop_task_spec spec = {
+            .step = random_sleeper, .state_size = sizeof(init), .init = &init, .prio = 1 + (int)(i % 7)
+        };
         cr_assert_eq(coop_spawn(H.s, &spec), i + 1);
     }
     cr_assert_eq(h_run(1000000, 100000), 100000);

@@ -4,10 +4,7 @@
 
 #include "harness.h"
 
-static void setup_loop(void)
-{
-    h_setup_with(h_sleep_poller());
-}
+static void setup_loop(void) { h_setup_with(h_sleep_poller()); }
 
 TestSuite(loop, .init = setup_loop, .fini = h_teardown);
 
@@ -31,7 +28,10 @@ static int count_then_end(coop_task *t)
 static int64_t spawn_counter(const char *name, int limit, int64_t period_ms)
 {
     struct counted c = { 0, limit };
-    coop_task_spec spec = { .step = count_then_end, .name = name, .state_size = sizeof(c), .init = &c,
+    coop_task_spec spec = { .step = count_then_end,
+                            .name = name,
+                            .state_size = sizeof(c),
+                            .init = &c,
                             .period_ns = COOP_MS(period_ms) };
     return coop_spawn(H.s, &spec);
 }

@@ -89,9 +89,9 @@ Test(order, a_higher_prio_ready_task_runs_first_at_equal_time)
 /* A task queued in the heap and one in a ring with the same key parts must still be FIFO. */
 Test(order, heap_and_ring_agree_on_fifo)
 {
-    h_spawn("T1", once, 0, 10, 0, 5);   /* due at 5, queued in the heap */
+    h_spawn("T1", once, 0, 10, 0, 5); /* due at 5, queued in the heap */
     h_set_ms(5);
-    h_spawn("T2", once, 0, 10, 0, 0);   /* due at 5 too, queued later, in a ring */
+    h_spawn("T2", once, 0, 10, 0, 0); /* due at 5 too, queued later, in a ring */
     h_run(5, 10);
     cr_assert_str_eq(H.log, "5 T1 run\n5 T2 run\n");
 }

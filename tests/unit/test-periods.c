@@ -43,7 +43,8 @@ Test(periods, late_catch_up_runs_back_to_back)
     h_spawn("P100", runner, 0, 10, 100, 0);
     h_set_ms(499);
     h_run_seed(650, 100);
-    cr_assert_str_eq(H.log, "500 P100 run\n501 P100 run\n502 P100 run\n503 P100 run\n504 P100 run\n600 P100 run\n");
+    cr_assert_str_eq(H.log,
+                     "500 P100 run\n501 P100 run\n502 P100 run\n503 P100 run\n504 P100 run\n600 P100 run\n");
 }
 
 Test(periods, late_skip_drops_missed_periods_and_keeps_the_grid)

@@ -37,8 +37,12 @@ static int sender(coop_task *t)
 static int64_t spawn_sender(const char *name, int prio, int64_t at_ms, int64_t value, int64_t resume_ns)
 {
     struct sender init = { value, resume_ns };
-    coop_task_spec spec = { .step = sender, .name = name, .state_size = sizeof(init), .init = &init,
-                            .prio = prio, .time2run_ns = COOP_MS(at_ms) };
+    coop_task_spec spec = { .step = sender,
+                            .name = name,
+                            .state_size = sizeof(init),
+                            .init = &init,
+                            .prio = prio,
+                            .time2run_ns = COOP_MS(at_ms) };
     return coop_spawn(H.s, &spec);
 }
 
@@ -260,7 +264,8 @@ static int churn(coop_task *t)
     static const char *const names[] = { "x", "y", "z" };
     COOP_BEGIN(t);
     for (;;) {
-        COOP_CALL(t, coop_wait_signals(t, names + coop_task_tid(t) % 2, 2, COOP_MS(coop_task_tid(t) % 7 + 1)));
+        COOP_CALL(t,
+                  coop_wait_signals(t, names + coop_task_tid(t) % 2, 2, COOP_MS(coop_task_tid(t) % 7 + 1)));
         COOP_CALL(t, coop_send_signal(t, names[coop_task_tid(t) % 3], 1, 0));
     }
     COOP_END(t);

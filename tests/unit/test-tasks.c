@@ -69,7 +69,9 @@ static int creator(coop_task *t)
     COOP_BEGIN(t);
     COOP_YIELD(t);
     h_log(t, "creating");
-    COOP_CALL(t, coop_create_task(t, &(coop_task_spec){ .step = child_setup_logs, .name = "kid", .time2run_ns = COOP_MS(5) }));
+    COOP_CALL(
+        t, coop_create_task(
+               t, &(coop_task_spec){ .step = child_setup_logs, .name = "kid", .time2run_ns = COOP_MS(5) }));
     p->child = coop_result(t);
     h_log(t, "created tid %lld", (long long)p->child);
     COOP_END(t);
@@ -87,7 +89,8 @@ static int adder(coop_task *t)
     COOP_BEGIN(t);
     COOP_YIELD(t);
     {
-        coop_task *kid = coop_task_new(coop_task_sched(t), &(coop_task_spec){ .step = child_setup_logs, .name = "kid" });
+        coop_task *kid =
+            coop_task_new(coop_task_sched(t), &(coop_task_spec){ .step = child_setup_logs, .name = "kid" });
         cr_assert_not_null(kid);
         COOP_CALL(t, coop_add_task(t, kid));
     }
@@ -148,7 +151,9 @@ static int task_waiter(coop_task *t)
 static int64_t spawn_with_victim(const char *name, coop_step_fn step, uint32_t victim, int64_t at_ms)
 {
     struct killer k = { victim };
-    coop_task_spec spec = { .step = step, .name = name, .state_size = sizeof(k), .init = &k, .time2run_ns = COOP_MS(at_ms) };
+    coop_task_spec spec = {
+        .step = step, .name = name, .state_size = sizeof(k), .init = &k, .time2run_ns = COOP_MS(at_ms)
+    };
     return coop_spawn(H.s, &spec);
 }
 
@@ -245,7 +250,9 @@ Test(tasks, a_woken_periodic_task_does_not_burst)
 {
     int64_t v = h_spawn("V", quick_end, 0, 10, 0, 1000);
     struct killer k = { (uint32_t)v };
-    coop_task_spec spec = { .step = periodic_waiter, .name = "W", .state_size = sizeof(k), .init = &k, .period_ns = COOP_MS(100) };
+    coop_task_spec spec = {
+        .step = periodic_waiter, .name = "W", .state_size = sizeof(k), .init = &k, .period_ns = COOP_MS(100)
+    };
     coop_spawn(H.s, &spec);
     h_run_seed(1250, 100);
     /* Woken at 1000 (it runs at 1001 under the seed model), it is next due one period after the wake. */
@@ -288,7 +295,8 @@ Test(tasks, spawn_rejects_bad_specs)
     char long_name[COOP_NAME_MAX + 2];
     memset(long_name, 'x', sizeof(long_name) - 1);
     long_name[sizeof(long_name) - 1] = '\0';
-    cr_assert_eq(coop_spawn(H.s, &(coop_task_spec){ .step = quick_end, .name = long_name }), -COOP_ENAMETOOLONG);
+    cr_assert_eq(coop_spawn(H.s, &(coop_task_spec){ .step = quick_end, .name = long_name }),
+                 -COOP_ENAMETOOLONG);
     long_name[COOP_NAME_MAX] = '\0';
     cr_assert_gt(coop_spawn(H.s, &(coop_task_spec){ .step = quick_end, .name = long_name }), 0);
 }

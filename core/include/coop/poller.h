@@ -12,7 +12,7 @@
 /* Readiness bits.  READ and WRITE keep the seed's values (1 and 4). */
 #define COOP_EV_READ 0x1u
 #define COOP_EV_WRITE 0x4u
-#define COOP_EV_ERROR 0x8u  /* reported only, never requested */
+#define COOP_EV_ERROR 0x8u   /* reported only, never requested */
 #define COOP_EV_HANGUP 0x10u /* reported only, never requested */
 
 typedef struct coop_poll_event {

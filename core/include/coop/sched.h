@@ -174,8 +174,8 @@ COOP_API void coop_shutdown(coop_sched *s);
 typedef struct coop_report {
     uint32_t tid;
     char name[COOP_NAME_MAX + 1];
-    int error;          /* the negative COOP_E* code the step failed with */
-    const char *file;   /* where COOP_FAIL was called */
+    int error;        /* the negative COOP_E* code the step failed with */
+    const char *file; /* where COOP_FAIL was called */
     unsigned line;
     unsigned resume_line; /* the task's last resume point, in the same file */
 } coop_report;

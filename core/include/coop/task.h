@@ -71,23 +71,22 @@ struct coop__task_head {
     uint32_t lc; /* resume point: a __LINE__, or a COOP__LC_* value */
 };
 
-static inline uint32_t *coop__lc(coop_task *t)
-{
-    return &((struct coop__task_head *)(void *)t)->lc;
-}
+static inline uint32_t *coop__lc(coop_task *t) { return &((struct coop__task_head *)(void *)t)->lc; }
 
 /* Public only so that the macros can reach them. */
 COOP_API void coop__set_exit(coop_task *t, int status);
 COOP_API int coop__fail(coop_task *t, int err, const char *file, unsigned line);
 
-#define COOP_BEGIN(t) switch (*coop__lc(t)) { case COOP__LC_START:
+#define COOP_BEGIN(t)       \
+    switch (*coop__lc(t)) { \
+    case COOP__LC_START:
 
 /* Suspends the task; the scheduler resumes it at the next line. */
-#define COOP__SUSPEND(t)                                                    \
-    do {                                                                    \
-        *coop__lc(t) = __LINE__;                                            \
-        return COOP__YIELDED;                                               \
-    case __LINE__:;                                                         \
+#define COOP__SUSPEND(t)         \
+    do {                         \
+        *coop__lc(t) = __LINE__; \
+        return COOP__YIELDED;    \
+    case __LINE__:;              \
     } while (0)
 
 /* A plain yield: reschedule by the task's period. */
@@ -98,36 +97,36 @@ COOP_API int coop__fail(coop_task *t, int err, const char *file, unsigned line);
  * as coop_wait(t, COOP_MS(10)); the result is readable with coop_result()
  * once the task resumes.
  */
-#define COOP_CALL(t, make)                                                  \
-    do {                                                                    \
-        (void)(make);                                                       \
-        COOP__SUSPEND(t);                                                   \
+#define COOP_CALL(t, make) \
+    do {                   \
+        (void)(make);      \
+        COOP__SUSPEND(t);  \
     } while (0)
 
-#define COOP_FINALLY(t)                                                     \
-    COOP__FALLTHROUGH;                                                      \
-    case COOP__LC_FINALLY:                                                  \
+#define COOP_FINALLY(t)    \
+    COOP__FALLTHROUGH;     \
+    case COOP__LC_FINALLY: \
         *coop__lc(t) = COOP__LC_FINALLY;
 
-#define COOP_END(t)                                                         \
-    }                                                                       \
-    *coop__lc(t) = COOP__LC_DONE;                                           \
+#define COOP_END(t)               \
+    }                             \
+    *coop__lc(t) = COOP__LC_DONE; \
     return COOP__DONE
 
 /* Ends the task with an exit status (WaitTask waiters receive it). */
-#define COOP_EXIT(t, status)                                                \
-    do {                                                                    \
-        coop__set_exit((t), (status));                                      \
-        return COOP__EXITING;                                               \
+#define COOP_EXIT(t, status)           \
+    do {                               \
+        coop__set_exit((t), (status)); \
+        return COOP__EXITING;          \
     } while (0)
 
 /* Ends the task with a failure; err is a negative COOP_E* code. */
 #define COOP_FAIL(t, err) return coop__fail((t), (err), __FILE__, __LINE__)
 
 /* Time helpers: every time in coop is uint64_t or int64_t nanoseconds. */
-#define COOP_US(x) ((int64_t)(x) * 1000)
-#define COOP_MS(x) ((int64_t)(x) * 1000000)
-#define COOP_S(x) ((int64_t)(x) * 1000000000)
+#define COOP_US(x) ((int64_t)(x)*1000)
+#define COOP_MS(x) ((int64_t)(x)*1000000)
+#define COOP_S(x) ((int64_t)(x)*1000000000)
 
 #define COOP_PRIO_HIGHEST 1
 #define COOP_PRIO_DEFAULT 10
@@ -154,12 +153,12 @@ typedef enum coop_late_policy {
  */
 typedef struct coop_task_spec {
     coop_step_fn step;
-    const char *name;   /* NULL: "task_<tid>"; copied, at most COOP_NAME_MAX */
-    size_t state_size;  /* bytes of state allocated with the task */
-    const void *init;   /* NULL: zeroed state; else copied (state_size bytes) */
-    int prio;           /* 1 highest .. 100 lowest; 0: COOP_PRIO_DEFAULT */
-    int64_t period_ns;  /* >0 periodic, 0 whenever ready, <0 once */
-    int64_t time2run_ns; /* start delay; 0: by the start rules */
+    const char *name;      /* NULL: "task_<tid>"; copied, at most COOP_NAME_MAX */
+    size_t state_size;     /* bytes of state allocated with the task */
+    const void *init;      /* NULL: zeroed state; else copied (state_size bytes) */
+    int prio;              /* 1 highest .. 100 lowest; 0: COOP_PRIO_DEFAULT */
+    int64_t period_ns;     /* >0 periodic, 0 whenever ready, <0 once */
+    int64_t time2run_ns;   /* start delay; 0: by the start rules */
     coop_late_policy late; /* default: COOP_LATE_CATCH_UP */
 } coop_task_spec;
 

@@ -7,15 +7,15 @@
 #include <stdint.h>
 
 typedef enum coop_trace_kind {
-    COOP_TR_SPAWN, /* a task joined; code = prio, value = period_ns */
-    COOP_TR_RUN,   /* a step starts */
-    COOP_TR_YIELD, /* a step ended with a call; call = COOP_CALL_* */
-    COOP_TR_WAKE,  /* a blocked task became ready; reason = COOP_WAKE_* */
-    COOP_TR_EXIT,  /* a task ended by itself; code = exit status */
-    COOP_TR_KILL,  /* a task was killed; code = killer tid (0: outside) */
-    COOP_TR_FAIL,  /* a step failed; code = error, file/line where */
+    COOP_TR_SPAWN,  /* a task joined; code = prio, value = period_ns */
+    COOP_TR_RUN,    /* a step starts */
+    COOP_TR_YIELD,  /* a step ended with a call; call = COOP_CALL_* */
+    COOP_TR_WAKE,   /* a blocked task became ready; reason = COOP_WAKE_* */
+    COOP_TR_EXIT,   /* a task ended by itself; code = exit status */
+    COOP_TR_KILL,   /* a task was killed; code = killer tid (0: outside) */
+    COOP_TR_FAIL,   /* a step failed; code = error, file/line where */
     COOP_TR_SIGNAL, /* a signal was sent; signal, value, code = woken */
-    COOP_TR_IO     /* the poller reported an fd; fd, value = events */
+    COOP_TR_IO      /* the poller reported an fd; fd, value = events */
 } coop_trace_kind;
 
 /* The calls a task can yield, as recorded by COOP_TR_YIELD. */
@@ -50,16 +50,16 @@ typedef enum coop_wake_reason {
 typedef struct coop_trace_event {
     coop_trace_kind kind;
     uint64_t t_ns;
-    uint32_t tid;        /* 0 when no task is involved */
-    const char *task;    /* the task's name, or NULL */
-    int call;            /* COOP_TR_YIELD */
-    int reason;          /* COOP_TR_WAKE */
+    uint32_t tid;     /* 0 when no task is involved */
+    const char *task; /* the task's name, or NULL */
+    int call;         /* COOP_TR_YIELD */
+    int reason;       /* COOP_TR_WAKE */
     int64_t code;
     int64_t value;
-    const char *signal;  /* COOP_TR_SIGNAL, and WAKE by a signal */
-    int fd;              /* COOP_TR_IO, and WAKE by I/O; -1 otherwise */
-    const char *file;    /* COOP_TR_FAIL */
-    unsigned line;       /* COOP_TR_FAIL; for RUN, the resume line */
+    const char *signal; /* COOP_TR_SIGNAL, and WAKE by a signal */
+    int fd;             /* COOP_TR_IO, and WAKE by I/O; -1 otherwise */
+    const char *file;   /* COOP_TR_FAIL */
+    unsigned line;      /* COOP_TR_FAIL; for RUN, the resume line */
 } coop_trace_event;
 
 typedef void (*coop_trace_fn)(void *ctx, const coop_trace_event *ev);
