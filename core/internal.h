@@ -167,6 +167,10 @@ struct coop_sched {
     coop_trace_fn trace;
     void *trace_ctx;
     uint32_t turn_steps;
+    coop_fault_fn fault;
+    void *fault_ctx;
+    coop_seq_fn seq_hook;
+    void *seq_ctx;
 
     uint64_t now_ns; /* the clock as last read; never decreases */
     uint64_t next_seq;

@@ -89,6 +89,11 @@ static inline void coop__enqueue(coop_sched *s, coop_task *t)
 {
     coop_assert(t->heap_idx == COOP__NO_INDEX);
     t->seq = s->next_seq++;
+    if (s->seq_hook) {
+        t->seq = s->seq_hook(s->seq_ctx, t->seq);
+        coop__enqueue_heap(s, t);
+        return;
+    }
     if (t->where != COOP__BLOCKED && !(t->flags & COOP__F_IN_RING) && coop__ring_accepts(s, t) &&
         coop__ring_push(s, t) == 0) {
         t->where = COOP__READY;

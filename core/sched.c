@@ -91,6 +91,10 @@ coop_sched *coop_sched_new(const coop_config *cfg)
     s->trace = cfg->trace;
     s->trace_ctx = cfg->trace_ctx;
     s->turn_steps = cfg->turn_steps ? cfg->turn_steps : 64;
+    s->fault = cfg->fault;
+    s->fault_ctx = cfg->fault_ctx;
+    s->seq_hook = cfg->seq;
+    s->seq_ctx = cfg->seq_ctx;
     s->next_tid = 1;
     s->poll_period_ns = COOP_MS(100);
     s->now_ns = s->clock.ops->now_ns(s->clock.ctx);
@@ -323,4 +327,57 @@ int coop_verify(const coop_sched *s)
             coop_assert(g->tail == prev);
         }
     return 0;
+}
+
+bool coop_fault_point(coop_task *t, const char *site)
+{
+    coop_sched *s = t->sched;
+    return s->fault && s->fault(s->fault_ctx, site ? site : "", t->tid);
+}
+
+size_t coop_task_describe_wait(const coop_task *t, char *buf, size_t len)
+{
+    char scratch[1];
+    struct coop__buf b = { len ? buf : scratch, len ? len : 1, 0 };
+    b.p[0] = '\0';
+    switch (t->where) {
+    case COOP__RUNNING:
+        coop__buf_str(&b, "running");
+        break;
+    case COOP__READY:
+        coop__buf_str(&b, "ready");
+        break;
+    case COOP__TIMED:
+        coop__buf_str(&b, "due at ");
+        coop__buf_uint(&b, t->time2run_ns);
+        coop__buf_str(&b, " ns");
+        break;
+    case COOP__BLOCKED:
+        if (t->block == COOP__BLOCK_SIGNAL) {
+            coop__buf_str(&b, t->nregs > 1 ? "signals" : "signal");
+            for (uint32_t i = 0; i < t->nregs; i++) {
+                coop__buf_str(&b, i ? ", '" : " '");
+                coop__buf_str(&b, t->regs[i].sig->name);
+                coop__buf_str(&b, "'");
+            }
+        } else if (t->block == COOP__BLOCK_TASK) {
+            coop__buf_str(&b, "task ");
+            coop__buf_uint(&b, t->wait_tid);
+        } else {
+            for (uint32_t i = 0; i < t->nfds; i++) {
+                coop__buf_str(&b, i ? ", fd " : "fd ");
+                coop__buf_uint(&b, (uint64_t)t->fds[i].fd);
+            }
+        }
+        if (t->heap_idx != COOP__NO_INDEX) {
+            coop__buf_str(&b, " (timeout at ");
+            coop__buf_uint(&b, t->time2run_ns);
+            coop__buf_str(&b, " ns)");
+        }
+        break;
+    default:
+        coop__buf_str(&b, "ended");
+        break;
+    }
+    return b.len;
 }

@@ -123,7 +123,7 @@ void coop__task_release(coop_sched *s, coop_task *t)
 /* The heap half of coop__enqueue (ready.h): for tasks not yet due, or that a ring cannot take. */
 void coop__enqueue_heap(coop_sched *s, coop_task *t)
 {
-    coop_assert(s->next_seq < (UINT64_C(1) << 56));
+    coop_assert(t->seq < (UINT64_C(1) << 56));
     /* coop__task_join reserved a heap slot for every live task, so this cannot fail. */
     int err = coop__heap_push(s, &s->heap, t);
     coop_assert(err == 0);

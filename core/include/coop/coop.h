@@ -8,6 +8,7 @@
 #include "coop/poller.h"
 #include "coop/sched.h"
 #include "coop/task.h"
+#include "coop/tick32.h"
 #include "coop/trace.h"
 
 #define COOP_VERSION_MAJOR 0

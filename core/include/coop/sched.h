@@ -14,6 +14,20 @@
 #include "coop/task.h"
 #include "coop/trace.h"
 
+/*
+ * A fault-point hook: the simulator answers "should this fault fire here?"
+ * from its seeded PRNG and records the answer.  Without a hook the answer
+ * is always no, so fault points cost nothing in production.
+ */
+typedef bool (*coop_fault_fn)(void *ctx, const char *site, uint32_t tid);
+/*
+ * A tie-order hook: returns the sequence number a queued task gets in
+ * place of the next counter value, so that a simulator can permute tasks
+ * due at the same instant with the same prio.  Values must be below
+ * 2^56.  With a hook set, every task is queued in the heap.
+ */
+typedef uint64_t (*coop_seq_fn)(void *ctx, uint64_t counter);
+
 /* Log levels for the log hook. */
 typedef enum coop_log_level { COOP_LOG_DEBUG, COOP_LOG_INFO, COOP_LOG_WARN, COOP_LOG_ERROR } coop_log_level;
 typedef void (*coop_log_fn)(void *ctx, coop_log_level level, const char *msg);
@@ -33,6 +47,10 @@ typedef struct coop_config {
     coop_trace_fn trace;
     void *trace_ctx;
     uint32_t turn_steps; /* steps run per clock read; 0: 64 */
+    coop_fault_fn fault;
+    void *fault_ctx;
+    coop_seq_fn seq;
+    void *seq_ctx;
 } coop_config;
 
 COOP_API coop_sched *coop_sched_new(const coop_config *cfg);
@@ -158,6 +176,21 @@ COOP_API long coop_write(coop_sched *s, int fd, const void *buf, size_t len);
 COOP_API int coop_shutdown_write(coop_sched *s, int fd);
 /* Closes the fd and drops the registration of whichever task holds it. */
 COOP_API int coop_close(coop_sched *s, int fd);
+
+/*
+ * A fault point ("BUGGIFY"): task code asks whether to misbehave at the
+ * named site.  On the real backend it is always false; in the simulator
+ * the seed decides, and the trace records each answer.
+ */
+COOP_API bool coop_fault_point(coop_task *t, const char *site);
+
+/*
+ * Describes what a task is waiting for, in words, for hang reports:
+ * "ready", "due at 1500000000 ns", "signal 'x' (timeout at ... ns)",
+ * "task 3", "fd 5, fd 6", "running".  Returns the length written
+ * (truncated to fit; the buffer is always NUL-terminated when len > 0).
+ */
+COOP_API size_t coop_task_describe_wait(const coop_task *t, char *buf, size_t len);
 
 /* ---- From outside any task (hooks, tests, the simulator). ---- */
 
