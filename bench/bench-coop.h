@@ -15,10 +15,7 @@ struct bench_fake_clock {
     uint64_t now_ns;
 };
 
-static inline uint64_t bench_fake_now(void *ctx)
-{
-    return ((const struct bench_fake_clock *)ctx)->now_ns;
-}
+static inline uint64_t bench_fake_now(void *ctx) { return ((const struct bench_fake_clock *)ctx)->now_ns; }
 
 static const coop_clock_ops bench_fake_clock_ops = {
     .version = COOP_CLOCK_VERSION,

@@ -87,7 +87,7 @@ static inline void bench_sleep_until(uint64_t deadline_ns)
         if (now >= deadline_ns)
             return;
         uint64_t left = deadline_ns - now;
-        struct timespec ts = {(time_t)(left / 1000000000u), (long)(left % 1000000000u)};
+        struct timespec ts = { (time_t)(left / 1000000000u), (long)(left % 1000000000u) };
         nanosleep(&ts, NULL);
     }
 }
@@ -97,7 +97,8 @@ static inline void bench_sleep_until(uint64_t deadline_ns)
  * child and prints the RESULT line.  serve() must call bench_idle_ready()
  * and then run its loop forever; if it returns, the child exits with 1.
  */
-static inline int bench_idle_main(const char *prog, const char *impl, int argc, char **argv, void (*serve)(const char *))
+static inline int bench_idle_main(const char *prog, const char *impl, int argc, char **argv,
+                                  void (*serve)(const char *))
 {
     if (argc != 2)
         bench_usage(prog, "SECONDS");
@@ -148,10 +149,12 @@ static inline int bench_idle_main(const char *prog, const char *impl, int argc, 
     uint64_t ru0 = bench_tv_us(&m.ru.ru_utime) + bench_tv_us(&m.ru.ru_stime);
     uint64_t ru1 = bench_tv_us(&ru.ru_utime) + bench_tv_us(&ru.ru_stime);
     double cpu_us = (double)(c1 - c0) / 1000.0;
-    printf("RESULT workload=idle impl=%s seconds=%llu cpu_us=%.1f cpu_us_per_s=%.2f wakeups=%ld rusage_cpu_us=%llu "
+    printf("RESULT workload=idle impl=%s seconds=%llu cpu_us=%.1f cpu_us_per_s=%.2f wakeups=%ld "
+           "rusage_cpu_us=%llu "
            "rss_kb=%ld port=%d\n",
-           impl, (unsigned long long)seconds, cpu_us, cpu_us / (double)seconds, sw0 >= 0 && sw1 >= 0 ? sw1 - sw0 : -1,
-           (unsigned long long)(ru1 >= ru0 ? ru1 - ru0 : 0), ru.ru_maxrss, m.port);
+           impl, (unsigned long long)seconds, cpu_us, cpu_us / (double)seconds,
+           sw0 >= 0 && sw1 >= 0 ? sw1 - sw0 : -1, (unsigned long long)(ru1 >= ru0 ? ru1 - ru0 : 0),
+           ru.ru_maxrss, m.port);
     return 0;
 }
 

@@ -87,7 +87,7 @@ static inline uint32_t bench_lcg(uint64_t *state)
  * the period, both in milliseconds.  The delays spread the tasks over
  * their periods, so that firings do not all land on the same instants.
  */
-static const uint32_t bench_periods_ms[] = {1, 2, 5, 10, 20, 50, 100};
+static const uint32_t bench_periods_ms[] = { 1, 2, 5, 10, 20, 50, 100 };
 
 static inline void bench_periodic_draw(uint64_t *lcg, uint32_t *period_ms, uint32_t *delay_ms)
 {

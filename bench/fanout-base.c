@@ -66,7 +66,7 @@ int main(int argc, char **argv)
     struct fo_waiter **ring = calloc(cap, sizeof *ring);
     if (!ws || !ring)
         bench_die(prog, "calloc", 0);
-    struct fo_list list = {NULL, NULL};
+    struct fo_list list = { NULL, NULL };
     for (uint64_t i = 0; i < n; i++) {
         ws[i].step = (i & 1) ? waiter_step_two : waiter_step_one;
         list_append(&list, &ws[i]);
@@ -93,10 +93,12 @@ int main(int argc, char **argv)
     int64_t sum = 0;
     for (uint64_t i = 0; i < n; i++)
         sum += ws[i].sum + ws[i].woken;
-    printf("RESULT workload=fanout impl=base waiters=%llu rounds=%llu wakeups=%llu ns_per_wakeup=%.2f rss_kb=%ld "
+    printf("RESULT workload=fanout impl=base waiters=%llu rounds=%llu wakeups=%llu ns_per_wakeup=%.2f "
+           "rss_kb=%ld "
            "bytes_per_task=%.1f checksum=%lld\n",
            (unsigned long long)n, (unsigned long long)rounds, (unsigned long long)delivered,
-           (double)(t1 - t0) / (double)delivered, bench_maxrss_kb(), bench_bytes_per(rss0, rss1, n), (long long)sum);
+           (double)(t1 - t0) / (double)delivered, bench_maxrss_kb(), bench_bytes_per(rss0, rss1, n),
+           (long long)sum);
     free(ring);
     free(ws);
     return 0;

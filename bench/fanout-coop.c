@@ -63,7 +63,7 @@ int main(int argc, char **argv)
     uint64_t n = bench_arg_count(prog, "WAITERS", argv[1]);
     uint64_t rounds = bench_arg_count(prog, "ROUNDS", argv[2]);
 
-    struct bench_fake_clock clk = {0};
+    struct bench_fake_clock clk = { 0 };
     coop_sched *s = bench_fake_sched(&clk);
     if (!s)
         bench_die(prog, "coop_sched_new", 0);
@@ -82,7 +82,7 @@ int main(int argc, char **argv)
     }
     long rss1 = bench_maxrss_kb();
     uint64_t delivered = 0;
-    const struct sender init = {.left = rounds, .delivered = &delivered};
+    const struct sender init = { .left = rounds, .delivered = &delivered };
     const coop_task_spec sspec = {
         .step = sender_step,
         .state_size = sizeof(struct sender),
@@ -102,10 +102,12 @@ int main(int argc, char **argv)
     if (delivered != n * rounds || coop_task_find(s, (uint32_t)stid))
         bench_die(prog, "the count of wake-ups", (long)delivered);
 
-    printf("RESULT workload=fanout impl=coop waiters=%llu rounds=%llu wakeups=%llu steps=%llu ns_per_wakeup=%.2f "
+    printf("RESULT workload=fanout impl=coop waiters=%llu rounds=%llu wakeups=%llu steps=%llu "
+           "ns_per_wakeup=%.2f "
            "rss_kb=%ld bytes_per_task=%.1f\n",
-           (unsigned long long)n, (unsigned long long)rounds, (unsigned long long)delivered, (unsigned long long)steps,
-           (double)(t1 - t0) / (double)delivered, bench_maxrss_kb(), bench_bytes_per(rss0, rss1, n));
+           (unsigned long long)n, (unsigned long long)rounds, (unsigned long long)delivered,
+           (unsigned long long)steps, (double)(t1 - t0) / (double)delivered, bench_maxrss_kb(),
+           bench_bytes_per(rss0, rss1, n));
     coop_sched_free(s);
     return 0;
 }

@@ -55,7 +55,7 @@ static void serve(const char *prog)
         .step = listener_step,
         .name = "listener",
         .state_size = sizeof(struct listener),
-        .init = &(struct listener){.fd = -1},
+        .init = &(struct listener){ .fd = -1 },
     };
     int64_t tid = coop_spawn(s, &spec);
     if (tid < 0)
@@ -72,7 +72,4 @@ static void serve(const char *prog)
     bench_die(prog, "coop_mainloop returned", (long)lr);
 }
 
-int main(int argc, char **argv)
-{
-    return bench_idle_main("idle-coop", "coop", argc, argv, serve);
-}
+int main(int argc, char **argv) { return bench_idle_main("idle-coop", "coop", argc, argv, serve); }

@@ -67,7 +67,4 @@ static void serve(const char *prog)
     ev_run(loop, 0);
 }
 
-int main(int argc, char **argv)
-{
-    return bench_idle_main("idle-libev", "libev", argc, argv, serve);
-}
+int main(int argc, char **argv) { return bench_idle_main("idle-libev", "libev", argc, argv, serve); }

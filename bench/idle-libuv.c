@@ -15,10 +15,7 @@ static uv_tcp_t g_server;
 static uv_timer_t g_tick;
 static uint64_t g_ticks;
 
-static void on_close(uv_handle_t *h)
-{
-    free(h);
-}
+static void on_close(uv_handle_t *h) { free(h); }
 
 static void on_connection(uv_stream_t *server, int status)
 {
@@ -62,7 +59,4 @@ static void serve(const char *prog)
     uv_run(loop, UV_RUN_DEFAULT);
 }
 
-int main(int argc, char **argv)
-{
-    return bench_idle_main("idle-libuv", "libuv", argc, argv, serve);
-}
+int main(int argc, char **argv) { return bench_idle_main("idle-libuv", "libuv", argc, argv, serve); }

@@ -30,9 +30,9 @@ enum lg_phase { LG_CONNECTING, LG_WRITING, LG_READING };
 struct lg_conn {
     int fd;
     enum lg_phase phase;
-    uint32_t off;     /* bytes written or read of the current message */
-    uint64_t seq;     /* messages started on this connection */
-    uint64_t done;    /* round trips completed */
+    uint32_t off;  /* bytes written or read of the current message */
+    uint64_t seq;  /* messages started on this connection */
+    uint64_t done; /* round trips completed */
     unsigned char out[LG_MAX_MSG];
     unsigned char in[LG_MAX_MSG];
 };
@@ -50,7 +50,7 @@ static void fill_message(struct lg_conn *c, uint64_t idx)
 
 static void set_events(int ep, struct lg_conn *c, uint32_t events, uint64_t idx)
 {
-    struct epoll_event ev = {.events = events, .data.u64 = idx};
+    struct epoll_event ev = { .events = events, .data.u64 = idx };
     if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
         bench_die(g_prog, "epoll_ctl", errno);
 }
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
         if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) != 0 && errno != EINPROGRESS)
             bench_die(g_prog, "connect", errno);
         c->phase = LG_CONNECTING;
-        struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = i};
+        struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = i };
         if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) != 0)
             bench_die(g_prog, "epoll_ctl", errno);
     }
@@ -191,10 +191,11 @@ int main(int argc, char **argv)
         close(conns[i].fd);
     close(ep);
     double secs = (double)(t1 - t0) / 1e9;
-    printf("RESULT workload=echo impl=%s conns=%llu seconds=%llu msg_bytes=%u round_trips=%llu rtt_per_s=%.1f "
-           "client_cpu_us=%.0f client_cpu_ns_per_rtt=%.1f\n",
-           label, (unsigned long long)nconn, (unsigned long long)seconds, g_msg, (unsigned long long)trips,
-           (double)trips / secs, (double)(c1 - c0) / 1000.0, trips ? (double)(c1 - c0) / (double)trips : 0.0);
+    printf(
+        "RESULT workload=echo impl=%s conns=%llu seconds=%llu msg_bytes=%u round_trips=%llu rtt_per_s=%.1f "
+        "client_cpu_us=%.0f client_cpu_ns_per_rtt=%.1f\n",
+        label, (unsigned long long)nconn, (unsigned long long)seconds, g_msg, (unsigned long long)trips,
+        (double)trips / secs, (double)(c1 - c0) / 1000.0, trips ? (double)(c1 - c0) / (double)trips : 0.0);
     free(evs);
     free(conns);
     return trips > 0 ? 0 : 1;

@@ -17,15 +17,9 @@ struct pe_task {
     uint64_t count; /* firings so far */
 };
 
-static void fire_one(struct pe_task *t)
-{
-    t->count += 1;
-}
+static void fire_one(struct pe_task *t) { t->count += 1; }
 
-static void fire_two(struct pe_task *t)
-{
-    t->count += 2;
-}
+static void fire_two(struct pe_task *t) { t->count += 2; }
 
 struct pe_entry {
     uint64_t t;  /* due time in ns */
@@ -102,7 +96,8 @@ int main(int argc, char **argv)
     uint64_t sum = 0;
     for (uint64_t i = 0; i < n; i++)
         sum += tasks[i].count;
-    printf("RESULT workload=periodic impl=base tasks=%llu firings=%llu ns_per_firing=%.2f wall_ns_per_firing=%.2f "
+    printf("RESULT workload=periodic impl=base tasks=%llu firings=%llu ns_per_firing=%.2f "
+           "wall_ns_per_firing=%.2f "
            "virtual_ms=%.1f rss_kb=%ld bytes_per_task=%.1f checksum=%llu\n",
            (unsigned long long)n, (unsigned long long)firings, (double)(c1 - c0) / (double)firings,
            (double)(t1 - t0) / (double)firings, (double)now_ns / 1e6, bench_maxrss_kb(),

@@ -88,7 +88,7 @@ int main(int argc, char **argv)
     uint64_t n = bench_arg_count(prog, "TASKS", argv[2]);
     g_firings = bench_arg_count(prog, "FIRINGS", argv[3]);
 
-    struct bench_fake_clock clk = {0};
+    struct bench_fake_clock clk = { 0 };
     coop_sched *s = NULL;
     if (real) {
         coop_config cfg;
@@ -129,11 +129,12 @@ int main(int argc, char **argv)
         g_c1 = bench_cpu_ns();
     }
 
-    printf("RESULT workload=periodic impl=%s tasks=%llu firings=%llu ns_per_firing=%.2f wall_ns_per_firing=%.2f "
-           "virtual_ms=%.1f rss_kb=%ld bytes_per_task=%.1f\n",
-           real ? "coop-real" : "coop", (unsigned long long)n, (unsigned long long)g_firings,
-           (double)(g_c1 - c0) / (double)g_firings, (double)(g_t1 - t0) / (double)g_firings,
-           real ? 0.0 : (double)clk.now_ns / 1e6, bench_maxrss_kb(), bench_bytes_per(rss0, rss1, n));
+    printf(
+        "RESULT workload=periodic impl=%s tasks=%llu firings=%llu ns_per_firing=%.2f wall_ns_per_firing=%.2f "
+        "virtual_ms=%.1f rss_kb=%ld bytes_per_task=%.1f\n",
+        real ? "coop-real" : "coop", (unsigned long long)n, (unsigned long long)g_firings,
+        (double)(g_c1 - c0) / (double)g_firings, (double)(g_t1 - t0) / (double)g_firings,
+        real ? 0.0 : (double)clk.now_ns / 1e6, bench_maxrss_kb(), bench_bytes_per(rss0, rss1, n));
     coop_sched_free(s);
     return 0;
 }

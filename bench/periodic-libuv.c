@@ -77,7 +77,8 @@ int main(int argc, char **argv)
     r = uv_loop_close(&loop);
     if (r != 0)
         bench_die(prog, "uv_loop_close", r);
-    printf("RESULT workload=periodic impl=libuv tasks=%llu firings=%llu ns_per_firing=%.2f wall_ns_per_firing=%.2f "
+    printf("RESULT workload=periodic impl=libuv tasks=%llu firings=%llu ns_per_firing=%.2f "
+           "wall_ns_per_firing=%.2f "
            "rss_kb=%ld bytes_per_task=%.1f\n",
            (unsigned long long)n, (unsigned long long)g_firings, (double)(g_c1 - c0) / (double)g_firings,
            (double)(g_t1 - t0) / (double)g_firings, bench_maxrss_kb(), bench_bytes_per(rss0, rss1, n));

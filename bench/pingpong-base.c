@@ -19,15 +19,9 @@ struct pp_task {
 };
 
 /* Two step functions, so that the compiler cannot turn the indirect call into a direct one. */
-static void step_one(struct pp_task *t)
-{
-    t->count += 1;
-}
+static void step_one(struct pp_task *t) { t->count += 1; }
 
-static void step_two(struct pp_task *t)
-{
-    t->count += 2;
-}
+static void step_two(struct pp_task *t) { t->count += 2; }
 
 /* A heap entry carries its key, so that sifting never touches the task. */
 struct pp_entry {
@@ -139,7 +133,8 @@ int main(int argc, char **argv)
     uint64_t sum = 0;
     for (uint64_t i = 0; i < k; i++)
         sum += tasks[i].count;
-    printf("RESULT workload=pingpong impl=%s tasks=%llu steps=%llu ns_per_step=%.2f rss_kb=%ld bytes_per_task=%.1f checksum=%llu\n",
+    printf("RESULT workload=pingpong impl=%s tasks=%llu steps=%llu ns_per_step=%.2f rss_kb=%ld "
+           "bytes_per_task=%.1f checksum=%llu\n",
            use_heap ? "base-heap" : "base-ring", (unsigned long long)k, (unsigned long long)ran,
            (double)(t1 - t0) / (double)ran, bench_maxrss_kb(), bench_bytes_per(rss0, rss1, k),
            (unsigned long long)sum);

@@ -34,7 +34,7 @@ int main(int argc, char **argv)
     uint64_t k = bench_arg_count(prog, "TASKS", argv[1]);
     uint64_t steps = bench_arg_count(prog, "STEPS", argv[2]);
 
-    struct bench_fake_clock clk = {0};
+    struct bench_fake_clock clk = { 0 };
     coop_sched *s = bench_fake_sched(&clk);
     if (!s)
         bench_die(prog, "coop_sched_new", 0);
@@ -62,7 +62,8 @@ int main(int argc, char **argv)
     if (ran != steps)
         bench_die(prog, "coop_run_due ran fewer steps", (long)ran);
 
-    printf("RESULT workload=pingpong impl=coop tasks=%llu steps=%llu ns_per_step=%.2f rss_kb=%ld bytes_per_task=%.1f\n",
+    printf("RESULT workload=pingpong impl=coop tasks=%llu steps=%llu ns_per_step=%.2f rss_kb=%ld "
+           "bytes_per_task=%.1f\n",
            (unsigned long long)k, (unsigned long long)ran, (double)(t1 - t0) / (double)ran, bench_maxrss_kb(),
            bench_bytes_per(rss0, rss1, k));
     coop_sched_free(s);

@@ -59,7 +59,8 @@ int main(int argc, char **argv)
         ev_idle_stop(loop, &idles[i]);
     ev_loop_destroy(loop);
 
-    printf("RESULT workload=pingpong impl=libev tasks=%llu steps=%llu ns_per_step=%.2f rss_kb=%ld bytes_per_task=%.1f\n",
+    printf("RESULT workload=pingpong impl=libev tasks=%llu steps=%llu ns_per_step=%.2f rss_kb=%ld "
+           "bytes_per_task=%.1f\n",
            (unsigned long long)g_k, (unsigned long long)g_steps, (double)(g_t1 - g_t0) / (double)g_steps,
            bench_maxrss_kb(), bench_bytes_per(rss0, rss1, g_k));
     free(idles);

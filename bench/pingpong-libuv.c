@@ -105,7 +105,8 @@ int main(int argc, char **argv)
     if (r != 0)
         bench_die(prog, "uv_loop_close", r);
 
-    printf("RESULT workload=pingpong impl=%s tasks=%llu steps=%llu ns_per_step=%.2f rss_kb=%ld bytes_per_task=%.1f\n",
+    printf("RESULT workload=pingpong impl=%s tasks=%llu steps=%llu ns_per_step=%.2f rss_kb=%ld "
+           "bytes_per_task=%.1f\n",
            use_timer ? "libuv-timer" : "libuv-idle", (unsigned long long)g.k, (unsigned long long)g.steps,
            (double)(g.t1 - g.t0) / (double)g.steps, bench_maxrss_kb(), bench_bytes_per(rss0, rss1, g.k));
     free(idles);
