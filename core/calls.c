@@ -205,8 +205,7 @@ static void join_child(coop_sched *s, coop_task *t, coop_task *child)
 static void send_signal(coop_sched *s, coop_task *from, struct coop__signal *sig, int64_t value)
 {
     int woken = coop__signal_send(s, sig, value);
-    coop_trace_event ev = { .signal = sig->name, .value = value, .code = woken, .fd = -1 };
-    coop__trace(s, COOP_TR_SIGNAL, from, &ev);
+    COOP__TRACE(s, COOP_TR_SIGNAL, from, .signal = sig->name, .value = value, .code = woken, .fd = -1);
     set_result(from, woken);
 }
 
@@ -248,8 +247,8 @@ static void stream_wait(coop_sched *s, coop_task *t, int64_t timeout_ns)
         set_result(t, r);
     } else if (r == 1) {
         t->time2run_ns = s->now_ns;
-        coop_trace_event ev = { .reason = COOP_WAKE_IO, .fd = (int)t->res.code, .value = t->res.value };
-        coop__trace(s, COOP_TR_WAKE, t, &ev);
+        COOP__TRACE(s, COOP_TR_WAKE, t, .reason = COOP_WAKE_IO, .fd = (int)t->res.code,
+                    .value = t->res.value);
     } else {
         block(s, t, COOP__BLOCK_IO, timeout_ns);
         return;
@@ -292,10 +291,7 @@ static void resume_sender(coop_sched *s, coop_task *t, int64_t resume_after_ns)
 
 void coop__handle_call(coop_sched *s, coop_task *t)
 {
-    if (s->trace) {
-        coop_trace_event ev = { .call = s->call.kind, .code = s->call.err, .fd = -1 };
-        coop__trace(s, COOP_TR_YIELD, t, &ev);
-    }
+    COOP__TRACE(s, COOP_TR_YIELD, t, .call = s->call.kind, .code = s->call.err, .fd = -1);
     /* The plain yield is the hot path: no copy of the call. */
     if (s->call.kind == COOP_CALL_NONE) {
         if (t->flags & COOP__F_ONCE)

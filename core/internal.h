@@ -221,6 +221,14 @@ int coop__grow(coop_sched *s, void **v, uint32_t *cap, uint32_t need, size_t ele
 void coop__log_stderr(void *ctx, coop_log_level level, const char *msg);
 void coop__log(coop_sched *s, coop_log_level level, const char *msg);
 void coop__trace(coop_sched *s, coop_trace_kind kind, const coop_task *t, coop_trace_event *ev);
+/* Builds the event only when a trace hook is set, so that tracing costs one branch otherwise. */
+#define COOP__TRACE(s, kind, t, ...)                     \
+    do {                                                 \
+        if ((s)->trace) {                                \
+            coop_trace_event coop__ev = { __VA_ARGS__ }; \
+            coop__trace((s), (kind), (t), &coop__ev);    \
+        }                                                \
+    } while (0)
 
 /* Formatting without libc. */
 struct coop__buf {

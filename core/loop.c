@@ -93,8 +93,7 @@ static void fire_timeout(coop_sched *s, coop_task *t)
     t->res.code = -COOP_ETIMEDOUT;
     t->res.value = 0;
     t->res.signal = NULL;
-    coop_trace_event ev = { .reason = COOP_WAKE_TIMEOUT, .code = -COOP_ETIMEDOUT, .fd = -1 };
-    coop__trace(s, COOP_TR_WAKE, t, &ev);
+    COOP__TRACE(s, COOP_TR_WAKE, t, .reason = COOP_WAKE_TIMEOUT, .code = -COOP_ETIMEDOUT, .fd = -1);
 }
 
 /*
@@ -123,8 +122,7 @@ static void dispatch_wake(coop_sched *s, coop_task *t)
         fire_timeout(s, t);
     if (t->flags & COOP__F_TIMER_WAIT) {
         t->flags &= (uint8_t)~COOP__F_TIMER_WAIT;
-        coop_trace_event ev = { .reason = COOP_WAKE_TIMER, .fd = -1 };
-        coop__trace(s, COOP_TR_WAKE, t, &ev);
+        COOP__TRACE(s, COOP_TR_WAKE, t, .reason = COOP_WAKE_TIMER, .fd = -1);
     }
 }
 
@@ -141,10 +139,7 @@ static inline void dispatch(coop_sched *s, coop_task *t)
     t->where = COOP__RUNNING;
     advance_due(s, t);
     s->current = t;
-    if (s->trace) {
-        coop_trace_event ev = { .line = t->head.lc, .fd = -1 };
-        coop__trace(s, COOP_TR_RUN, t, &ev);
-    }
+    COOP__TRACE(s, COOP_TR_RUN, t, .line = t->head.lc, .fd = -1);
     t->flags |= COOP__F_PINNED | COOP__F_IN_STEP;
     int r = t->step(t);
     t->flags &= (uint8_t)~COOP__F_IN_STEP;

@@ -42,8 +42,6 @@ void coop__log(coop_sched *s, coop_log_level level, const char *msg)
 
 void coop__trace(coop_sched *s, coop_trace_kind kind, const coop_task *t, coop_trace_event *ev)
 {
-    if (!s->trace)
-        return;
     ev->kind = kind;
     ev->t_ns = s->now_ns;
     ev->tid = t ? t->tid : 0;
@@ -165,8 +163,7 @@ void coop__record_failure(coop_sched *s, coop_task *t, int err)
     coop__buf_uint(&b, r->resume_line);
     coop__log(s, COOP_LOG_ERROR, msg);
 
-    coop_trace_event ev = { .code = err, .file = r->file, .line = r->line, .fd = -1 };
-    coop__trace(s, COOP_TR_FAIL, t, &ev);
+    COOP__TRACE(s, COOP_TR_FAIL, t, .code = err, .file = r->file, .line = r->line, .fd = -1);
 }
 
 const coop_report *coop_last_failure(const coop_sched *s) { return s->has_failure ? &s->failure : NULL; }
@@ -231,8 +228,8 @@ int coop_signal(coop_sched *s, const char *name, int64_t value)
         coop__refresh_now(s);
     struct coop__signal *sig = coop__signal_find(s, name);
     int woken = sig ? coop__signal_send(s, sig, value) : 0;
-    coop_trace_event ev = { .signal = sig ? sig->name : name, .value = value, .code = woken, .fd = -1 };
-    coop__trace(s, COOP_TR_SIGNAL, NULL, &ev);
+    COOP__TRACE(s, COOP_TR_SIGNAL, NULL, .signal = sig ? sig->name : name, .value = value, .code = woken,
+                .fd = -1);
     return woken;
 }
 

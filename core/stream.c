@@ -104,8 +104,7 @@ int coop__stream_wait(coop_sched *s, coop_task *t)
 void coop__stream_event(coop_sched *s, int fd, uint32_t events)
 {
     coop_task *t = fd >= 0 && (uint32_t)fd < s->fdcap ? s->fdtab[fd] : NULL;
-    coop_trace_event ev = { .fd = fd, .value = events };
-    coop__trace(s, COOP_TR_IO, t, &ev);
+    COOP__TRACE(s, COOP_TR_IO, t, .fd = fd, .value = events);
     if (!t) {
         /* Nobody holds it any more: stop the reports. */
         (void)s->poller.ops->del(s->poller.ctx, fd);

@@ -148,12 +148,8 @@ void coop__make_ready(coop_sched *s, coop_task *t, int reason, const struct coop
     t->block = COOP__BLOCK_NONE;
     t->time2run_ns = s->now_ns;
     t->where = COOP__TIMED;
-    coop_trace_event ev = { .reason = reason,
-                            .signal = sig ? sig->name : NULL,
-                            .fd = fd,
-                            .code = t->res.code,
-                            .value = t->res.value };
-    coop__trace(s, COOP_TR_WAKE, t, &ev);
+    COOP__TRACE(s, COOP_TR_WAKE, t, .reason = reason, .signal = sig ? sig->name : NULL, .fd = fd,
+                .code = t->res.code, .value = t->res.value);
     coop__enqueue(s, t);
 }
 
@@ -217,8 +213,8 @@ void coop__end_task(coop_sched *s, coop_task *t, int status, uint32_t killer)
     t->where = COOP__DEAD;
     t->exit_status = status;
     coop__tab_del(s, t);
-    coop_trace_event ev = { .code = killer == UINT32_MAX ? status : (int64_t)killer, .fd = -1 };
-    coop__trace(s, killer == UINT32_MAX ? COOP_TR_EXIT : COOP_TR_KILL, t, &ev);
+    COOP__TRACE(s, killer == UINT32_MAX ? COOP_TR_EXIT : COOP_TR_KILL, t,
+                .code = killer == UINT32_MAX ? status : (int64_t)killer, .fd = -1);
     coop__run_cleanup(s, t);
     if (s->poller.ops)
         coop__stream_drop_all(s, t);
@@ -265,8 +261,7 @@ int coop__task_join(coop_sched *s, coop_task *t)
         return err;
     t->time2run_ns += s->now_ns;
     t->where = COOP__RUNNING;
-    coop_trace_event ev = { .code = t->prio, .value = t->period_ns, .fd = -1 };
-    coop__trace(s, COOP_TR_SPAWN, t, &ev);
+    COOP__TRACE(s, COOP_TR_SPAWN, t, .code = t->prio, .value = t->period_ns, .fd = -1);
 
     coop_task *saved = s->current;
     struct coop__call saved_call = s->call;

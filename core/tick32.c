@@ -21,14 +21,8 @@ uint64_t coop_tick32_now_ms(coop_tick32 *a)
     return (a->wraps << 32) + raw;
 }
 
-static uint64_t tick32_now_ns(void *ctx)
-{
-    return coop_tick32_now_ms(ctx) * UINT64_C(1000000);
-}
+static uint64_t tick32_now_ns(void *ctx) { return coop_tick32_now_ms(ctx) * UINT64_C(1000000); }
 
 static const coop_clock_ops tick32_ops = { COOP_CLOCK_VERSION, "tick32", tick32_now_ns };
 
-coop_clock coop_tick32_clock(coop_tick32 *a)
-{
-    return (coop_clock){ &tick32_ops, a };
-}
+coop_clock coop_tick32_clock(coop_tick32 *a) { return (coop_clock){ &tick32_ops, a }; }

@@ -44,12 +44,12 @@ typedef struct coop_net_link {
 
 /* Seeded faults, each drawn from the prng only when its rate is non-zero. */
 typedef struct coop_net_faults {
-    uint64_t jitter_ns;       /* extra latency, uniform in [0, jitter_ns] per delivery (order kept) */
-    uint32_t split_pct;       /* chance in % that a delivery is split into two chunks */
-    uint32_t short_io_pct;    /* chance in % that a read or write moves only part of what it could */
-    uint32_t eagain_pct;      /* chance in % that a read or write fails with -EAGAIN although it could proceed */
-    uint32_t reset_pct;       /* chance in % per delivery that the connection is reset instead */
-    uint32_t refuse_pct;      /* chance in % that a connect is refused */
+    uint64_t jitter_ns;    /* extra latency, uniform in [0, jitter_ns] per delivery (order kept) */
+    uint32_t split_pct;    /* chance in % that a delivery is split into two chunks */
+    uint32_t short_io_pct; /* chance in % that a read or write moves only part of what it could */
+    uint32_t eagain_pct;   /* chance in % that a read or write fails with -EAGAIN although it could proceed */
+    uint32_t reset_pct;    /* chance in % per delivery that the connection is reset instead */
+    uint32_t refuse_pct;   /* chance in % that a connect is refused */
 } coop_net_faults;
 
 /* Everything a task end wrote, in order, with the virtual time of each write. */
@@ -70,9 +70,9 @@ typedef struct coop_net_capture {
 typedef enum coop_net_state {
     COOP_NET_CONNECTING, /* connect() issued, not yet accepted */
     COOP_NET_OPEN,
-    COOP_NET_TASK_SHUT,  /* the task end shut down writing (FIN) */
+    COOP_NET_TASK_SHUT,   /* the task end shut down writing (FIN) */
     COOP_NET_TASK_CLOSED, /* the task end closed the fd */
-    COOP_NET_TASK_RESET, /* the task end closed with unread data, so the peer saw a reset */
+    COOP_NET_TASK_RESET,  /* the task end closed with unread data, so the peer saw a reset */
     COOP_NET_PEER_CLOSED,
     COOP_NET_PEER_RESET,
     COOP_NET_REFUSED
