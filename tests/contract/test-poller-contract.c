@@ -17,6 +17,8 @@
 #include "coop/errors.h"
 #include "coop/poller.h"
 #include "coop/real.h"
+#include "net.h"
+#include "prng.h"
 
 /* ---- The counting allocator every backend under test allocates through. ---- */
 
@@ -101,12 +103,51 @@ static int real_abort_close(coop_poller *p, int fd)
     return p->ops->close(p->ctx, fd);
 }
 
-/* A simulated poller adds its entry here: { "sim", make_sim, sim_settle, sim_abort_close }. */
+/*
+ * The simulated poller runs on its own virtual clock and PRNG, reset by
+ * every make_sim().  The clock starts far from zero so that no test can
+ * depend on virtual time beginning at 0.  Faults stay off: the contract
+ * is about the kernel's behaviour, which the simulator must match.
+ */
+static uint64_t sim_now_ns;
+static coop_prng sim_rng;
+
+static int make_sim(coop_poller *out)
+{
+    sim_now_ns = UINT64_C(1000000000);
+    coop_prng_seed(&sim_rng, 1, 0);
+    coop_net *net = coop_net_new(&sim_now_ns, &sim_rng, test_allocator());
+    if (!net)
+        return -COOP_ENOMEM;
+    *out = coop_net_poller(net);
+    return 0;
+}
+
+/*
+ * Time passes only when a test waits: the clock jumps to the next
+ * delivery, and everything due at that instant is carried out, including
+ * what those deliveries schedule for the same instant.
+ */
+static void sim_settle(coop_poller *p)
+{
+    coop_net *net = p->ctx;
+    uint64_t due;
+    if (coop_net_next_due(net, &due) && due > sim_now_ns)
+        sim_now_ns = due;
+    while (coop_net_next_due(net, &due) && due <= sim_now_ns)
+        coop_net_advance(net);
+    coop_net_verify(net);
+}
+
+/* The poller interface has no SO_LINGER, so the simulator offers the abortive close directly. */
+static int sim_abort_close(coop_poller *p, int fd) { return coop_net_close_reset(p->ctx, fd); }
+
 static const struct backend backends[] = {
     { "poll", make_poll, real_settle, real_abort_close },
 #if defined(COOP_HAVE_EPOLL)
     { "epoll", make_epoll, real_settle, real_abort_close },
 #endif
+    { "sim", make_sim, sim_settle, sim_abort_close },
 };
 #define NBACKENDS ((int)(sizeof(backends) / sizeof(backends[0])))
 
@@ -1038,6 +1079,29 @@ END_TEST
 #define NLISTEN 24
 
 /*
+ * listen() through a backend that keeps its sockets in user space (the
+ * simulator) needs memory too.  Its failure must be -COOP_ENOMEM, and the
+ * same call succeeds once memory is back; the kernel's listen() never
+ * goes through the allocator, so the real backends never take this path.
+ */
+static int listen_retrying(uint16_t *port)
+{
+    int lfd = F.p.ops->listen(F.p.ctx, "127.0.0.1", 0, 16);
+    if (lfd != -COOP_ENOMEM) {
+        ck_assert_msg(lfd >= 0, "%s: listen gave %d", F.b->name, lfd);
+        int pr = F.p.ops->local_port(F.p.ctx, lfd);
+        ck_assert_msg(pr > 0 && pr <= UINT16_MAX, "%s: local_port gave %d", F.b->name, pr);
+        *port = (uint16_t)pr;
+        return lfd;
+    }
+    long saved = g_alloc.fail_after;
+    g_alloc.fail_after = -1;
+    lfd = listen_any(port);
+    g_alloc.fail_after = saved;
+    return lfd;
+}
+
+/*
  * Every allocation a registration needs may fail.  The failure must be
  * -COOP_ENOMEM with the poller unchanged, and the same add() succeeds
  * once memory is back.  A backend that never allocates passes trivially.
@@ -1058,7 +1122,7 @@ START_TEST(allocation_failures)
         }
         for (int i = 0; i < NLISTEN; i++) {
             uint16_t port;
-            int lfd = listen_any(&port);
+            int lfd = listen_retrying(&port);
             r = fx_add(lfd, i % 2 ? COOP_EV_READ : 0);
             if (r == 0)
                 continue;

@@ -1,0 +1,80 @@
+/* The Check adapter: a failing simulation check fails the Check test, with seed, time and trace tail. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coop/sim-check.h"
+
+static int stuck(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_CALL(t, coop_wait_signal(t, "never", 0));
+    COOP_END(t);
+}
+
+static int quick(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_YIELD(t);
+    COOP_END(t);
+}
+
+static coop_sim *with_task(coop_step_fn step, uint64_t seed)
+{
+    coop_sim *sim = coop_sim_new(&(coop_sim_config){ .seed = seed });
+    ck_assert_ptr_nonnull(sim);
+    ck_assert_int_gt(coop_spawn(coop_sim_sched(sim), &(coop_task_spec){ .step = step, .name = "worker" }), 0);
+    return sim;
+}
+
+/* The inner test that must fail: it is run by an inner runner, not by main's. */
+START_TEST(inner_hang)
+{
+    coop_sim *sim = with_task(stuck, 42);
+    coop_sim_ck_run(sim, COOP_SIM_DONE);
+    coop_sim_free(sim);
+}
+END_TEST
+
+START_TEST(a_passing_run_passes)
+{
+    coop_sim *sim = with_task(quick, 1);
+    coop_sim_ck_run(sim, COOP_SIM_DONE);
+    coop_sim_ck_assert(sim, coop_sim_steps(sim) == 1, "one step");
+    coop_sim_free(sim);
+}
+END_TEST
+
+START_TEST(a_hang_fails_with_seed_time_and_trace)
+{
+    Suite *inner = suite_create("inner");
+    TCase *tc = tcase_create("inner");
+    tcase_add_test(tc, inner_hang);
+    suite_add_tcase(inner, tc);
+    SRunner *sr = srunner_create(inner);
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_SILENT);
+    ck_assert_int_eq(srunner_ntests_failed(sr), 1);
+    TestResult **results = srunner_failures(sr);
+    const char *msg = tr_msg(results[0]);
+    ck_assert_ptr_nonnull(strstr(msg, "simulation failed: hang (seed 42, t=0 ns)"));
+    ck_assert_ptr_nonnull(strstr(msg, "worker (tid 1): waits on signal 'never'"));
+    ck_assert_ptr_nonnull(strstr(msg, "\"ev\":\"spawn\""));
+    free(results);
+    srunner_free(sr);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("adapter_check");
+    TCase *tc = tcase_create("adapter");
+    tcase_add_test(tc, a_passing_run_passes);
+    tcase_add_test(tc, a_hang_fails_with_seed_time_and_trace);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,260 @@
+/* The simulator's driver: virtual time, profiles, limits, scripted events, faults, ties and the trace. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "coop/sim.h"
+
+/* Collects the trace lines of interest (those whose "ev" is in `keep`) into one string. */
+static char lines[1 << 16];
+static size_t nlines;
+static const char *keep = "\"ev\":\"run\"";
+
+static void collect(void *ctx, const char *line, size_t len)
+{
+    (void)ctx;
+    if (!strstr(line, keep) || nlines + len + 2 >= sizeof(lines))
+        return;
+    memcpy(lines + nlines, line, len);
+    nlines += len;
+    lines[nlines++] = '\n';
+    lines[nlines] = '\0';
+}
+
+static coop_sim *make(coop_sim_config cfg, const char *what)
+{
+    nlines = 0;
+    lines[0] = '\0';
+    keep = what;
+    cfg.on_line = collect;
+    coop_sim *sim = coop_sim_new(&cfg);
+    cr_assert_not_null(sim);
+    return sim;
+}
+
+static int spinner(coop_task *t)
+{
+    COOP_BEGIN(t);
+    for (;;)
+        COOP_YIELD(t);
+    COOP_END(t);
+}
+
+static int once_after(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_YIELD(t);
+    COOP_END(t);
+}
+
+static int blocked(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_CALL(t, coop_wait_signal(t, "never", 0));
+    COOP_END(t);
+}
+
+static int64_t spawn(coop_sim *sim, const char *name, coop_step_fn step, int64_t period_ms, int64_t t2r_ms)
+{
+    coop_task_spec spec = {
+        .step = step, .name = name, .period_ns = COOP_MS(period_ms), .time2run_ns = COOP_MS(t2r_ms)
+    };
+    return coop_spawn(coop_sim_sched(sim), &spec);
+}
+
+Test(sim, auto_advance_jumps_to_the_next_due_time_from_the_start_offset)
+{
+    coop_sim *sim = make((coop_sim_config){ .start_ns = COOP_S(100) }, "\"ev\":\"run\"");
+    spawn(sim, "late", once_after, 0, 5000);
+    cr_assert_eq(coop_sim_run(sim), COOP_SIM_DONE);
+    cr_assert_eq(coop_sim_now(sim), COOP_S(105));
+    cr_assert_str_eq(lines, "{\"t_ns\":105000000000,\"ev\":\"run\",\"task\":\"late\",\"tid\":1}\n");
+    coop_sim_free(sim);
+}
+
+Test(sim, manual_time_step_advance_and_run_until)
+{
+    coop_sim *sim = make((coop_sim_config){ 0 }, "\"ev\":\"run\"");
+    spawn(sim, "p", spinner, 10, 0);
+    cr_assert_eq(coop_sim_advance(sim, COOP_MS(25)), COOP_SIM_UNTIL);
+    cr_assert_eq(coop_sim_now(sim), COOP_MS(25));
+    cr_assert_eq(coop_sim_steps(sim), 2);
+    cr_assert_eq(coop_sim_step(sim), COOP_SIM_RUNNING);
+    cr_assert_eq(coop_sim_now(sim), COOP_MS(30));
+    cr_assert_eq(coop_sim_run_until(sim, COOP_MS(100)), COOP_SIM_UNTIL);
+    cr_assert_eq(coop_sim_steps(sim), 10);
+    coop_sim_free(sim);
+}
+
+Test(sim, a_hang_is_reported_with_what_each_task_waits_on)
+{
+    coop_sim *sim = make((coop_sim_config){ .trace_tail = 4 }, "");
+    spawn(sim, "stuck", blocked, 0, 0);
+    spawn(sim, "done", once_after, 0, 0);
+    cr_assert_eq(coop_sim_run(sim), COOP_SIM_HANG);
+    char report[4096];
+    coop_sim_report(sim, report, sizeof(report));
+    cr_assert(strstr(report, "stuck (tid 1): waits on signal 'never'") != NULL, "%s", report);
+    cr_assert(strstr(report, "last 4 trace events:") != NULL, "%s", report);
+    cr_assert_eq(coop_sim_tail_count(sim), 4);
+    coop_sim_free(sim);
+}
+
+Test(sim, step_cost_moves_time_per_step)
+{
+    coop_sim *sim = make((coop_sim_config){ .step_cost_ns = COOP_US(3) }, "\"ev\":\"run\"");
+    spawn(sim, "a", spinner, 0, 0);
+    coop_sim_status st = coop_sim_run_until(sim, COOP_US(30));
+    cr_assert_eq(st, COOP_SIM_UNTIL, "%s", coop_sim_status_name(st));
+    cr_assert_eq(coop_sim_steps(sim), 11, "steps at 0, 3, ..., 30 us, not %llu",
+                 (unsigned long long)coop_sim_steps(sim));
+    coop_sim_free(sim);
+}
+
+Test(sim, seed_profile_one_step_per_tick_first_at_tick_one)
+{
+    coop_sim *sim = make((coop_sim_config){ .profile = COOP_SIM_SEED }, "\"ev\":\"run\"");
+    spawn(sim, "a", spinner, 0, 0);
+    spawn(sim, "b", spinner, 0, 0);
+    cr_assert_eq(coop_sim_run_until(sim, COOP_MS(3)), COOP_SIM_UNTIL);
+    cr_assert_str_eq(lines, "{\"t_ns\":1000000,\"ev\":\"run\",\"task\":\"a\",\"tid\":1}\n"
+                            "{\"t_ns\":2000000,\"ev\":\"run\",\"task\":\"b\",\"tid\":2}\n"
+                            "{\"t_ns\":3000000,\"ev\":\"run\",\"task\":\"a\",\"tid\":1}\n");
+    coop_sim_free(sim);
+}
+
+Test(sim, limits_and_busy_loops)
+{
+    coop_sim *sim = make((coop_sim_config){ .busy_steps = 1000 }, "");
+    spawn(sim, "spin", spinner, 0, 0);
+    cr_assert_eq(coop_sim_run(sim), COOP_SIM_BUSY_LOOP);
+    cr_assert_eq(coop_sim_steps(sim), 1000);
+    coop_sim_free(sim);
+
+    sim = make((coop_sim_config){ .max_steps = 50 }, "");
+    spawn(sim, "p", spinner, 1, 0);
+    cr_assert_eq(coop_sim_run(sim), COOP_SIM_STEP_LIMIT);
+    coop_sim_free(sim);
+
+    sim = make((coop_sim_config){ .max_time_ns = COOP_S(1) }, "");
+    spawn(sim, "p", spinner, 300, 0);
+    cr_assert_eq(coop_sim_run(sim), COOP_SIM_TIME_LIMIT);
+    cr_assert_eq(coop_sim_now(sim), COOP_MS(1200));
+    coop_sim_free(sim);
+}
+
+static int wait_hello(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_CALL(t, coop_wait_signal(t, "hello", 0));
+    COOP_EXIT(t, (int)coop_result_of(t)->value);
+    COOP_END(t);
+}
+
+Test(sim, scripted_signal_kill_and_clock_jump)
+{
+    coop_sim *sim = make((coop_sim_config){ 0 }, "\"ev\":\"exit\"");
+    spawn(sim, "w", wait_hello, 0, 0);
+    spawn(sim, "victim", blocked, 0, 0);
+    spawn(sim, "tick", spinner, 1000, 0);
+    cr_assert_eq(coop_sim_signal_at(sim, COOP_MS(1500), "hello", 7), 0);
+    cr_assert_eq(coop_sim_kill_at(sim, COOP_MS(1600), "victim"), 0);
+    cr_assert_eq(coop_sim_jump_at(sim, COOP_MS(1700), COOP_S(10)), 0);
+    cr_assert_eq(coop_sim_run_until(sim, COOP_MS(11800)), COOP_SIM_UNTIL);
+    cr_assert_str_eq(lines, "{\"t_ns\":1500000000,\"ev\":\"exit\",\"task\":\"w\",\"tid\":1,\"status\":7}\n");
+    cr_assert_null(coop_task_find(coop_sim_sched(sim), 2));
+    /* After the jump to 11.7 s the periodic task catches up on its missed periods. */
+    cr_assert_gt(coop_sim_steps(sim), 11);
+    coop_sim_free(sim);
+}
+
+static int buggy(coop_task *t)
+{
+    COOP_BEGIN(t);
+    for (;;) {
+        if (coop_fault_point(t, "drop"))
+            COOP_EXIT(t, 1);
+        COOP_YIELD(t);
+    }
+    COOP_END(t);
+}
+
+static uint64_t run_points(uint64_t seed, uint64_t *when)
+{
+    coop_sim *sim = make((coop_sim_config){ .seed = seed, .faults = COOP_SIM_FAULT_POINTS, .fault_pct = 10 },
+                         "\"ev\":\"fault\"");
+    spawn(sim, "b", buggy, 1, 0);
+    coop_sim_run_until(sim, COOP_S(1));
+    *when = coop_sim_now(sim);
+    uint64_t h = coop_sim_trace_hash(sim);
+    coop_sim_free(sim);
+    return h;
+}
+
+Test(sim, fault_points_are_seeded_and_traced)
+{
+    uint64_t w1, w2, w3;
+    uint64_t a = run_points(1, &w1), b = run_points(1, &w2), c = run_points(2, &w3);
+    cr_assert_eq(a, b, "the same seed gives the same trace");
+    cr_assert_neq(a, c, "another seed another one");
+    cr_assert(strstr(lines, "\"kind\":\"point\",\"site\":\"drop\",\"tid\":1,\"fired\":") != NULL);
+}
+
+Test(sim, faults_off_means_fault_points_say_no)
+{
+    coop_sim *sim = make((coop_sim_config){ .seed = 3 }, "\"fired\":true");
+    spawn(sim, "b", buggy, 1, 0);
+    coop_sim_run_until(sim, COOP_S(1));
+    cr_assert_str_eq(lines, "");
+    cr_assert_eq(coop_sim_steps(sim), 1000, "one run per ms from 1 ms to 1 s");
+    coop_sim_free(sim);
+}
+
+static uint64_t tie_order(uint64_t seed, bool permute, char *out, size_t n)
+{
+    coop_sim *sim = make((coop_sim_config){ .seed = seed, .permute_ties = permute }, "\"ev\":\"run\"");
+    for (int i = 0; i < 6; i++) {
+        char name[8];
+        snprintf(name, sizeof(name), "t%d", i);
+        spawn(sim, name, once_after, 0, 10);
+    }
+    coop_sim_run(sim);
+    snprintf(out, n, "%s", lines);
+    uint64_t h = coop_sim_trace_hash(sim);
+    coop_sim_free(sim);
+    return h;
+}
+
+Test(sim, tie_permutation_is_seeded_and_fifo_is_the_default)
+{
+    static char fifo[sizeof(lines)], p1[sizeof(lines)], p1b[sizeof(lines)], p2[sizeof(lines)];
+    tie_order(1, false, fifo, sizeof(fifo));
+    cr_assert(strstr(fifo, "t0") < strstr(fifo, "t5"));
+    uint64_t h1 = tie_order(7, true, p1, sizeof(p1));
+    uint64_t h1b = tie_order(7, true, p1b, sizeof(p1b));
+    cr_assert_eq(h1, h1b);
+    cr_assert_str_eq(p1, p1b);
+    bool differs = strcmp(p1, fifo) != 0;
+    for (uint64_t seed = 8; !differs && seed < 20; seed++) {
+        tie_order(seed, true, p2, sizeof(p2));
+        differs = strcmp(p2, fifo) != 0;
+    }
+    cr_assert(differs, "some seed permutes the six tasks due at 10 ms");
+}
+
+Test(sim, the_tick32_adapter_runs_through_the_wrap)
+{
+    uint64_t start = ((UINT64_C(1) << 32) - 500) * 1000000;
+    coop_sim *sim = make((coop_sim_config){ .tick32 = true, .start_ns = start }, "\"ev\":\"run\"");
+    spawn(sim, "p", spinner, 100, 0);
+    cr_assert_eq(coop_sim_run_until(sim, start + COOP_S(2)), COOP_SIM_UNTIL);
+    cr_assert_eq(coop_sim_steps(sim), 20, "one run per 100 ms across the wrap");
+    coop_sim_free(sim);
+}
+
+Test(sim, statuses_have_names)
+{
+    cr_assert_str_eq(coop_sim_status_name(COOP_SIM_HANG), "hang");
+    cr_assert_str_eq(coop_sim_status_name(COOP_SIM_BUSY_LOOP), "busy-loop");
+    cr_assert_str_eq(coop_sim_status_name((coop_sim_status)99), "?");
+}
