@@ -8,7 +8,7 @@ static const int64_t default_periods_ns[] = { COOP_MS(250), COOP_MS(500), COOP_M
 
 /* What every task of one blinker shares, copied into each task's state. */
 struct output {
-    uint64_t start_ns; /* coop_now_ns() when the blinker started */
+    uint64_t start_ns;       /* coop_now_ns() when the blinker started */
     coop_blinker_out_fn out; /* NULL: silent */
     void *ctx;
 };
@@ -31,7 +31,7 @@ static void emit(coop_task *t, const struct output *o, const char *who, const ch
     char line[96];
     snprintf(line, sizeof(line), "[%3llu.%03llu s] %s %s", (unsigned long long)(ms / 1000),
              (unsigned long long)(ms % 1000), who, what);
-    o->out(o->ctx, line);
+    o->out(o->ctx, t, line);
 }
 
 static int led_step(coop_task *t)

@@ -10,18 +10,22 @@
 /* The most LEDs one blinker drives. */
 #define COOP_BLINKER_MAX_LEDS 8
 
-/* Receives one output line, without a trailing newline. */
-typedef void (*coop_blinker_out_fn)(void *ctx, const char *line);
+/*
+ * Receives one output line, without a trailing newline, and the task that
+ * printed it.  The shape is that of coop_program_env's log, so a simulator
+ * program can pass its log straight through.
+ */
+typedef void (*coop_blinker_out_fn)(void *ctx, coop_task *t, const char *line);
 
 /*
  * A zeroed struct is valid but prints nothing and never stops.  With
  * nleds 0 there are three LEDs with periods of 250, 500 and 1000 ms.
  */
 struct coop_blinker_options {
-    int64_t duration_ns;           /* KillOs this long after the start; <= 0: never */
-    const int64_t *periods_ns;     /* nleds periods, each > 0; ignored when nleds is 0 */
-    size_t nleds;                  /* 0: the three default LEDs; at most COOP_BLINKER_MAX_LEDS */
-    coop_blinker_out_fn out;       /* every line goes here; NULL: silent */
+    int64_t duration_ns;       /* KillOs this long after the start; <= 0: never */
+    const int64_t *periods_ns; /* nleds periods, each > 0; ignored when nleds is 0 */
+    size_t nleds;              /* 0: the three default LEDs; at most COOP_BLINKER_MAX_LEDS */
+    coop_blinker_out_fn out;   /* every line goes here; NULL: silent */
     void *out_ctx;
 };
 

@@ -28,12 +28,12 @@
  * instead of freed memory.
  */
 struct acceptor {
-    int fd;           /* the listening socket; closed in the cleanup */
-    int new_fd;       /* accepted but not yet handed to a client task; -1: none */
-    int batch;        /* connections accepted since the last StreamWait */
-    uint32_t active;  /* client tasks alive, counting one being created */
-    uint32_t max_clients;          /* 0: no limit */
-    int64_t idle_timeout_ns;       /* <= 0: none */
+    int fd;                  /* the listening socket; closed in the cleanup */
+    int new_fd;              /* accepted but not yet handed to a client task; -1: none */
+    int batch;               /* connections accepted since the last StreamWait */
+    uint32_t active;         /* client tasks alive, counting one being created */
+    uint32_t max_clients;    /* 0: no limit */
+    int64_t idle_timeout_ns; /* <= 0: none */
     coop_echo_log_fn log;
     void *log_ctx;
     struct coop_echo_stats *stats; /* NULL: no counters */
@@ -46,22 +46,22 @@ struct acceptor {
  * and TCP's flow control pushes back on it instead of coop buffering.
  */
 struct client {
-    int fd;                /* the connection; closed in the cleanup */
-    uint32_t acceptor_tid; /* whose `active` to decrement at the end */
+    int fd;                  /* the connection; closed in the cleanup */
+    uint32_t acceptor_tid;   /* whose `active` to decrement at the end */
     int64_t idle_timeout_ns; /* <= 0: none */
     coop_echo_log_fn log;
     void *log_ctx;
     struct coop_echo_stats *stats;
-    int why;               /* WHY_RUNNING; 0: peer's end of stream; else a negative COOP_E* code */
-    int writing;           /* 1 while registered for writability, 0 for readability */
-    uint32_t off;          /* first unsent byte of buf */
-    uint32_t len;          /* end of the read bytes in buf; off == len: nothing pending */
+    int why;      /* WHY_RUNNING; 0: peer's end of stream; else a negative COOP_E* code */
+    int writing;  /* 1 while registered for writability, 0 for readability */
+    uint32_t off; /* first unsent byte of buf */
+    uint32_t len; /* end of the read bytes in buf; off == len: nothing pending */
     unsigned char buf[COOP_ECHO_BUF];
 };
 
-static void elog(coop_echo_log_fn log, void *ctx, const char *fmt, ...) ECHO_PRINTF(3, 4);
+static void elog(coop_task *t, coop_echo_log_fn log, void *ctx, const char *fmt, ...) ECHO_PRINTF(4, 5);
 
-static void elog(coop_echo_log_fn log, void *ctx, const char *fmt, ...)
+static void elog(coop_task *t, coop_echo_log_fn log, void *ctx, const char *fmt, ...)
 {
     if (!log)
         return;
@@ -70,7 +70,7 @@ static void elog(coop_echo_log_fn log, void *ctx, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    log(ctx, line);
+    log(ctx, t, line);
 }
 
 /*
@@ -106,10 +106,10 @@ static const char *why_text(int why)
 }
 
 /* Records why the client ends, then ends it; the cleanup reads `why`. */
-#define CLIENT_END(t, c, reason)                                            \
-    do {                                                                    \
-        (c)->why = (reason);                                                \
-        COOP_EXIT((t), (c)->why);                                           \
+#define CLIENT_END(t, c, reason)  \
+    do {                          \
+        (c)->why = (reason);      \
+        COOP_EXIT((t), (c)->why); \
     } while (0)
 
 static int client_step(coop_task *t)
@@ -118,7 +118,7 @@ static int client_step(coop_task *t)
     coop_sched *s = coop_task_sched(t);
     COOP_BEGIN(t);
     c->why = WHY_RUNNING;
-    elog(c->log, c->log_ctx, "client fd %d connected (tid %u)", c->fd, coop_task_tid(t));
+    elog(t, c->log, c->log_ctx, "client fd %d connected (tid %u)", c->fd, coop_task_tid(t));
     COOP_CALL(t, coop_stream_reader(t, c->fd));
     if (coop_result(t) < 0)
         CLIENT_END(t, c, (int)coop_result(t));
@@ -181,7 +181,7 @@ static int client_step(coop_task *t)
         else if (c->why != WHY_RUNNING)
             c->stats->errors++;
     }
-    elog(c->log, c->log_ctx, "client fd %d closed: %s", c->fd, why_text(c->why));
+    elog(t, c->log, c->log_ctx, "client fd %d closed: %s", c->fd, why_text(c->why));
     COOP_END(t);
 }
 
@@ -201,7 +201,9 @@ static int create_client(coop_task *t, const struct acceptor *a)
         .stats = a->stats,
         .why = WHY_RUNNING,
     };
-    coop_task_spec spec = { .step = client_step, .name = "echo-client", .state_size = sizeof(init), .init = &init };
+    coop_task_spec spec = {
+        .step = client_step, .name = "echo-client", .state_size = sizeof(init), .init = &init
+    };
     return coop_create_task(t, &spec);
 }
 
@@ -232,7 +234,7 @@ static int acceptor_step(coop_task *t)
             }
             if (a->new_fd == -COOP_EMFILE || a->new_fd == -COOP_ENOMEM) {
                 /* The connection stays in the backlog; retrying at once would spin on a readable socket. */
-                elog(a->log, a->log_ctx, "accept: %s; retrying in 100 ms", coop_strerror(a->new_fd));
+                elog(t, a->log, a->log_ctx, "accept: %s; retrying in 100 ms", coop_strerror(a->new_fd));
                 a->new_fd = -1;
                 COOP_CALL(t, coop_wait(t, ACCEPT_BACKOFF_NS));
                 break;
@@ -245,7 +247,8 @@ static int acceptor_step(coop_task *t)
                 COOP_FAIL(t, err);
             }
             if (a->max_clients && a->active >= a->max_clients) {
-                elog(a->log, a->log_ctx, "client fd %d rejected: %u clients already", a->new_fd, a->active);
+                elog(t, a->log, a->log_ctx, "client fd %d rejected: %u clients already", a->new_fd,
+                     a->active);
                 (void)coop_close(s, a->new_fd);
                 a->new_fd = -1;
                 if (a->stats)
@@ -263,7 +266,8 @@ static int acceptor_step(coop_task *t)
             COOP_CALL(t, create_client(t, a));
             if (coop_result(t) < 0) {
                 /* The task never ran, so its cleanup did not close the fd. */
-                elog(a->log, a->log_ctx, "client fd %d rejected: %s", a->new_fd, coop_strerror((int)coop_result(t)));
+                elog(t, a->log, a->log_ctx, "client fd %d rejected: %s", a->new_fd,
+                     coop_strerror((int)coop_result(t)));
                 (void)coop_close(s, a->new_fd);
                 a->active--;
                 if (a->stats) {
@@ -311,7 +315,9 @@ int coop_echo_start(coop_sched *s, const struct coop_echo_options *opts)
         .log_ctx = opts->log_ctx,
         .stats = opts->stats,
     };
-    coop_task_spec spec = { .step = acceptor_step, .name = "echo-acceptor", .state_size = sizeof(init), .init = &init };
+    coop_task_spec spec = {
+        .step = acceptor_step, .name = "echo-acceptor", .state_size = sizeof(init), .init = &init
+    };
     int64_t tid = coop_spawn(s, &spec);
     if (tid < 0) {
         port = (int)tid;

@@ -12,8 +12,12 @@
 /* The address the server listens on when the options name none. */
 #define COOP_ECHO_DEFAULT_ADDR "127.0.0.1"
 
-/* Receives one log line, without a trailing newline. */
-typedef void (*coop_echo_log_fn)(void *ctx, const char *line);
+/*
+ * Receives one log line, without a trailing newline, and the task it is
+ * about.  The shape is that of coop_program_env's log, so a simulator
+ * program can pass its log straight through.
+ */
+typedef void (*coop_echo_log_fn)(void *ctx, coop_task *t, const char *line);
 
 /*
  * Counters kept by the tasks when the options point at them.  The caller
@@ -21,25 +25,25 @@ typedef void (*coop_echo_log_fn)(void *ctx, const char *line);
  * update it from their cleanup, which coop_sched_free() still runs.
  */
 struct coop_echo_stats {
-    uint64_t accepted;     /* connections that got a client task */
-    uint64_t rejected;     /* connections closed at once: over max_clients or no memory */
-    uint64_t closed;       /* client tasks that have ended, for any reason */
-    uint64_t eof;          /* of those, ended by the peer's end of stream */
-    uint64_t idle_closed;  /* of those, closed by the idle timeout */
-    uint64_t errors;       /* of those, ended by a read or write error */
+    uint64_t accepted;      /* connections that got a client task */
+    uint64_t rejected;      /* connections closed at once: over max_clients or no memory */
+    uint64_t closed;        /* client tasks that have ended, for any reason */
+    uint64_t eof;           /* of those, ended by the peer's end of stream */
+    uint64_t idle_closed;   /* of those, closed by the idle timeout */
+    uint64_t errors;        /* of those, ended by a read or write error */
     uint64_t write_blocked; /* times a write met -COOP_EAGAIN, so reading paused */
-    uint64_t bytes;        /* bytes echoed back */
-    uint32_t active;       /* client tasks alive now */
+    uint64_t bytes;         /* bytes echoed back */
+    uint32_t active;        /* client tasks alive now */
 };
 
 /* A zeroed struct is a valid configuration: loopback, any port, no limits. */
 struct coop_echo_options {
-    const char *addr;         /* IPv4 address to listen on; NULL: COOP_ECHO_DEFAULT_ADDR */
-    uint16_t port;            /* 0: the poller picks a free port */
-    int backlog;              /* listen backlog; 0: the poller's default */
-    int64_t idle_timeout_ns;  /* a client silent this long is closed; <= 0: never */
-    uint32_t max_clients;     /* connections beyond this are closed at once; 0: no limit */
-    coop_echo_log_fn log;     /* connection events; NULL: silent */
+    const char *addr;        /* IPv4 address to listen on; NULL: COOP_ECHO_DEFAULT_ADDR */
+    uint16_t port;           /* 0: the poller picks a free port */
+    int backlog;             /* listen backlog; 0: the poller's default */
+    int64_t idle_timeout_ns; /* a client silent this long is closed; <= 0: never */
+    uint32_t max_clients;    /* connections beyond this are closed at once; 0: no limit */
+    coop_echo_log_fn log;    /* connection events; NULL: silent */
     void *log_ctx;
     struct coop_echo_stats *stats; /* NULL: no counters */
 };

@@ -88,9 +88,10 @@ static int parse_args(int argc, char **argv, struct args *a)
     return 0;
 }
 
-static void log_stderr(void *ctx, const char *line)
+static void log_stderr(void *ctx, coop_task *t, const char *line)
 {
     (void)ctx;
+    (void)t;
     fprintf(stderr, "echo-server: %s\n", line);
 }
 

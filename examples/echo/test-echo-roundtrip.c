@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "coop/real.h"
@@ -14,8 +15,9 @@
 #define SMALL_TOTAL (64u * 1024u) /* bytes each small client sends, in SMALL_CHUNK pieces */
 #define SMALL_CHUNK 100u
 #define BIG_TOTAL (1024u * 1024u)
-#define BIG_RCVBUF 8192 /* keeps the big client's window small, so the server's writes fill up */
-#define FILL_STALL_NS COOP_MS(50)  /* no write progress this long: the pipeline is full */
+#define BIG_RCVBUF 8192            /* keeps the big client's window small, so the server's writes fill up */
+#define SERVER_SNDBUF 16384        /* the server's end of the big connection; see shrink_server_end() */
+#define FIND_TRIES 5000            /* 1 ms apart: how long to wait for the server's side of a connection */
 #define STEP_TIMEOUT_NS COOP_S(20) /* a wait this long means the test is stuck */
 #define WATCHDOG_NS COOP_S(60)
 #define IDLE_TIMEOUT_NS COOP_MS(200)
@@ -62,23 +64,26 @@ struct outcome {
 struct xfer {
     uint16_t port;
     unsigned seed;
-    uint64_t total;   /* bytes to send and to receive back */
-    uint32_t chunk;   /* largest single write */
-    bool fill_first;  /* write without reading until no write progresses for FILL_STALL_NS */
-    int rcvbuf;       /* > 0: SO_RCVBUF of the client socket */
+    uint64_t total;  /* bytes to send and to receive back */
+    uint32_t chunk;  /* largest single write */
+    bool fill_first; /* write without reading until the server's writes have met EAGAIN */
+    const struct coop_echo_stats *server; /* the server's counters, for fill_first */
+    bool shrink_peer;                     /* shrink the send buffer of the server's end, once it exists */
+    int tries;
+    int rcvbuf; /* > 0: SO_RCVBUF of the client socket */
     struct outcome *out;
-    int fd;           /* -1 until connected; closed in the cleanup */
+    int fd; /* -1 until connected; closed in the cleanup */
     bool reading_only;
     uint64_t sent;
     uint64_t recvd;
     unsigned char buf[16384];
 };
 
-#define XFER_FAIL(t, x, err)                                                \
-    do {                                                                    \
-        (x)->out->status = (err) < 0 ? (int)(err) : -COOP_EIO;              \
-        (x)->out->line = __LINE__;                                          \
-        COOP_EXIT((t), (x)->out->status);                                   \
+#define XFER_FAIL(t, x, err)                                   \
+    do {                                                       \
+        (x)->out->status = (err) < 0 ? (int)(err) : -COOP_EIO; \
+        (x)->out->line = __LINE__;                             \
+        COOP_EXIT((t), (x)->out->status);                      \
     } while (0)
 
 /* Writes pattern bytes until everything is sent or the socket is full. */
@@ -111,13 +116,15 @@ static int recv_some(coop_sched *s, struct xfer *x)
         if (n < 0)
             return (int)n;
         if (n == 0 || x->recvd + (uint64_t)n > x->sent) {
-            fprintf(stderr, "seed %u: %s after %llu of %llu bytes\n", x->seed, n == 0 ? "early end" : "bytes never sent",
-                    (unsigned long long)x->recvd, (unsigned long long)x->total);
+            fprintf(stderr, "seed %u: %s after %llu of %llu bytes\n", x->seed,
+                    n == 0 ? "early end" : "bytes never sent", (unsigned long long)x->recvd,
+                    (unsigned long long)x->total);
             return -COOP_EIO;
         }
         for (long i = 0; i < n; i++) {
             if (x->buf[i] != pattern(x->recvd + (uint64_t)i, x->seed)) {
-                fprintf(stderr, "seed %u: byte %llu differs\n", x->seed, (unsigned long long)(x->recvd + (uint64_t)i));
+                fprintf(stderr, "seed %u: byte %llu differs\n", x->seed,
+                        (unsigned long long)(x->recvd + (uint64_t)i));
                 return -COOP_EIO;
             }
         }
@@ -138,6 +145,36 @@ static int connect_now(coop_sched *s, int *fd, uint16_t port, int rcvbuf)
     return 0;
 }
 
+static int port_of(int fd, bool peer)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    int r =
+        peer ? getpeername(fd, (struct sockaddr *)&sa, &len) : getsockname(fd, (struct sockaddr *)&sa, &len);
+    return r == 0 && sa.sin_family == AF_INET ? ntohs(sa.sin_port) : -1;
+}
+
+/*
+ * On loopback Linux sizes an accepted socket's send buffer from the
+ * 64 KiB segment size, to well over 1 MiB, so a 1 MiB payload could sit
+ * there whole and the server would never see EAGAIN.  The server and the
+ * test share this process, so the test finds the server's end of its
+ * connection (the socket whose peer is our local port) and gives it a
+ * small fixed send buffer.  Returns 1 when done, 0 when the server has
+ * not accepted the connection yet.
+ */
+static int shrink_server_end(int client_fd, uint16_t server_port)
+{
+    int ours = port_of(client_fd, false);
+    for (int fd = 0; fd < 1024 && ours > 0; fd++) {
+        if (fd == client_fd || port_of(fd, false) != server_port || port_of(fd, true) != ours)
+            continue;
+        int size = SERVER_SNDBUF;
+        return setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)) == 0 ? 1 : -COOP_EIO;
+    }
+    return 0;
+}
+
 static int xfer_step(coop_task *t)
 {
     struct xfer *x = coop_state(t);
@@ -154,23 +191,29 @@ static int xfer_step(coop_task *t)
     err = coop_sock_error(s, x->fd);
     if (err)
         XFER_FAIL(t, x, err);
+    if (x->shrink_peer) {
+        for (x->tries = 0; (err = shrink_server_end(x->fd, x->port)) == 0; x->tries++) {
+            if (x->tries == FIND_TRIES)
+                XFER_FAIL(t, x, -COOP_ETIMEDOUT);
+            COOP_CALL(t, coop_wait(t, COOP_MS(1)));
+        }
+        if (err < 0)
+            XFER_FAIL(t, x, err);
+    }
     if (x->fill_first) {
         /*
-         * Not reading fills the client's receive buffer, then the server's
-         * send buffer; the server's writes then meet EAGAIN and it stops
-         * reading, so ours stall too.  That is the backpressure under test.
+         * Not reading fills our receive buffer, then the server's send
+         * buffer; the server's writes then meet EAGAIN and it must stop
+         * reading.  Writing on and not reading until the server's counter
+         * says so makes that certain, however slow the machine.
          */
-        for (;;) {
+        for (x->tries = 0; x->server->write_blocked == 0; x->tries++) {
+            if (x->tries == FIND_TRIES)
+                XFER_FAIL(t, x, -COOP_ETIMEDOUT);
             err = send_some(s, x);
             if (err)
                 XFER_FAIL(t, x, err);
-            if (x->sent == x->total)
-                break;
-            COOP_CALL(t, coop_stream_wait(t, FILL_STALL_NS));
-            if (coop_result(t) == -COOP_ETIMEDOUT)
-                break;
-            if (coop_result(t) < 0)
-                XFER_FAIL(t, x, coop_result(t));
+            COOP_CALL(t, coop_wait(t, COOP_MS(1)));
         }
     }
     COOP_CALL(t, coop_stream_reader_writer(t, x->fd));
@@ -300,9 +343,9 @@ static uint32_t spawn(coop_sched *s, const char *name, coop_step_fn step, size_t
     return tid > 0 ? (uint32_t)tid : 0;
 }
 
-static void log_line(void *ctx, const char *line)
+static void log_line(void *ctx, coop_task *t, const char *line)
 {
-    fprintf(stderr, "[%s] %s\n", (const char *)ctx, line);
+    fprintf(stderr, "[%s] %s: %s\n", (const char *)ctx, coop_task_name(t), line);
 }
 
 int main(int argc, char **argv)
@@ -323,15 +366,22 @@ int main(int argc, char **argv)
 
     /* Server A moves the data; its idle timeout is long so that a slow machine cannot trip it. */
     struct coop_echo_stats sa = { 0 };
-    struct coop_echo_options oa = { .port = 0, .idle_timeout_ns = COOP_S(30), .stats = &sa,
-                                    .log = verbose ? log_line : NULL, .log_ctx = "A" };
+    struct coop_echo_options oa = { .port = 0,
+                                    .idle_timeout_ns = COOP_S(30),
+                                    .stats = &sa,
+                                    .log = verbose ? log_line : NULL,
+                                    .log_ctx = "A" };
     int port_a = coop_echo_start(s, &oa);
     CHECK(port_a > 0, "coop_echo_start A: %d", port_a);
 
     /* Server B closes idle clients after 200 ms and takes at most two. */
     struct coop_echo_stats sb = { 0 };
-    struct coop_echo_options ob = { .port = 0, .idle_timeout_ns = IDLE_TIMEOUT_NS, .max_clients = 2, .stats = &sb,
-                                    .log = verbose ? log_line : NULL, .log_ctx = "B" };
+    struct coop_echo_options ob = { .port = 0,
+                                    .idle_timeout_ns = IDLE_TIMEOUT_NS,
+                                    .max_clients = 2,
+                                    .stats = &sb,
+                                    .log = verbose ? log_line : NULL,
+                                    .log_ctx = "B" };
     int port_b = coop_echo_start(s, &ob);
     CHECK(port_b > 0 && port_b != port_a, "coop_echo_start B: %d", port_b);
     if (port_a <= 0 || port_b <= 0) {
@@ -343,19 +393,33 @@ int main(int argc, char **argv)
     static struct xfer x; /* 16 KiB: a static template keeps it off the stack */
     struct driver dr = { .n = 0 };
     for (int i = 0; i < SMALL_CLIENTS; i++) {
-        x = (struct xfer){ .port = (uint16_t)port_a, .seed = (unsigned)i + 1, .total = SMALL_TOTAL,
-                           .chunk = SMALL_CHUNK, .out = &small[i], .fd = -1 };
+        x = (struct xfer){ .port = (uint16_t)port_a,
+                           .seed = (unsigned)i + 1,
+                           .total = SMALL_TOTAL,
+                           .chunk = SMALL_CHUNK,
+                           .out = &small[i],
+                           .fd = -1 };
         dr.tids[dr.n++] = spawn(s, "small", xfer_step, sizeof(x), &x);
     }
-    x = (struct xfer){ .port = (uint16_t)port_a, .seed = 99, .total = BIG_TOTAL, .chunk = sizeof(x.buf),
-                       .fill_first = true, .rcvbuf = BIG_RCVBUF, .out = &big, .fd = -1 };
+    x = (struct xfer){ .port = (uint16_t)port_a,
+                       .seed = 99,
+                       .total = BIG_TOTAL,
+                       .chunk = sizeof(x.buf),
+                       .fill_first = true,
+                       .server = &sa,
+                       .shrink_peer = true,
+                       .rcvbuf = BIG_RCVBUF,
+                       .out = &big,
+                       .fd = -1 };
     dr.tids[dr.n++] = spawn(s, "big", xfer_step, sizeof(x), &x);
     for (int i = 0; i < 2; i++) {
         struct idler d = { .port = (uint16_t)port_b, .out = &idle[i], .fd = -1 };
         dr.tids[dr.n++] = spawn(s, "idle", idler_step, sizeof(d), &d);
     }
     {
-        struct idler d = { .port = (uint16_t)port_b, .after_stats = &sb, .after_active = 2, .out = &rejected, .fd = -1 };
+        struct idler d = {
+            .port = (uint16_t)port_b, .after_stats = &sb, .after_active = 2, .out = &rejected, .fd = -1
+        };
         dr.tids[dr.n++] = spawn(s, "third", idler_step, sizeof(d), &d);
     }
     spawn(s, "driver", driver_step, sizeof(dr), &dr);
@@ -367,32 +431,37 @@ int main(int argc, char **argv)
     coop_loop_result lr = coop_mainloop(s, false, NULL);
     CHECK(lr == COOP_LOOP_STOPPED, "the loop returned %d", (int)lr);
     const coop_report *fail = coop_last_failure(s);
-    CHECK(fail == NULL, "task %s failed with %s at line %u", fail ? fail->name : "", fail ? coop_strerror(fail->error) : "",
-          fail ? fail->line : 0);
+    CHECK(fail == NULL, "task %s failed with %s at line %u", fail ? fail->name : "",
+          fail ? coop_strerror(fail->error) : "", fail ? fail->line : 0);
     coop_sched_free(s);
 
     for (int i = 0; i < SMALL_CLIENTS; i++)
-        CHECK(small[i].status == 1 && small[i].echoed == SMALL_TOTAL, "small client %d: status %d (%s) at line %d, %llu bytes",
-              i, small[i].status, coop_strerror(small[i].status), small[i].line, (unsigned long long)small[i].echoed);
-    CHECK(big.status == 1 && big.echoed == BIG_TOTAL, "big client: status %d (%s) at line %d, %llu bytes", big.status,
-          coop_strerror(big.status), big.line, (unsigned long long)big.echoed);
+        CHECK(small[i].status == 1 && small[i].echoed == SMALL_TOTAL,
+              "small client %d: status %d (%s) at line %d, %llu bytes", i, small[i].status,
+              coop_strerror(small[i].status), small[i].line, (unsigned long long)small[i].echoed);
+    CHECK(big.status == 1 && big.echoed == BIG_TOTAL, "big client: status %d (%s) at line %d, %llu bytes",
+          big.status, coop_strerror(big.status), big.line, (unsigned long long)big.echoed);
     for (int i = 0; i < 2; i++)
         CHECK(idle[i].status == 1, "idle client %d: status %d (%s) at line %d", i, idle[i].status,
               coop_strerror(idle[i].status), idle[i].line);
-    CHECK(rejected.status == 1, "third client: status %d (%s) at line %d", rejected.status, coop_strerror(rejected.status),
-          rejected.line);
+    CHECK(rejected.status == 1, "third client: status %d (%s) at line %d", rejected.status,
+          coop_strerror(rejected.status), rejected.line);
 
     /* Server A: every client ended by its own end of stream, and the big one made the server wait. */
     CHECK(sa.accepted == SMALL_CLIENTS + 1, "A accepted %llu", (unsigned long long)sa.accepted);
     CHECK(sa.eof == SMALL_CLIENTS + 1, "A saw %llu ends of stream", (unsigned long long)sa.eof);
-    CHECK(sa.errors == 0 && sa.idle_closed == 0 && sa.rejected == 0, "A: %llu errors, %llu idle, %llu rejected",
-          (unsigned long long)sa.errors, (unsigned long long)sa.idle_closed, (unsigned long long)sa.rejected);
-    CHECK(sa.bytes == (uint64_t)SMALL_CLIENTS * SMALL_TOTAL + BIG_TOTAL, "A echoed %llu bytes", (unsigned long long)sa.bytes);
+    CHECK(sa.errors == 0 && sa.idle_closed == 0 && sa.rejected == 0,
+          "A: %llu errors, %llu idle, %llu rejected", (unsigned long long)sa.errors,
+          (unsigned long long)sa.idle_closed, (unsigned long long)sa.rejected);
+    CHECK(sa.bytes == (uint64_t)SMALL_CLIENTS * SMALL_TOTAL + BIG_TOTAL, "A echoed %llu bytes",
+          (unsigned long long)sa.bytes);
     CHECK(sa.write_blocked > 0, "A never had to wait for a slow reader");
-    CHECK(sa.active == 0 && sa.closed == sa.accepted, "A: %u active, %llu closed", sa.active, (unsigned long long)sa.closed);
+    CHECK(sa.active == 0 && sa.closed == sa.accepted, "A: %u active, %llu closed", sa.active,
+          (unsigned long long)sa.closed);
     /* Server B: two clients closed for idleness, the third turned away. */
-    CHECK(sb.accepted == 2 && sb.idle_closed == 2 && sb.rejected == 1, "B: %llu accepted, %llu idle, %llu rejected",
-          (unsigned long long)sb.accepted, (unsigned long long)sb.idle_closed, (unsigned long long)sb.rejected);
+    CHECK(sb.accepted == 2 && sb.idle_closed == 2 && sb.rejected == 1,
+          "B: %llu accepted, %llu idle, %llu rejected", (unsigned long long)sb.accepted,
+          (unsigned long long)sb.idle_closed, (unsigned long long)sb.rejected);
     CHECK(sb.active == 0, "B: %u active", sb.active);
 
     int fds_after = count_fds();
