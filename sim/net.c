@@ -6,24 +6,24 @@
 #include "coop/errors.h"
 #include "internal.h"
 
-#define NET_FIRST_FD 3
-#define NET_MAX_FDS 65536u                  /* beyond this, listen/connect/accept give EMFILE */
+#define NET_FIRST_FD 3     /* 0 to 2 are stdin, stdout and stderr in the world being simulated */
+#define NET_MAX_FDS 65536u /* beyond this, listen/connect/accept give EMFILE */
 #define NET_MAX_CONNS (UINT32_C(1) << 24)   /* connections are kept for their captures */
 #define NET_MAX_LISTENERS 65536u            /* one per port at most */
 #define NET_DEFAULT_BUF ((size_t)64 * 1024) /* bytes, each buffer */
 #define NET_AUTO_PORT_FIRST 40000u          /* listen() with port 0 takes the lowest free from here */
 #define NET_CLIENT_PORT_FIRST 49152u        /* local ports of connecting ends, by conn number */
-#define NET_CLIENT_PORTS 16384u
-#define NET_SOMAXCONN 4096u /* Linux's cap on a backlog */
-#define NET_SEGS 64u        /* segments in flight per direction */
-#define NET_CTRL_SEGS 3u    /* slots kept for a SYN (or SYN-ACK), a FIN and a RST */
+#define NET_CLIENT_PORTS 16384u             /* local ports 49152..65535, reused in turn */
+#define NET_SOMAXCONN 4096u                 /* Linux's cap on a backlog */
+#define NET_SEGS 64u                        /* segments in flight per direction */
+#define NET_CTRL_SEGS 3u                    /* slots kept for a SYN (or SYN-ACK), a FIN and a RST */
 #define NET_DATA_SEGS (NET_SEGS - NET_CTRL_SEGS)
 #define NET_SYN_RETRIES 6u                  /* Linux's tcp_syn_retries */
 #define NET_SYN_RTO_NS UINT64_C(1000000000) /* first retry of a request that found a full queue */
 #define NET_SPLIT_GAP_NS UINT64_C(1000)     /* a split delivery's second chunk lands this much later */
 #define NET_RING_MIN ((size_t)256)          /* bytes; the smallest buffer allocated */
 #define NET_NO_POS UINT32_MAX               /* heap position of a direction with nothing in flight */
-#define NET_NS_PER_SEC UINT64_C(1000000000)
+#define NET_NS_PER_SEC UINT64_C(1000000000) /* bytes_per_sec turns into nanoseconds with it */
 
 enum net_seg_kind { SEG_SYN, SEG_SYNACK, SEG_DATA, SEG_FIN, SEG_RST };
 enum net_end_kind { END_UNKNOWN, END_TASK, END_PEER, END_NONE };
@@ -90,7 +90,11 @@ struct net_end {
     int so_error;     /* pending error as a positive COOP_E* code, 0 for none */
 };
 
-/* Task writes toward a peer end, with their times; grows by doubling. */
+/*
+ * Task writes toward a peer end, with their times; both arrays grow by
+ * doubling.  The chunks tile bytes[0..len) in order: chunk k starts where
+ * chunk k - 1 ends, and none is empty.
+ */
 struct net_capture {
     uint8_t *bytes; /* len used, cap allocated */
     size_t len, cap;
@@ -146,7 +150,10 @@ struct net_fd {
     uint8_t side;    /* FD_SOCKET: which end of the conn */
 };
 
-/* A heap entry: the head segment of one direction. */
+/*
+ * A heap entry: the head segment of one direction.  Its key repeats the
+ * head's (due_ns, seq), and the direction's heap_pos points back at it.
+ */
 struct net_hent {
     uint64_t due_ns; /* copy of the head segment's due_ns */
     uint64_t seq;    /* copy of the head segment's seq */

@@ -49,6 +49,7 @@ typedef struct coop_sim_config {
     bool tick32;           /* the scheduler reads a 32-bit ms counter through the tick adapter */
     bool stop_on_error;    /* the run stops at the first failing step */
     uint32_t trace_tail;   /* trace lines kept for reports; 0: 40 */
+    bool trace_off;        /* no trace at all (no hash, no tail, no on_line): for speed measurements */
     coop_sim_line_fn on_line;
     void *on_line_ctx;
 } coop_sim_config;
@@ -131,5 +132,19 @@ COOP_API size_t coop_sim_report(const coop_sim *sim, char *buf, size_t len);
  * "simulation failed: WHAT (seed S, t=T ns)" followed by the report.
  */
 COOP_API size_t coop_sim_failure_message(const coop_sim *sim, const char *what, char *buf, size_t len);
+
+/*
+ * The determinism self-check: builds the same simulation twice (setup
+ * spawns the tasks and scripts the events; drive runs it, NULL meaning
+ * coop_sim_run) and compares the two traces event by event.  Returns 0
+ * when they are identical, writing "identical: N events, hash H" into
+ * report; 1 when they differ, writing the index of the first differing
+ * event and both versions of it; a negative code when a run could not
+ * be set up.
+ */
+typedef int (*coop_sim_setup_fn)(coop_sim *sim, void *ctx);
+typedef coop_sim_status (*coop_sim_drive_fn)(coop_sim *sim, void *ctx);
+COOP_API int coop_sim_selfcheck(const coop_sim_config *cfg, coop_sim_setup_fn setup, coop_sim_drive_fn drive,
+                                void *ctx, char *report, size_t len);
 
 #endif
