@@ -176,7 +176,14 @@ struct coop_sched {
     uint64_t next_seq;
     uint32_t next_tid;
     coop_task *current; /* the task whose step or call is being handled */
-    bool stopped;       /* KillOs or coop_shutdown happened */
+    /*
+     * A task dispatched from the heap's top keeps its entry while it runs,
+     * with its old key, so that re-queueing it is one sift (replace-top)
+     * instead of a delete plus an insert.  NULL once the entry was re-keyed
+     * or removed; the dispatcher removes it if the task was not re-queued.
+     */
+    coop_task *stale;
+    bool stopped; /* KillOs or coop_shutdown happened */
     bool stop_on_error;
     bool failed; /* a step failed since the flag was cleared */
     coop_late_policy default_late;
@@ -243,6 +250,7 @@ void coop__buf_uint(struct coop__buf *b, uint64_t v);
 int coop__heap_push(coop_sched *s, struct coop__heap *h, coop_task *t);
 void coop__heap_del(struct coop__heap *h, coop_task *t);
 coop_task *coop__heap_pop(struct coop__heap *h);
+void coop__heap_update(struct coop__heap *h, coop_task *t);
 void coop__heap_free(coop_sched *s, struct coop__heap *h);
 int coop__heap_verify(const struct coop__heap *h);
 static inline uint64_t coop__ps(const coop_task *t) { return (uint64_t)t->prio << 56 | t->seq; }

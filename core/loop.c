@@ -21,8 +21,10 @@ static coop_task *pick_general(coop_sched *s)
     if (s->heap.n && s->heap.v[0].t <= s->now_ns) {
         const struct coop__heap_entry *e = &s->heap.v[0];
         if (!best || e->t < best->time2run_ns ||
-            (e->t == best->time2run_ns && e->ps < ((uint64_t)best_prio << 56 | best->seq)))
-            return coop__heap_pop(&s->heap);
+            (e->t == best->time2run_ns && e->ps < ((uint64_t)best_prio << 56 | best->seq))) {
+            s->stale = e->task;
+            return e->task;
+        }
     }
     if (best) {
         coop__ring_pop(s, best_prio);
@@ -150,6 +152,11 @@ static inline void dispatch(coop_sched *s, coop_task *t)
         t->flags &= (uint8_t)~COOP__F_PINNED;
     } else {
         coop__finish_step(s, t, r);
+    }
+    if (s->stale == t) {
+        /* Not queued again (blocked, or ended): its old heap entry goes. */
+        s->stale = NULL;
+        coop__heap_del(&s->heap, t);
     }
     s->current = NULL;
 }

@@ -87,7 +87,7 @@ static inline int coop__next_prio(const coop_sched *s, int after)
 /* Queues the task by its key (time2run, prio, seq), in a ring when it is due. */
 static inline void coop__enqueue(coop_sched *s, coop_task *t)
 {
-    coop_assert(t->heap_idx == COOP__NO_INDEX);
+    coop_assert(t->heap_idx == COOP__NO_INDEX || t == s->stale);
     t->seq = s->next_seq++;
     if (s->seq_hook) {
         t->seq = s->seq_hook(s->seq_ctx, t->seq);
@@ -97,6 +97,7 @@ static inline void coop__enqueue(coop_sched *s, coop_task *t)
     if (t->where != COOP__BLOCKED && !(t->flags & COOP__F_IN_RING) && coop__ring_accepts(s, t) &&
         coop__ring_push(s, t) == 0) {
         t->where = COOP__READY;
+        coop__dequeue(s, t);
         return;
     }
     coop__enqueue_heap(s, t);

@@ -124,9 +124,14 @@ void coop__task_release(coop_sched *s, coop_task *t)
 void coop__enqueue_heap(coop_sched *s, coop_task *t)
 {
     coop_assert(t->seq < (UINT64_C(1) << 56));
-    /* coop__task_join reserved a heap slot for every live task, so this cannot fail. */
-    int err = coop__heap_push(s, &s->heap, t);
-    coop_assert(err == 0);
+    if (t == s->stale) {
+        s->stale = NULL;
+        coop__heap_update(&s->heap, t);
+    } else {
+        /* coop__task_join reserved a heap slot for every live task, so this cannot fail. */
+        int err = coop__heap_push(s, &s->heap, t);
+        coop_assert(err == 0);
+    }
     if (t->where != COOP__BLOCKED)
         t->where = COOP__TIMED;
 }
@@ -134,6 +139,8 @@ void coop__enqueue_heap(coop_sched *s, coop_task *t)
 /* Takes the task out of the heap or its ring, whichever holds it. */
 void coop__dequeue(coop_sched *s, coop_task *t)
 {
+    if (t == s->stale)
+        s->stale = NULL;
     if (t->heap_idx != COOP__NO_INDEX)
         coop__heap_del(&s->heap, t);
     /* A ring entry cannot be removed from the middle; the head check skips it. */

@@ -46,6 +46,8 @@ struct sim_event {
  */
 struct coop_sim {
     coop_sim_config cfg;
+    coop_poller inner; /* the network's poller; the scheduler gets the forwarding one below */
+    bool io_dirty;     /* a socket call may have changed readiness since the last poll */
     uint64_t now_ns;
     uint64_t next_step_ns; /* COOP_SIM_SEED: no step before this tick */
     coop_sched *sched;
@@ -263,6 +265,70 @@ static void apply_net_faults(coop_sim *sim)
     coop_net_set_faults(sim->net, &f);
 }
 
+/* ---- The poller the scheduler sees ----
+ *
+ * Every call forwards to the network's poller.  Calls that can change
+ * readiness mark it dirty, so the loop asks for ready fds only after
+ * something changed instead of after every step; asking is a scan of
+ * every registered fd.
+ */
+#define SIM(ctx) ((coop_sim *)(ctx))
+#define FWD_DIRTY(call) (SIM(ctx)->io_dirty = true, SIM(ctx)->inner.ops->call)
+static int fwd_add(void *ctx, int fd, uint32_t ev) { return FWD_DIRTY(add)(SIM(ctx)->inner.ctx, fd, ev); }
+static int fwd_mod(void *ctx, int fd, uint32_t ev) { return FWD_DIRTY(mod)(SIM(ctx)->inner.ctx, fd, ev); }
+static int fwd_del(void *ctx, int fd) { return FWD_DIRTY(del)(SIM(ctx)->inner.ctx, fd); }
+static int fwd_wait(void *ctx, int64_t timeout_ns, coop_poll_event *out, int max)
+{
+    return SIM(ctx)->inner.ops->wait(SIM(ctx)->inner.ctx, timeout_ns, out, max);
+}
+static int fwd_listen(void *ctx, const char *addr, uint16_t port, int backlog)
+{
+    return FWD_DIRTY(listen)(SIM(ctx)->inner.ctx, addr, port, backlog);
+}
+static int fwd_local_port(void *ctx, int fd)
+{
+    return SIM(ctx)->inner.ops->local_port(SIM(ctx)->inner.ctx, fd);
+}
+static int fwd_accept(void *ctx, int fd) { return FWD_DIRTY(accept)(SIM(ctx)->inner.ctx, fd); }
+static int fwd_connect(void *ctx, const char *addr, uint16_t port)
+{
+    return FWD_DIRTY(connect)(SIM(ctx)->inner.ctx, addr, port);
+}
+static int fwd_sock_error(void *ctx, int fd) { return FWD_DIRTY(sock_error)(SIM(ctx)->inner.ctx, fd); }
+static long fwd_read(void *ctx, int fd, void *buf, size_t len)
+{
+    return FWD_DIRTY(read)(SIM(ctx)->inner.ctx, fd, buf, len);
+}
+static long fwd_write(void *ctx, int fd, const void *buf, size_t len)
+{
+    return FWD_DIRTY(write)(SIM(ctx)->inner.ctx, fd, buf, len);
+}
+static int fwd_shutdown_write(void *ctx, int fd)
+{
+    return FWD_DIRTY(shutdown_write)(SIM(ctx)->inner.ctx, fd);
+}
+static int fwd_close(void *ctx, int fd) { return FWD_DIRTY(close)(SIM(ctx)->inner.ctx, fd); }
+static void fwd_destroy(void *ctx) { SIM(ctx)->inner.ops->destroy(SIM(ctx)->inner.ctx); }
+
+static const coop_poller_ops sim_poller_ops = {
+    .version = COOP_POLLER_VERSION,
+    .name = "sim",
+    .add = fwd_add,
+    .mod = fwd_mod,
+    .del = fwd_del,
+    .wait = fwd_wait,
+    .listen = fwd_listen,
+    .local_port = fwd_local_port,
+    .accept = fwd_accept,
+    .connect = fwd_connect,
+    .sock_error = fwd_sock_error,
+    .read = fwd_read,
+    .write = fwd_write,
+    .shutdown_write = fwd_shutdown_write,
+    .close = fwd_close,
+    .destroy = fwd_destroy,
+};
+
 /* ---- Creation ---- */
 
 coop_sim *coop_sim_new(const coop_sim_config *cfg)
@@ -304,11 +370,12 @@ coop_sim *coop_sim_new(const coop_sim_config *cfg)
         goto fail;
     if (!c->trace_off)
         coop_net_set_trace(sim->net, on_net_event, sim);
+    sim->inner = coop_net_poller(sim->net);
     apply_net_faults(sim);
 
     coop_config sc = {
         .clock = { &sim_clock_ops, sim },
-        .poller = coop_net_poller(sim->net),
+        .poller = { &sim_poller_ops, sim },
         .alloc = { sim_alloc, sim },
         .trace = c->trace_off ? NULL : on_core_event,
         .trace_ctx = sim,
@@ -627,8 +694,10 @@ static bool settle(coop_sim *sim)
             break;
         any = true;
     }
-    if (any || coop_has_io(sim->sched))
+    if (any || sim->io_dirty) {
+        sim->io_dirty = false;
         (void)coop_poll_io(sim->sched, 0);
+    }
     return any;
 }
 

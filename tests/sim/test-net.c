@@ -1,4 +1,4 @@
-/* The virtual network: its script-side API, timing, buffers, closing, faults and determinism, in virtual time. */
+/* The virtual network: script-side API, timing, buffers, closing, faults and determinism, in virtual time. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,7 +112,7 @@ static void set_latency(uint64_t latency_ns, uint64_t bytes_per_sec)
     cr_assert_eq(coop_net_set_link(net, 0, &link), 0);
 }
 
-/* Carries out every delivery due up to t, in order, checking the invariants after each, and stops the clock at t. */
+/* Carries out every delivery due up to t, in order, checking the invariants after each; now ends at t. */
 static void run_until(uint64_t t)
 {
     uint64_t due;
@@ -422,7 +422,8 @@ Test(net, task_close_with_unread_data_resets)
     int fd2 = taccept(lfd);
     cr_assert_eq(tclose(fd2), 0);
     cr_assert_eq(coop_net_conn_state(net, (uint32_t)c2), COOP_NET_TASK_CLOSED);
-    cr_assert_eq(coop_net_peer_send(net, (uint32_t)c2, "x", 1), 0, "the peer may still send; it gets a reset");
+    cr_assert_eq(coop_net_peer_send(net, (uint32_t)c2, "x", 1), 0,
+                 "the peer may still send; it gets a reset");
     /* That reset reaches a peer which has seen the FIN and not sent its own: EPIPE, as for a task. */
     cr_assert_eq(coop_net_peer_send(net, (uint32_t)c2, "x", 1), -COOP_EPIPE);
     /* And an abortive close resets with nothing unread. */
@@ -695,6 +696,81 @@ Test(net, full_accept_queue_times_out)
     cr_assert_eq(coop_net_conn_state(net, 4), COOP_NET_REFUSED);
     cr_assert_eq(P.ops->sock_error(P.ctx, c), -COOP_ETIMEDOUT);
     cr_assert_eq(tclose(c), 0);
+    cr_assert_eq(tclose(lfd), 0);
+}
+
+/* A request retried after a full queue carries the bytes queued behind it, which keep their order. */
+Test(net, retried_request_keeps_bytes_behind_it)
+{
+    set_latency(1 * MS, 0);
+    int lfd = P.ops->listen(P.ctx, "127.0.0.1", 0, 1);
+    cr_assert_eq(coop_net_peer_connect(net, 40000), 1);
+    cr_assert_eq(coop_net_peer_connect(net, 40000), 2);
+    cr_assert_eq(coop_net_peer_connect(net, 40000), 3);
+    cr_assert_eq(coop_net_peer_send(net, 3, "one", 3), 0);
+    cr_assert_eq(coop_net_peer_send(net, 3, "two", 3), 0);
+    run_until(1 * MS);
+    uint64_t due;
+    cr_assert(coop_net_next_due(net, &due));
+    cr_assert_eq(due, 1 * MS + 1 * SEC);
+    int a = taccept(lfd);
+    run_until(due);
+    int b = taccept(lfd), c = taccept(lfd);
+    cr_assert_geq(c, 0);
+    assert_read(c, "onetwo");
+    cr_assert_eq(tclose(a), 0);
+    cr_assert_eq(tclose(b), 0);
+    cr_assert_eq(tclose(c), 0);
+    cr_assert_eq(tclose(lfd), 0);
+}
+
+/* Bytes in flight toward an end that has just aborted are dropped there, without an answer. */
+Test(net, data_crossing_an_abort)
+{
+    set_latency(1 * MS, 0);
+    int lfd = tlisten(0);
+    int conn = coop_net_peer_connect(net, 40000);
+    run_until(1 * MS);
+    int fd = taccept(lfd);
+    cr_assert_eq(coop_net_peer_send(net, (uint32_t)conn, "late", 4), 0);
+    cr_assert_eq(coop_net_close_reset(net, fd), 0);
+    run_all();
+    cr_assert_eq(coop_net_conn_state(net, (uint32_t)conn), COOP_NET_TASK_RESET);
+    cr_assert_eq(coop_net_peer_send(net, (uint32_t)conn, "x", 1), -COOP_ECONNRESET);
+    cr_assert_eq(coop_net_peer_shutdown(net, (uint32_t)conn), -COOP_ECONNRESET);
+    cr_assert_eq(coop_net_peer_reading(net, (uint32_t)conn, true), 0,
+                 "a dead peer end may still toggle reading");
+    cr_assert_eq(coop_net_peer_close(net, (uint32_t)conn), 0);
+    cr_assert_eq(coop_net_peer_shutdown(net, (uint32_t)conn), -COOP_EPIPE);
+    cr_assert_eq(coop_net_peer_shutdown(net, 99), -COOP_ENOENT);
+    cr_assert_eq(coop_net_peer_reading(net, 99, true), -COOP_ENOENT);
+    cr_assert_eq(coop_net_peer_reset(net, 99), -COOP_ENOENT);
+    cr_assert_eq(coop_net_peer_send(net, 0, "x", 1), -COOP_ENOENT);
+    int c = tconnect(40000);
+    run_all();
+    cr_assert_eq(coop_net_peer_shutdown(net, 2), -COOP_EINVAL, "conn 2 joins two tasks");
+    cr_assert_eq(coop_net_peer_reading(net, 2, true), -COOP_EINVAL);
+    cr_assert_eq(tclose(c), 0);
+    cr_assert_eq(tclose(lfd), 0);
+    run_all();
+}
+
+/* Jitter beyond 2^32 ns takes the 64-bit draw; order is kept all the same. */
+Test(net, long_jitter)
+{
+    coop_net_faults f = { .jitter_ns = 10 * SEC };
+    coop_net_set_faults(net, &f);
+    set_latency(1 * MS, 0);
+    int lfd = tlisten(0);
+    int conn = coop_net_peer_connect(net, 40000);
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(coop_net_peer_send(net, (uint32_t)conn, &"abcde"[i], 1), 0);
+    run_all();
+    cr_assert_leq(now_ns, 1 * MS + 10 * SEC);
+    cr_assert_gt(now_ns, 1 * MS);
+    int fd = taccept(lfd);
+    assert_read(fd, "abcde");
+    cr_assert_eq(tclose(fd), 0);
     cr_assert_eq(tclose(lfd), 0);
 }
 
@@ -1105,13 +1181,13 @@ static void alloc_script(void)
     if (!net)
         return;
     P = coop_net_poller(net);
-#define RETRY(expr, want)                                                                          \
-    do {                                                                                           \
-        long r_ = (long)(expr);                                                                    \
-        if (r_ == -COOP_ENOMEM) {                                                                  \
-            coop_net_verify(net);                                                                  \
-            r_ = (long)(expr);                                                                     \
-        }                                                                                          \
+#define RETRY(expr, want)                                                                             \
+    do {                                                                                              \
+        long r_ = (long)(expr);                                                                       \
+        if (r_ == -COOP_ENOMEM) {                                                                     \
+            coop_net_verify(net);                                                                     \
+            r_ = (long)(expr);                                                                        \
+        }                                                                                             \
         cr_assert_eq(r_, (long)(want), "%s gave %ld (allocation %ld fails)", #expr, r_, mem.fail_at); \
     } while (0)
     for (int round = 0; round < 2; round++) {

@@ -1,0 +1,161 @@
+/* Scenario files: the parsed form of a .scn file, the parser, and the runner that checks it in the simulator. */
+#ifndef COOP_SCENARIO_H
+#define COOP_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coop/program.h"
+#include "coop/sim.h"
+
+/* Bounds on what one scenario may hold; a file beyond them is a parse error, never a crash. */
+#define COOP_SCN_MAX_FILE (1u << 20)      /* bytes of scenario text */
+#define COOP_SCN_MAX_LINE 4096            /* bytes per line */
+#define COOP_SCN_MAX_BYTES (1u << 24)     /* bytes one send or recv may name */
+#define COOP_SCN_MAX_ARGS 32              /* program arguments */
+#define COOP_SCN_MAX_PEERS 64             /* distinct peer names */
+#define COOP_SCN_MAX_PATTERN 12           /* key=value pairs in one trace pattern */
+#define COOP_SCN_MAX_ERR 512              /* bytes of an error message */
+#define COOP_SCN_NO_TIME UINT64_MAX       /* an unset time */
+
+/* What a timed line does. */
+typedef enum coop_scn_op {
+    COOP_SCN_CONNECT,        /* a peer connects to a port */
+    COOP_SCN_SEND,           /* a peer sends bytes */
+    COOP_SCN_SHUTDOWN,       /* a peer half-closes */
+    COOP_SCN_CLOSE,          /* a peer closes */
+    COOP_SCN_RESET,          /* a peer resets */
+    COOP_SCN_STOP_READING,   /* a peer stops reading */
+    COOP_SCN_RESUME_READING, /* a peer reads again */
+    COOP_SCN_SIGNAL,         /* a signal from outside */
+    COOP_SCN_KILL,           /* a named task is killed */
+    COOP_SCN_JUMP,           /* the clock jumps forward */
+    COOP_SCN_FAULT_RESET,    /* fault: the connection is reset */
+    COOP_SCN_FAULT_JUMP,     /* fault: the clock jumps */
+    COOP_SCN_FAULT_NET,      /* fault: network fault kinds switch on (or off) from now */
+    COOP_SCN_EXPECT_RECV,    /* the peer receives exact bytes */
+    COOP_SCN_EXPECT_SILENT,  /* the program writes nothing more to the peer */
+    COOP_SCN_EXPECT_CLOSED,  /* the program closes the connection */
+    COOP_SCN_EXPECT_SHUT,    /* the program half-closes the connection */
+    COOP_SCN_EXPECT_RESET,   /* the program resets the connection */
+    COOP_SCN_EXPECT_STATE,   /* the connection's state, as the peer sees it */
+    COOP_SCN_EXPECT_TRACE,   /* a trace event, in order after the previous expectation */
+    COOP_SCN_EXPECT_ANYWHERE, /* a trace event, anywhere */
+    COOP_SCN_EXPECT_NEVER,   /* no such trace event in the time given */
+    COOP_SCN_EXPECT_EXIT,    /* a task ends with a status */
+    COOP_SCN_EXPECT_END      /* how the run ends */
+} coop_scn_op;
+
+/* How a line's time constrains an expectation. */
+typedef enum coop_scn_when {
+    COOP_SCN_AT,     /* exactly at lo_ns (= hi_ns) */
+    COOP_SCN_WINDOW, /* lo_ns <= t <= hi_ns: a window or a tolerance */
+    COOP_SCN_BEFORE, /* t < hi_ns; lo_ns is 0 */
+    COOP_SCN_ANY     /* any time in the run */
+} coop_scn_when;
+
+/* One key=value of a trace pattern; a value may hold '*' wildcards. */
+typedef struct coop_scn_pair {
+    char *key;
+    char *val;
+} coop_scn_pair;
+
+/*
+ * One timed line.  at_ns is when an injection happens, and the anchor the
+ * next relative time counts from.  For expectations, [lo_ns, hi_ns] is
+ * the window the evidence must fall in, and hi_ns the instant at which
+ * the expectation is decided (UINT64_MAX for COOP_SCN_ANY: at the end).
+ */
+typedef struct coop_scn_line {
+    unsigned line, col; /* of the line's first token, 1-based */
+    coop_scn_op op;
+    coop_scn_when when;
+    uint64_t at_ns, lo_ns, hi_ns;
+    int peer;      /* index into the scenario's peer names, or -1 */
+    char *name;    /* signal, task, state or end-status name; owned */
+    int64_t value; /* signal value, port, jump ns, exit status, fault mask */
+    bool killed;   /* EXPECT_EXIT: the task was killed rather than exiting */
+    bool any_status;
+    uint8_t *bytes; /* SEND, EXPECT_RECV; owned */
+    size_t len, chunk;
+    coop_scn_pair pat[COOP_SCN_MAX_PATTERN];
+    int npat;
+    char *text; /* the line as written, for reports; owned */
+} coop_scn_line;
+
+/* Which settings the file gave, so that command-line overrides and defaults can be told apart. */
+typedef struct coop_scenario {
+    char *path;
+    char *program; /* NULL until a `program` line */
+    char *argv[COOP_SCN_MAX_ARGS + 1];
+    int argc;
+    coop_sim_config cfg; /* seed, limits, profile, faults, ties; on_line unset */
+    bool has_seed, has_faults, has_ties;
+    uint64_t run_until_ns; /* COOP_SCN_NO_TIME: run until nothing can happen */
+    bool has_link;
+    uint64_t link_latency_ns, link_rate;
+    uint32_t link_max_read, link_max_write;
+    size_t send_buf, recv_buf;
+    char *peers[COOP_SCN_MAX_PEERS];
+    int npeers;
+    coop_scn_line *lines;
+    size_t nlines, cap;
+    unsigned setting_line[16]; /* the line of each setting, 0 if absent (see scenario.c) */
+} coop_scenario;
+
+/*
+ * Parses a scenario held in memory.  On success returns 0 and *out owns
+ * the scenario (free with coop_scenario_free).  On a malformed file
+ * returns -COOP_EINVAL and writes "PATH:LINE:COL: error: MESSAGE" (with a
+ * "\n  hint: ..." line when one helps) to err.  Never reads any file.
+ */
+int coop_scenario_parse(const char *path, const char *text, size_t len, coop_scenario **out, char *err,
+                        size_t errlen);
+/* Reads PATH (at most COOP_SCN_MAX_FILE bytes) and parses it. */
+int coop_scenario_load(const char *path, coop_scenario **out, char *err, size_t errlen);
+void coop_scenario_free(coop_scenario *scn);
+
+/* Overrides applied on top of a scenario's settings, by the command line or by explore. */
+typedef struct coop_scn_overrides {
+    bool seed_set;
+    uint64_t seed;
+    bool faults_set;
+    uint32_t faults; /* may be COOP_SIM_FAULTS_FROM_SEED */
+    bool ties_set;
+    bool permute_ties;
+} coop_scn_overrides;
+
+/* The outcome of one run. */
+typedef struct coop_scn_result {
+    bool passed;
+    coop_sim_status end; /* how the simulation ended */
+    uint64_t end_ns, steps;
+    uint64_t seed;
+    uint32_t faults; /* the resolved fault mix, for the reproduce line */
+    bool permute_ties;
+    uint64_t trace_hash;
+    unsigned failed_line, failed_col; /* of the first failing expectation; 0 when none */
+    int checked, failed;             /* expectations */
+    char *report;   /* what failed, what happened instead, and the trace tail; owned, may be NULL */
+    char *signature; /* a short stable description of the first failure, for grouping; owned */
+    char *jsonl;     /* the whole trace, one JSON object per line; owned, NULL unless asked */
+    size_t jsonl_len;
+} coop_scn_result;
+
+/*
+ * Runs a parsed scenario with the program found in registry.  Returns 0
+ * (see res->passed) or a negative COOP_E* code when the run could not
+ * start (no such program: -COOP_ENOENT, with a message in res->report).
+ * keep_trace asks for res->jsonl.
+ */
+int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, const coop_scn_overrides *ov,
+                      bool keep_trace, coop_scn_result *res);
+void coop_scn_result_fini(coop_scn_result *res);
+
+/* Formats a time as the language writes it: "1.5s", "250ms", "10us", "7ns". */
+void coop_scn_format_time(uint64_t ns, char *buf, size_t len);
+/* Parses a fault list ("jitter,split", "0x12", "none", "seed"); 0 or -COOP_EINVAL. */
+int coop_scn_parse_faults(const char *text, uint32_t *mask);
+
+#endif
