@@ -17,8 +17,9 @@ static void usage(FILE *f)
 }
 
 /* Flushing each line lets a pipe reader see the blinks as they happen. */
-static void print_line(void *ctx, const char *line)
+static void print_line(void *ctx, coop_task *t, const char *line)
 {
+    (void)t;
     FILE *f = ctx;
     fprintf(f, "%s\n", line);
     fflush(f);

@@ -21,6 +21,7 @@
 #define STEP_TIMEOUT_NS COOP_S(20) /* a wait this long means the test is stuck */
 #define WATCHDOG_NS COOP_S(60)
 #define IDLE_TIMEOUT_NS COOP_MS(200)
+#define LINGER 2 /* clients of server A still connected when KillOs ends everything */
 
 static int failures;
 
@@ -313,6 +314,9 @@ struct driver {
     uint32_t tids[MAX_CLIENTS];
     int n;
     int i;
+    /* KillOs waits until server A holds this many connections, so that it ends live clients too. */
+    const struct coop_echo_stats *linger_stats;
+    uint32_t linger;
 };
 
 static int driver_step(coop_task *t)
@@ -321,6 +325,8 @@ static int driver_step(coop_task *t)
     COOP_BEGIN(t);
     for (dr->i = 0; dr->i < dr->n; dr->i++)
         COOP_CALL(t, coop_wait_task(t, dr->tids[dr->i]));
+    while (dr->linger_stats->active < dr->linger)
+        COOP_CALL(t, coop_wait(t, COOP_MS(1)));
     COOP_CALL(t, coop_kill_os(t));
     COOP_END(t);
 }
@@ -389,9 +395,9 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    static struct outcome small[SMALL_CLIENTS], big, idle[2], rejected;
+    static struct outcome small[SMALL_CLIENTS], big, idle[2], rejected, linger[LINGER];
     static struct xfer x; /* 16 KiB: a static template keeps it off the stack */
-    struct driver dr = { .n = 0 };
+    struct driver dr = { .n = 0, .linger_stats = &sa, .linger = LINGER };
     for (int i = 0; i < SMALL_CLIENTS; i++) {
         x = (struct xfer){ .port = (uint16_t)port_a,
                            .seed = (unsigned)i + 1,
@@ -422,6 +428,11 @@ int main(int argc, char **argv)
         };
         dr.tids[dr.n++] = spawn(s, "third", idler_step, sizeof(d), &d);
     }
+    /* Still connected at KillOs: the kill path must close both ends and count them out. */
+    for (int i = 0; i < LINGER; i++) {
+        struct idler d = { .port = (uint16_t)port_a, .out = &linger[i], .fd = -1 };
+        spawn(s, "linger", idler_step, sizeof(d), &d);
+    }
     spawn(s, "driver", driver_step, sizeof(dr), &dr);
     {
         coop_task_spec spec = { .step = watchdog_step, .name = "watchdog", .time2run_ns = WATCHDOG_NS };
@@ -447,8 +458,14 @@ int main(int argc, char **argv)
     CHECK(rejected.status == 1, "third client: status %d (%s) at line %d", rejected.status,
           coop_strerror(rejected.status), rejected.line);
 
-    /* Server A: every client ended by its own end of stream, and the big one made the server wait. */
-    CHECK(sa.accepted == SMALL_CLIENTS + 1, "A accepted %llu", (unsigned long long)sa.accepted);
+    /*
+     * Server A: every data client ended by its own end of stream, the big
+     * one made the server wait, and the lingering ones were shut down.
+     */
+    for (int i = 0; i < LINGER; i++)
+        CHECK(linger[i].status == 0, "lingering client %d: status %d, but KillOs should have ended it", i,
+              linger[i].status);
+    CHECK(sa.accepted == SMALL_CLIENTS + 1 + LINGER, "A accepted %llu", (unsigned long long)sa.accepted);
     CHECK(sa.eof == SMALL_CLIENTS + 1, "A saw %llu ends of stream", (unsigned long long)sa.eof);
     CHECK(sa.errors == 0 && sa.idle_closed == 0 && sa.rejected == 0,
           "A: %llu errors, %llu idle, %llu rejected", (unsigned long long)sa.errors,
