@@ -175,6 +175,7 @@ struct coop_sched {
     uint64_t now_ns; /* the clock as last read; never decreases */
     uint64_t next_seq;
     uint32_t next_tid;
+    void *user;         /* the caller's pointer, see coop_sched_set_user */
     coop_task *current; /* the task whose step or call is being handled */
     /*
      * A task dispatched from the heap's top keeps its entry while it runs,

@@ -168,6 +168,10 @@ void coop__record_failure(coop_sched *s, coop_task *t, int err)
 
 const coop_report *coop_last_failure(const coop_sched *s) { return s->has_failure ? &s->failure : NULL; }
 
+void coop_sched_set_user(coop_sched *s, void *user) { s->user = user; }
+
+void *coop_sched_user(const coop_sched *s) { return s->user; }
+
 int64_t coop_spawn(coop_sched *s, const coop_task_spec *spec)
 {
     coop_task *t;

@@ -302,6 +302,7 @@ int coop_task_prio(const coop_task *t) { return t->prio; }
 int64_t coop_task_period_ns(const coop_task *t) { return t->period_ns; }
 uint64_t coop_task_time2run_ns(const coop_task *t) { return t->time2run_ns; }
 coop_sched *coop_task_sched(const coop_task *t) { return t->sched; }
+int coop_task_exit_status(const coop_task *t) { return t->exit_status; }
 unsigned coop_task_resume_line(const coop_task *t) { return t->head.lc; }
 const coop_call_result *coop_result_of(const coop_task *t) { return &t->res; }
 

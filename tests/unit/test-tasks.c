@@ -200,9 +200,11 @@ static int exiter(coop_task *t)
 {
     COOP_BEGIN(t);
     COOP_YIELD(t);
+    cr_assert_eq(coop_task_exit_status(t), 0, "alive: no status yet");
     COOP_EXIT(t, 42);
     COOP_FINALLY(t);
     h_log(t, "cleanup");
+    cr_assert_eq(coop_task_exit_status(t), 42, "the cleanup sees the status it ends with");
     COOP_END(t);
 }
 
@@ -361,4 +363,12 @@ Test(tasks, wait_for_a_periodic_task_counts_from_the_nominal_time)
     h_run(1000, 100);
     /* Due at 100, run at 150: Wait(30) is due at 130, already past, so it returns at once. */
     cr_assert_str_eq(H.log, "150 P waited\n150 P waited 0\n");
+}
+
+Test(tasks, the_scheduler_carries_one_user_pointer)
+{
+    int shared = 7;
+    cr_assert_null(coop_sched_user(H.s));
+    coop_sched_set_user(H.s, &shared);
+    cr_assert_eq(coop_sched_user(H.s), &shared);
 }

@@ -57,6 +57,10 @@ COOP_API coop_sched *coop_sched_new(const coop_config *cfg);
 /* Kills the remaining tasks (their cleanup runs), destroys the poller, frees everything. */
 COOP_API void coop_sched_free(coop_sched *s);
 
+/* One pointer of the caller's, for state that all tasks of a scheduler share. */
+COOP_API void coop_sched_set_user(coop_sched *s, void *user);
+COOP_API void *coop_sched_user(const coop_sched *s);
+
 /* Adds a task and runs its setup.  Returns the tid, or a negative COOP_E* code. */
 COOP_API int64_t coop_spawn(coop_sched *s, const coop_task_spec *spec);
 

@@ -172,6 +172,12 @@ COOP_API int64_t coop_task_period_ns(const coop_task *t);
 /* The virtual or real time at which the task is next due. */
 COOP_API uint64_t coop_task_time2run_ns(const coop_task *t);
 COOP_API coop_sched *coop_task_sched(const coop_task *t);
+/*
+ * The status the task ends with, for its COOP_FINALLY code: 0 after
+ * COOP_END, the COOP_EXIT value, the COOP_FAIL error, -COOP_ECANCELED when
+ * killed.  0 while the task is alive.
+ */
+COOP_API int coop_task_exit_status(const coop_task *t);
 /* The line of the task's last resume point (0 before its first yield). */
 COOP_API unsigned coop_task_resume_line(const coop_task *t);
 
