@@ -10,7 +10,7 @@
 #include "seed.h"
 
 /*
- * usage: golden PROGRAM FILE [--update] [--profile seed|zero] [--until-ms N]
+ * usage: golden PROGRAM FILE [--update | --hash] [--profile seed|zero] [--until-ms N]
  * The trace is written in the text form, which diffs well.  Without
  * --update a difference fails with the first differing line; with it the
  * file is rewritten, so golden files change only when asked to.
@@ -47,16 +47,19 @@ static char *slurp(const char *path, size_t *len)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: golden PROGRAM FILE [--update] [--profile seed|zero] [--until-ms N]\n");
+        fprintf(stderr,
+                "usage: golden PROGRAM FILE [--update | --hash] [--profile seed|zero] [--until-ms N]\n");
         return 2;
     }
     const char *name = argv[1], *path = argv[2];
-    bool update = false;
+    bool update = false, hash_only = false;
     coop_sim_profile profile = COOP_SIM_SEED;
     uint64_t until_ms = 600000;
     for (int i = 3; i < argc; i++) {
         if (!strcmp(argv[i], "--update"))
             update = true;
+        else if (!strcmp(argv[i], "--hash"))
+            hash_only = true;
         else if (!strcmp(argv[i], "--profile") && i + 1 < argc)
             profile = !strcmp(argv[++i], "seed") ? COOP_SIM_SEED : COOP_SIM_ZERO_COST;
         else if (!strcmp(argv[i], "--until-ms") && i + 1 < argc)
@@ -82,7 +85,14 @@ int main(int argc, char **argv)
     snprintf(end, sizeof(end), "\"status\":\"%s\",\"steps\":%llu", coop_sim_status_name(st),
              (unsigned long long)coop_sim_steps(sim));
     coop_sim_trace_line(sim, "end", end);
+    if (hash_only)
+        printf("%s %016llx\n", name, (unsigned long long)coop_sim_trace_hash(sim));
     coop_sim_free(sim);
+    if (hash_only) {
+        fclose(jsonl_out);
+        free(jsonl);
+        return 0;
+    }
     fclose(jsonl_out);
 
     char *text = NULL;
