@@ -258,3 +258,52 @@ Test(sim, statuses_have_names)
     cr_assert_str_eq(coop_sim_status_name(COOP_SIM_BUSY_LOOP), "busy-loop");
     cr_assert_str_eq(coop_sim_status_name((coop_sim_status)99), "?");
 }
+
+Test(sim, the_seed_chooses_the_fault_mix)
+{
+    uint32_t seen_or = 0, seen_and = COOP_SIM_FAULTS_ALL;
+    for (uint64_t seed = 0; seed < 16; seed++) {
+        coop_sim *sim = coop_sim_new(&(coop_sim_config){ .seed = seed, .faults = COOP_SIM_FAULTS_FROM_SEED });
+        cr_assert_not_null(sim);
+        uint32_t mix = coop_sim_faults(sim);
+        cr_assert_eq(mix & ~(uint32_t)COOP_SIM_FAULTS_ALL, 0);
+        cr_assert_eq(mix & COOP_SIM_FAULT_ALLOC, 0, "allocation failures are never chosen by the seed");
+        seen_or |= mix;
+        seen_and &= mix;
+        coop_sim *again =
+            coop_sim_new(&(coop_sim_config){ .seed = seed, .faults = COOP_SIM_FAULTS_FROM_SEED });
+        cr_assert_eq(coop_sim_faults(again), mix, "the same seed, the same mix");
+        coop_sim_free(again);
+        coop_sim_free(sim);
+    }
+    cr_assert_neq(seen_or, seen_and, "different seeds choose different mixes");
+}
+
+Test(sim, allocation_faults_fail_spawns_and_are_traced)
+{
+    coop_sim *sim = make((coop_sim_config){ .seed = 5, .faults = COOP_SIM_FAULT_ALLOC, .fault_pct = 50 },
+                         "\"kind\":\"alloc\"");
+    int failed = 0, ok = 0;
+    for (int i = 0; i < 40; i++) {
+        int64_t r = spawn(sim, NULL, once_after, 0, 0);
+        cr_assert(r > 0 || r == -COOP_ENOMEM);
+        r > 0 ? ok++ : failed++;
+    }
+    cr_assert_gt(failed, 0);
+    cr_assert_gt(ok, 0);
+    cr_assert(strstr(lines, "\"ev\":\"fault\",\"kind\":\"alloc\",\"fired\":true") != NULL);
+    cr_assert_eq(coop_sim_run(sim), COOP_SIM_DONE, "the tasks that did start run to their end");
+    coop_sim_free(sim);
+}
+
+Test(sim, clock_jump_faults_move_time_forward_and_are_traced)
+{
+    coop_sim *sim =
+        make((coop_sim_config){ .seed = 5, .faults = COOP_SIM_FAULT_CLOCK_JUMP, .fault_pct = 100 },
+             "\"kind\":\"clock-jump\"");
+    spawn(sim, "p", spinner, 1, 0);
+    coop_sim_run_until(sim, COOP_S(10));
+    cr_assert(strstr(lines, "\"kind\":\"clock-jump\"") != NULL);
+    cr_assert_lt(coop_sim_steps(sim), 10000, "the jumps carry the clock to 10 s before every period has run");
+    coop_sim_free(sim);
+}
