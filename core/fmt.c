@@ -27,14 +27,3 @@ void coop__buf_uint(struct coop__buf *b, uint64_t v)
     while (n)
         buf_putc(b, digits[--n]);
 }
-
-void coop__buf_int(struct coop__buf *b, int64_t v)
-{
-    if (v < 0) {
-        buf_putc(b, '-');
-        /* Negate in unsigned arithmetic so INT64_MIN does not overflow. */
-        coop__buf_uint(b, 0 - (uint64_t)v);
-    } else {
-        coop__buf_uint(b, (uint64_t)v);
-    }
-}

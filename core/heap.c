@@ -86,14 +86,6 @@ void coop__heap_update(struct coop__heap *h, coop_task *t)
         sift_down(h, i, e);
 }
 
-coop_task *coop__heap_pop(struct coop__heap *h)
-{
-    coop_assert(h->n > 0);
-    coop_task *t = h->v[0].task;
-    coop__heap_del(h, t);
-    return t;
-}
-
 void coop__heap_free(coop_sched *s, struct coop__heap *h)
 {
     coop__free(s, h->v, (size_t)h->cap * sizeof(*h->v));

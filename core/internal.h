@@ -244,13 +244,11 @@ struct coop__buf {
     size_t cap, len;
 };
 void coop__buf_str(struct coop__buf *b, const char *s);
-void coop__buf_int(struct coop__buf *b, int64_t v);
 void coop__buf_uint(struct coop__buf *b, uint64_t v);
 
 /* The heap. */
 int coop__heap_push(coop_sched *s, struct coop__heap *h, coop_task *t);
 void coop__heap_del(struct coop__heap *h, coop_task *t);
-coop_task *coop__heap_pop(struct coop__heap *h);
 void coop__heap_update(struct coop__heap *h, coop_task *t);
 void coop__heap_free(coop_sched *s, struct coop__heap *h);
 int coop__heap_verify(const struct coop__heap *h);

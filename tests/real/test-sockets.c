@@ -198,3 +198,55 @@ Test(realsched, the_default_log_writes_failures_to_stderr, .init = cr_redirect_s
     fflush(stderr);
     cr_assert_stderr_eq_str(expect);
 }
+
+#include <errno.h>
+
+#include "backend/backend.h"
+
+Test(realsched, every_errno_translates_to_a_coop_code)
+{
+    static const struct {
+        int e, coop;
+    } same[] = {
+        { EPERM, COOP_EPERM },
+        { ENOENT, COOP_ENOENT },
+        { ESRCH, COOP_ESRCH },
+        { EINTR, COOP_EINTR },
+        { EIO, COOP_EIO },
+        { E2BIG, COOP_E2BIG },
+        { EBADF, COOP_EBADF },
+        { EAGAIN, COOP_EAGAIN },
+        { ENOMEM, COOP_ENOMEM },
+        { EBUSY, COOP_EBUSY },
+        { EEXIST, COOP_EEXIST },
+        { EINVAL, COOP_EINVAL },
+        { EMFILE, COOP_EMFILE },
+        { ENOSPC, COOP_ENOSPC },
+        { EPIPE, COOP_EPIPE },
+        { ERANGE, COOP_ERANGE },
+        { EDEADLK, COOP_EDEADLK },
+        { ENAMETOOLONG, COOP_ENAMETOOLONG },
+        { ENOSYS, COOP_ENOSYS },
+        { EOVERFLOW, COOP_EOVERFLOW },
+        { ENOTSOCK, COOP_ENOTSOCK },
+        { EADDRINUSE, COOP_EADDRINUSE },
+        { EADDRNOTAVAIL, COOP_EADDRNOTAVAIL },
+        { ENETUNREACH, COOP_ENETUNREACH },
+        { ECONNABORTED, COOP_ECONNABORTED },
+        { ECONNRESET, COOP_ECONNRESET },
+        { ENOTCONN, COOP_ENOTCONN },
+        { ETIMEDOUT, COOP_ETIMEDOUT },
+        { ECONNREFUSED, COOP_ECONNREFUSED },
+        { EINPROGRESS, COOP_EINPROGRESS },
+        { ECANCELED, COOP_ECANCELED },
+        /* Near relatives map to a code callers already handle. */
+        { EACCES, COOP_EPERM },
+        { ENFILE, COOP_EMFILE },
+        { ENOBUFS, COOP_ENOMEM },
+        { EHOSTUNREACH, COOP_ENETUNREACH },
+        { EALREADY, COOP_EINPROGRESS },
+        { EXDEV, COOP_EIO },
+    };
+    for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+        cr_assert_eq(coop__errno_to_coop(same[i].e), same[i].coop, "errno %d", same[i].e);
+}

@@ -372,3 +372,56 @@ Test(tasks, the_scheduler_carries_one_user_pointer)
     coop_sched_set_user(H.s, &shared);
     cr_assert_eq(coop_sched_user(H.s), &shared);
 }
+
+static int waits_on_io(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_CALL(t, coop_wait_task(t, 1));
+    COOP_END(t);
+}
+
+static int waits_on_two(coop_task *t)
+{
+    static const char *const names[] = { "a", "b" };
+    COOP_BEGIN(t);
+    COOP_CALL(t, coop_wait_signals(t, names, 2, COOP_MS(500)));
+    COOP_END(t);
+}
+
+static const char *describe(int64_t tid)
+{
+    static char buf[128];
+    coop_task_describe_wait(coop_task_find(H.s, (uint32_t)tid), buf, sizeof(buf));
+    return buf;
+}
+
+Test(tasks, describe_wait_says_what_each_task_waits_on)
+{
+    int64_t timed = h_spawn("timed", ticker, 0, 10, 100, 0);
+    int64_t ready = h_spawn("ready", ticker, 0, 10, 0, 0);
+    int64_t on_task = h_spawn("on_task", waits_on_io, 0, 10, 0, 0);
+    int64_t on_two = h_spawn("on_two", waits_on_two, 0, 10, 0, 0);
+    int64_t on_one = h_spawn("on_one", idle_forever, 0, 10, 0, 0);
+    cr_assert_str_eq(describe(timed), "due at 100000000 ns");
+    cr_assert_str_eq(describe(ready), "ready");
+    cr_assert_str_eq(describe(on_task), "task 1");
+    cr_assert_str_eq(describe(on_two), "signals 'a', 'b' (timeout at 500000000 ns)");
+    cr_assert_str_eq(describe(on_one), "signal 'never'");
+    char tiny[8];
+    cr_assert_eq(coop_task_describe_wait(coop_task_find(H.s, (uint32_t)timed), tiny, sizeof(tiny)), 7);
+    cr_assert_str_eq(tiny, "due at ");
+    cr_assert_eq(coop_task_describe_wait(coop_task_find(H.s, (uint32_t)timed), NULL, 0), 0);
+}
+
+static int asks_fault(coop_task *t)
+{
+    COOP_BEGIN(t);
+    h_log(t, "fault point says %d", coop_fault_point(t, "x"));
+    COOP_END(t);
+}
+
+Test(tasks, fault_points_say_no_without_a_simulator)
+{
+    h_spawn("f", asks_fault, 0, 10, 0, 0);
+    cr_assert_str_eq(H.log, "0 f fault point says 0\n");
+}
