@@ -90,6 +90,7 @@ struct coop_task {
     int64_t period_ns;    /* >0 periodic, 0 when ready, <0 once */
     uint32_t tid;         /* unique per scheduler, never reused, from 1 */
     uint32_t heap_idx;    /* index in the heap, or COOP__NO_INDEX */
+    coop_task *ring_next; /* next in its ready ring, while COOP__F_IN_RING */
     coop_call_result res; /* what the last call returned */
     coop_sched *sched;
     uint64_t grid_ns;      /* next nominal due time, when COOP__F_OFFGRID */
@@ -124,13 +125,13 @@ struct coop__heap {
 };
 
 /*
- * A FIFO ring of tasks of one prio.  Keys along the ring never decrease:
- * a task is appended only if its time2run is at least the tail's, and seq
- * always grows, so the head is the ring's minimum.
+ * A FIFO of tasks of one prio, linked through the tasks themselves, so
+ * queueing a due task never allocates.  Keys along the list never
+ * decrease: a task is appended only if its time2run is at least the
+ * tail's, and seq always grows, so the head is the list's minimum.
  */
 struct coop__ring {
-    coop_task **v;
-    uint32_t head, n, cap; /* cap is a power of two or 0 */
+    coop_task *head, *tail; /* both NULL when empty */
 };
 
 /* tid -> task, sorted by tid; a slot whose task ended holds NULL. */
@@ -255,9 +256,7 @@ int coop__heap_verify(const struct coop__heap *h);
 static inline uint64_t coop__ps(const coop_task *t) { return (uint64_t)t->prio << 56 | t->seq; }
 
 /* Ready rings; the hot operations are inline in ready.h. */
-int coop__ring_grow(coop_sched *s, struct coop__ring *r);
 coop_task *coop__ring_head_slow(coop_sched *s, int prio);
-void coop__rings_free(coop_sched *s);
 int coop__rings_verify(const coop_sched *s);
 
 /* The task table. */

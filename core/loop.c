@@ -43,8 +43,7 @@ static inline coop_task *pick(coop_sched *s)
     bool heap_due = s->heap.n && s->heap.v[0].t <= s->now_ns;
     if (!heap_due && !b1 && b0 && !(b0 & (b0 - 1))) {
         int p = coop__lowest_bit(b0);
-        struct coop__ring *r = &s->rings[p];
-        coop_task *h = r->v[r->head];
+        coop_task *h = s->rings[p].head;
         if (h->where == COOP__READY) {
             coop__ring_pop(s, p);
             h->flags &= (uint8_t)~COOP__F_IN_RING;

@@ -6,7 +6,9 @@
 
 /*
  * A task that is due now and whose time2run is not earlier than its
- * ring's tail can be appended in O(1) without breaking the ring's order.
+ * ring's tail can be appended in O(1) without breaking the ring's order
+ * (a task that died while queued stays linked until it reaches the head,
+ * so IN_RING tasks cannot be appended twice).
  * Everything else goes to the heap; the dispatcher takes the smaller of
  * the heap's top and the ring heads, so the total order (time2run, prio,
  * seq) holds exactly whichever structure a task sits in.  A ring's prio
@@ -17,42 +19,41 @@ static inline bool coop__ring_accepts(const coop_sched *s, const coop_task *t)
 {
     if (t->time2run_ns > s->now_ns)
         return false;
-    const struct coop__ring *r = &s->rings[t->prio];
-    if (r->n == 0)
-        return true;
-    const coop_task *tail = r->v[(r->head + r->n - 1) & (r->cap - 1)];
-    return t->time2run_ns >= tail->time2run_ns;
+    const coop_task *tail = s->rings[t->prio].tail;
+    return !tail || t->time2run_ns >= tail->time2run_ns;
 }
 
-static inline int coop__ring_push(coop_sched *s, coop_task *t)
+static inline void coop__ring_push(coop_sched *s, coop_task *t)
 {
     struct coop__ring *r = &s->rings[t->prio];
-    if (r->n == r->cap) {
-        int err = coop__ring_grow(s, r);
-        if (err)
-            return err;
-    }
-    r->v[(r->head + r->n++) & (r->cap - 1)] = t;
+    t->ring_next = NULL;
+    if (r->tail)
+        r->tail->ring_next = t;
+    else
+        r->head = t;
+    r->tail = t;
     s->ring_bits[t->prio >> 6] |= UINT64_C(1) << (t->prio & 63);
     t->flags |= COOP__F_IN_RING;
-    return 0;
 }
 
+/* Unlinks the head of ring `prio`; the caller clears the task's COOP__F_IN_RING. */
 static inline void coop__ring_pop(coop_sched *s, int prio)
 {
     struct coop__ring *r = &s->rings[prio];
-    coop_assert(r->n > 0);
-    r->head = (r->head + 1) & (r->cap - 1);
-    if (--r->n == 0)
+    coop_assert(r->head != NULL);
+    r->head = r->head->ring_next;
+    if (!r->head) {
+        r->tail = NULL;
         s->ring_bits[prio >> 6] &= ~(UINT64_C(1) << (prio & 63));
+    }
 }
 
 /* The head of ring `prio`; records of tasks that died while queued are dropped first. */
 static inline coop_task *coop__ring_head(coop_sched *s, int prio)
 {
-    struct coop__ring *r = &s->rings[prio];
-    if (r->n && r->v[r->head]->where == COOP__READY)
-        return r->v[r->head];
+    coop_task *h = s->rings[prio].head;
+    if (h && h->where == COOP__READY)
+        return h;
     return coop__ring_head_slow(s, prio);
 }
 
@@ -94,10 +95,11 @@ static inline void coop__enqueue(coop_sched *s, coop_task *t)
         coop__enqueue_heap(s, t);
         return;
     }
-    if (t->where != COOP__BLOCKED && !(t->flags & COOP__F_IN_RING) && coop__ring_accepts(s, t) &&
-        coop__ring_push(s, t) == 0) {
+    if (t->where != COOP__BLOCKED && !(t->flags & COOP__F_IN_RING) && coop__ring_accepts(s, t)) {
+        coop__ring_push(s, t);
         t->where = COOP__READY;
-        coop__dequeue(s, t);
+        if (t->heap_idx != COOP__NO_INDEX)
+            coop__dequeue(s, t);
         return;
     }
     coop__enqueue_heap(s, t);

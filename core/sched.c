@@ -115,7 +115,6 @@ void coop_sched_free(coop_sched *s)
         coop__free(s, t, t->block_size);
     }
     coop__heap_free(s, &s->heap);
-    coop__rings_free(s);
     coop__tab_free(s);
     coop__signals_free(s);
     coop__streams_free(s);
