@@ -111,6 +111,9 @@ struct coop_task {
     _Alignas(16) unsigned char state[];
 };
 
+_Static_assert(offsetof(struct coop_task, state) == COOP__STATE_OFFSET,
+               "coop_state() in task.h is out of date");
+
 /* A heap entry caches the key so that sifting never touches the task. */
 struct coop__heap_entry {
     uint64_t t;  /* time2run_ns */

@@ -295,7 +295,6 @@ int coop__task_join(coop_sched *s, coop_task *t)
     return 0;
 }
 
-void *coop_state(coop_task *t) { return t->state; }
 uint32_t coop_task_tid(const coop_task *t) { return t->tid; }
 const char *coop_task_name(const coop_task *t) { return t->name; }
 int coop_task_prio(const coop_task *t) { return t->prio; }

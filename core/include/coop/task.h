@@ -162,8 +162,13 @@ typedef struct coop_task_spec {
     coop_late_policy late; /* default: COOP_LATE_CATCH_UP */
 } coop_task_spec;
 
-/* The state struct allocated with the task (aligned for any type). */
-COOP_API void *coop_state(coop_task *t);
+/*
+ * The state struct allocated with the task (16-byte aligned).  It sits at
+ * a fixed offset in the task record, so this is one addition, not a call;
+ * the core checks the offset at compile time.
+ */
+#define COOP__STATE_OFFSET 192
+static inline void *coop_state(coop_task *t) { return (unsigned char *)(void *)t + COOP__STATE_OFFSET; }
 
 COOP_API uint32_t coop_task_tid(const coop_task *t);
 COOP_API const char *coop_task_name(const coop_task *t);
