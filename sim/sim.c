@@ -331,6 +331,18 @@ static const coop_poller_ops sim_poller_ops = {
 
 /* ---- Creation ---- */
 
+/*
+ * The scheduler's log.  Every failure it would print is already a `fail`
+ * trace event with the same facts, and a simulated run must not write to
+ * the host's stderr (the scenario runner prints reports of its own).
+ */
+static void sim_log(void *ctx, coop_log_level level, const char *msg)
+{
+    (void)ctx;
+    (void)level;
+    (void)msg;
+}
+
 coop_sim *coop_sim_new(const coop_sim_config *cfg)
 {
     coop_sim *sim = calloc(1, sizeof(*sim));
@@ -377,6 +389,7 @@ coop_sim *coop_sim_new(const coop_sim_config *cfg)
         .clock = { &sim_clock_ops, sim },
         .poller = { &sim_poller_ops, sim },
         .alloc = { sim_alloc, sim },
+        .log = sim_log,
         .trace = c->trace_off ? NULL : on_core_event,
         .trace_ctx = sim,
         .fault = on_fault_point,

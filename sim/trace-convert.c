@@ -145,7 +145,13 @@ int coop_trace_convert(FILE *in, const char *in_name, FILE *out, coop_trace_form
     size_t cap = 0;
     ssize_t n;
     unsigned long lineno = 0;
-    static struct jsonl_obj obj;
+    /* Not static: explore converts traces on several threads at once. */
+    struct jsonl_obj *objp = malloc(sizeof(*objp));
+    if (!objp) {
+        snprintf(err, errlen, "%s: error: out of memory", in_name);
+        return -1;
+    }
+
     struct chrome c = { .first = true };
     int rc = 0;
     if (fmt == COOP_TRACE_CHROME)
@@ -154,8 +160,8 @@ int coop_trace_convert(FILE *in, const char *in_name, FILE *out, coop_trace_form
         lineno++;
         size_t col = 1;
         const char *msg = NULL;
-        if (jsonl_parse(line, (size_t)n, &obj, &col, &msg) == 0 &&
-            (!jsonl_str(&obj, "ev") || !jsonl_get(&obj, "t_ns")))
+        if (jsonl_parse(line, (size_t)n, objp, &col, &msg) == 0 &&
+            (!jsonl_str(objp, "ev") || !jsonl_get(objp, "t_ns")))
             msg = "a trace event needs \"t_ns\" and \"ev\"";
         if (msg) {
             snprintf(err, errlen, "%s:%lu:%zu: error: %s", in_name, lineno, col, msg);
@@ -165,12 +171,13 @@ int coop_trace_convert(FILE *in, const char *in_name, FILE *out, coop_trace_form
         if (fmt == COOP_TRACE_JSONL)
             fwrite(line, 1, (size_t)n, out);
         else if (fmt == COOP_TRACE_TEXT)
-            write_text(out, &obj);
+            write_text(out, objp);
         else
-            write_chrome(out, &c, &obj);
+            write_chrome(out, &c, objp);
     }
     if (fmt == COOP_TRACE_CHROME)
         fputs("\n]}\n", out);
     free(line);
+    free(objp);
     return rc;
 }

@@ -253,6 +253,10 @@ int scn_parse_duration(const char *s, uint64_t *ns)
 {
     uint64_t whole = 0, frac = 0, frac_scale = 1;
     const char *p = s;
+    if (!strcmp(s, "0")) {
+        *ns = 0; /* zero needs no unit */
+        return 0;
+    }
     if (*p < '0' || *p > '9')
         return -1;
     for (; *p >= '0' && *p <= '9'; p++) {

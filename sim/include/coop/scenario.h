@@ -10,41 +10,42 @@
 #include "coop/sim.h"
 
 /* Bounds on what one scenario may hold; a file beyond them is a parse error, never a crash. */
-#define COOP_SCN_MAX_FILE (1u << 20)      /* bytes of scenario text */
-#define COOP_SCN_MAX_LINE 4096            /* bytes per line */
-#define COOP_SCN_MAX_BYTES (1u << 24)     /* bytes one send or recv may name */
-#define COOP_SCN_MAX_ARGS 32              /* program arguments */
-#define COOP_SCN_MAX_PEERS 64             /* distinct peer names */
-#define COOP_SCN_MAX_PATTERN 12           /* key=value pairs in one trace pattern */
-#define COOP_SCN_MAX_ERR 512              /* bytes of an error message */
-#define COOP_SCN_NO_TIME UINT64_MAX       /* an unset time */
+#define COOP_SCN_MAX_FILE (1u << 20)  /* bytes of scenario text */
+#define COOP_SCN_MAX_LINE 4096        /* bytes per line */
+#define COOP_SCN_MAX_BYTES (1u << 24) /* bytes one send or recv may name */
+#define COOP_SCN_MAX_TOTAL (1u << 26) /* bytes all sends and recvs of a file may name together */
+#define COOP_SCN_MAX_ARGS 32          /* program arguments */
+#define COOP_SCN_MAX_PEERS 64         /* distinct peer names */
+#define COOP_SCN_MAX_PATTERN 12       /* key=value pairs in one trace pattern */
+#define COOP_SCN_MAX_ERR 512          /* bytes of an error message */
+#define COOP_SCN_NO_TIME UINT64_MAX   /* an unset time */
 
 /* What a timed line does. */
 typedef enum coop_scn_op {
-    COOP_SCN_CONNECT,        /* a peer connects to a port */
-    COOP_SCN_SEND,           /* a peer sends bytes */
-    COOP_SCN_SHUTDOWN,       /* a peer half-closes */
-    COOP_SCN_CLOSE,          /* a peer closes */
-    COOP_SCN_RESET,          /* a peer resets */
-    COOP_SCN_STOP_READING,   /* a peer stops reading */
-    COOP_SCN_RESUME_READING, /* a peer reads again */
-    COOP_SCN_SIGNAL,         /* a signal from outside */
-    COOP_SCN_KILL,           /* a named task is killed */
-    COOP_SCN_JUMP,           /* the clock jumps forward */
-    COOP_SCN_FAULT_RESET,    /* fault: the connection is reset */
-    COOP_SCN_FAULT_JUMP,     /* fault: the clock jumps */
-    COOP_SCN_FAULT_NET,      /* fault: network fault kinds switch on (or off) from now */
-    COOP_SCN_EXPECT_RECV,    /* the peer receives exact bytes */
-    COOP_SCN_EXPECT_SILENT,  /* the program writes nothing more to the peer */
-    COOP_SCN_EXPECT_CLOSED,  /* the program closes the connection */
-    COOP_SCN_EXPECT_SHUT,    /* the program half-closes the connection */
-    COOP_SCN_EXPECT_RESET,   /* the program resets the connection */
-    COOP_SCN_EXPECT_STATE,   /* the connection's state, as the peer sees it */
-    COOP_SCN_EXPECT_TRACE,   /* a trace event, in order after the previous expectation */
+    COOP_SCN_CONNECT,         /* a peer connects to a port */
+    COOP_SCN_SEND,            /* a peer sends bytes */
+    COOP_SCN_SHUTDOWN,        /* a peer half-closes */
+    COOP_SCN_CLOSE,           /* a peer closes */
+    COOP_SCN_RESET,           /* a peer resets */
+    COOP_SCN_STOP_READING,    /* a peer stops reading */
+    COOP_SCN_RESUME_READING,  /* a peer reads again */
+    COOP_SCN_SIGNAL,          /* a signal from outside */
+    COOP_SCN_KILL,            /* a named task is killed */
+    COOP_SCN_JUMP,            /* the clock jumps forward */
+    COOP_SCN_FAULT_RESET,     /* fault: the connection is reset */
+    COOP_SCN_FAULT_JUMP,      /* fault: the clock jumps */
+    COOP_SCN_FAULT_NET,       /* fault: network fault kinds switch on (or off) from now */
+    COOP_SCN_EXPECT_RECV,     /* the peer receives exact bytes */
+    COOP_SCN_EXPECT_SILENT,   /* the program writes nothing more to the peer */
+    COOP_SCN_EXPECT_CLOSED,   /* the program closes the connection */
+    COOP_SCN_EXPECT_SHUT,     /* the program half-closes the connection */
+    COOP_SCN_EXPECT_RESET,    /* the program resets the connection */
+    COOP_SCN_EXPECT_STATE,    /* the connection's state, as the peer sees it */
+    COOP_SCN_EXPECT_TRACE,    /* a trace event, in order after the previous expectation */
     COOP_SCN_EXPECT_ANYWHERE, /* a trace event, anywhere */
-    COOP_SCN_EXPECT_NEVER,   /* no such trace event in the time given */
-    COOP_SCN_EXPECT_EXIT,    /* a task ends with a status */
-    COOP_SCN_EXPECT_END      /* how the run ends */
+    COOP_SCN_EXPECT_NEVER,    /* no such trace event in the time given */
+    COOP_SCN_EXPECT_EXIT,     /* a task ends with a status */
+    COOP_SCN_EXPECT_END       /* how the run ends */
 } coop_scn_op;
 
 /* How a line's time constrains an expectation. */
@@ -124,6 +125,7 @@ typedef struct coop_scn_overrides {
     uint32_t faults; /* may be COOP_SIM_FAULTS_FROM_SEED */
     bool ties_set;
     bool permute_ties;
+    bool brief; /* no trace tail or task list in the report: explore needs only the signature */
 } coop_scn_overrides;
 
 /* The outcome of one run. */
@@ -136,8 +138,8 @@ typedef struct coop_scn_result {
     bool permute_ties;
     uint64_t trace_hash;
     unsigned failed_line, failed_col; /* of the first failing expectation; 0 when none */
-    int checked, failed;             /* expectations */
-    char *report;   /* what failed, what happened instead, and the trace tail; owned, may be NULL */
+    int checked, failed;              /* expectations */
+    char *report;    /* what failed, what happened instead, and the trace tail; owned, may be NULL */
     char *signature; /* a short stable description of the first failure, for grouping; owned */
     char *jsonl;     /* the whole trace, one JSON object per line; owned, NULL unless asked */
     size_t jsonl_len;
@@ -152,6 +154,14 @@ typedef struct coop_scn_result {
 int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, const coop_scn_overrides *ov,
                       bool keep_trace, coop_scn_result *res);
 void coop_scn_result_fini(coop_scn_result *res);
+
+/*
+ * Converts a JSON-lines trace held in memory into another form; *out is
+ * malloc'd (free it).  Safe to call from several threads at once, which
+ * coop_trace_convert itself is not (it parses into a static object).
+ * 0, or -1 for a malformed trace.
+ */
+int coop_scn_convert(const char *jsonl, size_t len, int fmt, char **out, size_t *outlen);
 
 /* Formats a time as the language writes it: "1.5s", "250ms", "10us", "7ns". */
 void coop_scn_format_time(uint64_t ns, char *buf, size_t len);

@@ -1,0 +1,220 @@
+/* coop trace: converts a JSON-lines trace to another form, and summarises each task's steps, wakes and lateness. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "coop/trace-convert.h"
+#include "jsonl.h"
+
+static const char trace_help[] =
+    "usage: coop trace [--to jsonl|text|chrome] [-o OUT] [--summary] FILE\n"
+    "\n"
+    "Reads a JSON-lines trace (coop run --trace FILE writes one).  With --to, writes\n"
+    "it in that form to OUT (default: standard output).  Without --to, or with\n"
+    "--summary, prints one line per task: steps run, wake-ups by reason, how it\n"
+    "ended and, for periodic tasks, the longest lateness of a run.\n"
+    "\n"
+    "Lateness is measured against the task's own grid: after a plain yield the next\n"
+    "run is due one period after the previous due time; after any other call the\n"
+    "grid restarts at the next run.\n";
+
+#define REASONS 5
+static const char *const reason_names[REASONS] = { "timer", "signal", "io", "task_exit", "timeout" };
+
+/* What the summary keeps per task, in tid order of first appearance. */
+struct task_sum {
+    int64_t tid;
+    char name[64];
+    int64_t period_ns;
+    uint64_t steps, wakes[REASONS];
+    bool have_due, plain_yield;
+    int64_t due_ns, max_late_ns;
+    char end[64];
+};
+
+static struct task_sum *find_task(struct task_sum **v, size_t *n, size_t *cap, int64_t tid)
+{
+    for (size_t i = 0; i < *n; i++)
+        if ((*v)[i].tid == tid)
+            return &(*v)[i];
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 32;
+        struct task_sum *nv = realloc(*v, *cap * sizeof(*nv));
+        if (!nv)
+            return NULL;
+        *v = nv;
+    }
+    struct task_sum *t = &(*v)[(*n)++];
+    *t = (struct task_sum){ .tid = tid };
+    snprintf(t->end, sizeof(t->end), "alive");
+    return t;
+}
+
+static int summarise(FILE *in, const char *name)
+{
+    struct task_sum *v = NULL;
+    size_t n = 0, cap = 0, lineno = 0;
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t len;
+    int rc = CLI_PASS;
+    struct jsonl_obj *o = malloc(sizeof(*o));
+    const char *endst = "?";
+    char endbuf[64] = "";
+    while (o && (len = getline(&line, &lcap, in)) > 0) {
+        lineno++;
+        if (line[len - 1] == '\n')
+            line[--len] = '\0';
+        size_t col;
+        const char *msg;
+        if (jsonl_parse(line, (size_t)len, o, &col, &msg)) {
+            fprintf(stderr, "%s:%zu:%zu: error: %s\n", name, lineno, col, msg);
+            rc = CLI_USAGE;
+            break;
+        }
+        const char *ev = jsonl_str(o, "ev");
+        int64_t tid, t = 0, x;
+        jsonl_int(o, "t_ns", &t);
+        if (ev && !strcmp(ev, "end")) {
+            const char *s = jsonl_str(o, "status");
+            snprintf(endbuf, sizeof(endbuf), "%s", s ? s : "?");
+            endst = endbuf;
+        }
+        if (!ev || !jsonl_int(o, "tid", &tid))
+            continue;
+        struct task_sum *ts = find_task(&v, &n, &cap, tid);
+        if (!ts)
+            break;
+        const char *task = jsonl_str(o, "task");
+        if (task)
+            snprintf(ts->name, sizeof(ts->name), "%s", task);
+        if (!strcmp(ev, "spawn")) {
+            if (jsonl_int(o, "period_ns", &x))
+                ts->period_ns = x;
+        } else if (!strcmp(ev, "run")) {
+            ts->steps++;
+            if (ts->period_ns > 0) {
+                if (ts->have_due && ts->plain_yield) {
+                    ts->due_ns += ts->period_ns;
+                    if (t - ts->due_ns > ts->max_late_ns)
+                        ts->max_late_ns = t - ts->due_ns;
+                } else {
+                    ts->due_ns = t;
+                    ts->have_due = true;
+                }
+            }
+        } else if (!strcmp(ev, "yield")) {
+            const char *call = jsonl_str(o, "call");
+            ts->plain_yield = call && !strcmp(call, "yield");
+        } else if (!strcmp(ev, "wake")) {
+            const char *r = jsonl_str(o, "reason");
+            for (int k = 0; r && k < REASONS; k++)
+                if (!strcmp(r, reason_names[k]))
+                    ts->wakes[k]++;
+        } else if (!strcmp(ev, "exit")) {
+            jsonl_int(o, "status", &x);
+            snprintf(ts->end, sizeof(ts->end), "exit %" PRId64, x);
+        } else if (!strcmp(ev, "kill")) {
+            jsonl_int(o, "by", &x);
+            snprintf(ts->end, sizeof(ts->end), "killed by %" PRId64, x);
+        } else if (!strcmp(ev, "fail")) {
+            const char *e = jsonl_str(o, "error");
+            snprintf(ts->end, sizeof(ts->end), "failed %s", e ? e : "?");
+        }
+    }
+    if (rc == CLI_PASS) {
+        printf("%-20s %5s %8s  %-34s %-16s %s\n", "task", "tid", "steps",
+               "wakes (timer/signal/io/exit/timeout)", "ended", "max lateness");
+        for (size_t i = 0; i < n; i++) {
+            struct task_sum *ts = &v[i];
+            char wakes[64], late[32] = "-";
+            snprintf(wakes, sizeof(wakes), "%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64,
+                     ts->wakes[0], ts->wakes[1], ts->wakes[2], ts->wakes[3], ts->wakes[4]);
+            if (ts->period_ns > 0)
+                coop_scn_format_time((uint64_t)ts->max_late_ns, late, sizeof(late));
+            printf("%-20s %5" PRId64 " %8" PRIu64 "  %-34s %-16s %s\n", ts->name, ts->tid, ts->steps, wakes,
+                   ts->end, late);
+        }
+        printf("%zu task(s); the run ended: %s\n", n, endst);
+    }
+    free(o);
+    free(line);
+    free(v);
+    return rc;
+}
+
+int cli_trace(struct cli *c, int argc, char **argv)
+{
+    (void)c;
+    const char *file = NULL, *outp = NULL;
+    bool convert = false, summary = false;
+    coop_trace_format fmt = COOP_TRACE_TEXT;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(trace_help, stdout);
+            return CLI_PASS;
+        } else if (!strcmp(a, "--to") && v) {
+            if (coop_trace_format_parse(v, &fmt)) {
+                fprintf(stderr, "coop trace: error: unknown format '%s' (jsonl, text, chrome)\n", v);
+                return CLI_USAGE;
+            }
+            convert = true;
+            i++;
+        } else if (!strcmp(a, "-o") && v) {
+            outp = v;
+            i++;
+        } else if (!strcmp(a, "--summary")) {
+            summary = true;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "coop trace: error: unknown option '%s' (or it lacks its value)\n", a);
+            return CLI_USAGE;
+        } else if (file) {
+            fprintf(stderr, "coop trace: error: one trace at a time\n");
+            return CLI_USAGE;
+        } else {
+            file = a;
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "coop trace: error: no trace given\n\n%s", trace_help);
+        return CLI_USAGE;
+    }
+    if (!convert)
+        summary = true;
+    int rc = CLI_PASS;
+    if (convert) {
+        FILE *in = fopen(file, "r");
+        if (!in) {
+            fprintf(stderr, "coop trace: error: cannot open %s\n", file);
+            return CLI_USAGE;
+        }
+        FILE *out = outp ? fopen(outp, "w") : stdout;
+        if (!out) {
+            fclose(in);
+            fprintf(stderr, "coop trace: error: cannot write %s\n", outp);
+            return CLI_USAGE;
+        }
+        char err[256];
+        if (coop_trace_convert(in, file, out, fmt, err, sizeof(err))) {
+            fprintf(stderr, "%s\n", err);
+            rc = CLI_USAGE;
+        }
+        fclose(in);
+        if (outp && fclose(out)) {
+            fprintf(stderr, "coop trace: error: cannot write %s\n", outp);
+            rc = CLI_USAGE;
+        }
+        if (rc || !summary)
+            return rc;
+    }
+    FILE *in = fopen(file, "r");
+    if (!in) {
+        fprintf(stderr, "coop trace: error: cannot open %s\n", file);
+        return CLI_USAGE;
+    }
+    rc = summarise(in, file);
+    fclose(in);
+    return rc;
+}

@@ -1,0 +1,445 @@
+/* Expectation checks: bytes a peer receives, connection ends, trace patterns, exits, over a recorded run. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonl.h"
+#include "net.h"
+#include "run.h"
+
+const char *scn_rec_text(const struct scn_run *r, size_t i) { return r->buf + r->recs[i].off; }
+
+void scn_quote(FILE *out, const uint8_t *s, size_t len, size_t max)
+{
+    fputc('"', out);
+    for (size_t i = 0; i < len && i < max; i++) {
+        uint8_t c = s[i];
+        if (c == '\n')
+            fputs("\\n", out);
+        else if (c == '\r')
+            fputs("\\r", out);
+        else if (c == '\t')
+            fputs("\\t", out);
+        else if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            fprintf(out, "\\x%02x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+    if (len > max)
+        fprintf(out, "... (%zu bytes)", len);
+}
+
+/* A '*' matches any run of characters; everything else matches itself. */
+static bool glob(const char *pat, const char *s)
+{
+    const char *star = NULL, *back = NULL;
+    while (*s) {
+        if (*pat == '*') {
+            star = pat++;
+            back = s;
+        } else if (*pat == *s) {
+            pat++;
+            s++;
+        } else if (star) {
+            pat = star + 1;
+            s = ++back;
+        } else {
+            return false;
+        }
+    }
+    while (*pat == '*')
+        pat++;
+    return !*pat;
+}
+
+static bool field_matches(const struct jsonl_obj *o, const coop_scn_pair *pr)
+{
+    const struct jsonl_field *f = jsonl_get(o, pr->key);
+    if (!f)
+        return false;
+    char num[32];
+    const char *s = num;
+    switch (f->type) {
+    case JSONL_STR:
+        s = f->str;
+        break;
+    case JSONL_INT:
+        snprintf(num, sizeof(num), "%" PRId64, f->num);
+        break;
+    case JSONL_BOOL:
+        s = f->num ? "true" : "false";
+        break;
+    case JSONL_NULL:
+        s = "null";
+        break;
+    }
+    return glob(pr->val, s);
+}
+
+bool scn_rec_matches(const struct scn_run *r, size_t i, const coop_scn_pair *pat, int npat)
+{
+    const char *line = scn_rec_text(r, i);
+    /* A cheap filter before the full parse: every literal value must appear in the line. */
+    for (int k = 0; k < npat; k++)
+        if (!strchr(pat[k].val, '*') && !strstr(line, pat[k].val))
+            return false;
+    struct jsonl_obj o;
+    size_t col;
+    const char *msg;
+    if (jsonl_parse(line, r->recs[i].len, &o, &col, &msg))
+        return false;
+    for (int k = 0; k < npat; k++)
+        if (!field_matches(&o, &pat[k]))
+            return false;
+    return true;
+}
+
+static bool in_window(const coop_scn_line *ln, uint64_t t)
+{
+    switch (ln->when) {
+    case COOP_SCN_AT:
+        return t == ln->at_ns;
+    case COOP_SCN_WINDOW:
+        return t >= ln->lo_ns && t <= ln->hi_ns;
+    case COOP_SCN_BEFORE:
+        return t < ln->hi_ns;
+    case COOP_SCN_ANY:
+        return true;
+    }
+    return false;
+}
+
+/* "at 1.5s", "within 1s..2s", "before 2s", "at any time" */
+static void describe_when(const coop_scn_line *ln, char *buf, size_t len)
+{
+    char a[32], b[32];
+    coop_scn_format_time(ln->lo_ns, a, sizeof(a));
+    coop_scn_format_time(ln->hi_ns, b, sizeof(b));
+    switch (ln->when) {
+    case COOP_SCN_AT:
+        snprintf(buf, len, "at %s", a);
+        break;
+    case COOP_SCN_WINDOW:
+        snprintf(buf, len, "within %s..%s", a, b);
+        break;
+    case COOP_SCN_BEFORE:
+        snprintf(buf, len, "before %s", b);
+        break;
+    case COOP_SCN_ANY:
+        snprintf(buf, len, "at any time");
+        break;
+    }
+}
+
+/* Writes into v->why; the message is cut to fit. */
+static void why(struct scn_verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void why(struct scn_verdict *v, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->why, sizeof(v->why), fmt, ap);
+    va_end(ap);
+}
+
+static void quoted(char *buf, size_t len, const uint8_t *s, size_t n)
+{
+    char *m = NULL;
+    size_t mlen = 0;
+    FILE *f = open_memstream(&m, &mlen);
+    if (!f) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    scn_quote(f, s, n, 48);
+    fclose(f);
+    snprintf(buf, len, "%s", m ? m : "?");
+    free(m);
+}
+
+static int64_t conn_of(const struct scn_run *r, int peer)
+{
+    return coop_sim_peer_conn(r->sim, r->handle[peer]);
+}
+
+/* The index of the n-th (from 0) record matching pattern, or SIZE_MAX. */
+static size_t nth_match(const struct scn_run *r, const coop_scn_pair *pat, int npat, size_t n)
+{
+    for (size_t i = 0; i < r->nrecs; i++)
+        if (scn_rec_matches(r, i, pat, npat) && n-- == 0)
+            return i;
+    return SIZE_MAX;
+}
+
+static void advance_cursor(struct scn_run *r, size_t idx)
+{
+    if (idx != SIZE_MAX && idx + 1 > r->cursor)
+        r->cursor = idx + 1;
+}
+
+static void check_recv(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v, const char *when)
+{
+    const char *peer = r->scn->peers[ln->peer];
+    int64_t conn = conn_of(r, ln->peer);
+    if (conn <= 0) {
+        why(v, "peer %s %s", peer, conn < 0 ? "was refused: nothing listens on its port" : "never connected");
+        return;
+    }
+    coop_net_capture cap;
+    if (coop_net_capture_of(coop_sim_net(r->sim), (uint32_t)conn, &cap)) {
+        why(v, "peer %s has no connection", peer);
+        return;
+    }
+    size_t off = r->recv_off[ln->peer];
+    /* Only bytes written by the end of the window count. */
+    size_t avail = 0, last = SIZE_MAX;
+    for (size_t k = 0; k < cap.nchunks; k++) {
+        if (cap.chunks[k].t_ns > ln->hi_ns)
+            break;
+        avail = cap.chunks[k].off + cap.chunks[k].len;
+    }
+    size_t got = avail > off ? avail - off : 0;
+    size_t cmp = got < ln->len ? got : ln->len;
+    char e[256], g[256];
+    quoted(e, sizeof(e), ln->bytes, ln->len);
+    if (cmp && memcmp(cap.bytes + off, ln->bytes, cmp)) {
+        size_t d = 0;
+        while (cap.bytes[off + d] == ln->bytes[d])
+            d++;
+        quoted(g, sizeof(g), cap.bytes + off, got);
+        why(v, "expected %s %s, but byte %zu differs: got %s", e, when, off + d, g);
+        return;
+    }
+    if (got < ln->len) {
+        quoted(g, sizeof(g), cap.bytes ? cap.bytes + off : (const uint8_t *)"", got);
+        char t[32];
+        coop_scn_format_time(ln->hi_ns, t, sizeof(t));
+        why(v, "expected %s %s, but only %zu of %zu bytes arrived by %s: %s (state %s)", e, when, got,
+            ln->len, t, g, coop_net_state_name(coop_net_conn_state(coop_sim_net(r->sim), (uint32_t)conn)));
+        return;
+    }
+    size_t end = off + ln->len - 1;
+    for (size_t k = 0; k < cap.nchunks; k++)
+        if (end >= cap.chunks[k].off && end < cap.chunks[k].off + cap.chunks[k].len) {
+            last = k;
+            break;
+        }
+    uint64_t t = cap.chunks[last].t_ns;
+    if (!in_window(ln, t)) {
+        char ts[32];
+        coop_scn_format_time(t, ts, sizeof(ts));
+        why(v, "expected %s %s, but the last of them was written at %s", e, when, ts);
+        return;
+    }
+    r->recv_off[ln->peer] += ln->len;
+    char connbuf[24];
+    snprintf(connbuf, sizeof(connbuf), "%" PRId64, conn);
+    coop_scn_pair pat[3] = { { "ev", "net" }, { "what", "send" }, { "conn", connbuf } };
+    advance_cursor(r, nth_match(r, pat, 3, last));
+    v->ok = true;
+}
+
+static void check_silent(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v, const char *when)
+{
+    int64_t conn = conn_of(r, ln->peer);
+    coop_net_capture cap = { 0 };
+    if (conn > 0)
+        (void)coop_net_capture_of(coop_sim_net(r->sim), (uint32_t)conn, &cap);
+    size_t off = r->recv_off[ln->peer];
+    uint64_t lo = ln->when == COOP_SCN_AT ? 0 : ln->lo_ns;
+    for (size_t k = 0; k < cap.nchunks; k++) {
+        const coop_net_chunk *c = &cap.chunks[k];
+        if (c->off + c->len <= off || c->t_ns < lo || c->t_ns > ln->hi_ns)
+            continue;
+        size_t from = c->off > off ? c->off : off;
+        char g[256], ts[32];
+        quoted(g, sizeof(g), cap.bytes + from, c->off + c->len - from);
+        coop_scn_format_time(c->t_ns, ts, sizeof(ts));
+        why(v, "expected no more bytes %s, but the program wrote %s at %s", when, g, ts);
+        return;
+    }
+    v->ok = true;
+}
+
+/* expect closed / shut / reset: the program's end did it, seen as a net event with a task fd. */
+static void check_end(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v, const char *when)
+{
+    const char *what = ln->op == COOP_SCN_EXPECT_CLOSED ? "close"
+                       : ln->op == COOP_SCN_EXPECT_SHUT ? "shutdown"
+                                                        : "reset";
+    int64_t conn = conn_of(r, ln->peer);
+    if (conn <= 0) {
+        why(v, "peer %s %s", r->scn->peers[ln->peer], conn < 0 ? "was refused" : "never connected");
+        return;
+    }
+    char connbuf[24];
+    snprintf(connbuf, sizeof(connbuf), "%" PRId64, conn);
+    coop_scn_pair pat[4] = { { "ev", "net" }, { "what", (char *)what }, { "conn", connbuf }, { "fd", "*" } };
+    for (size_t i = 0; i < r->nrecs; i++) {
+        if (!scn_rec_matches(r, i, pat, 4))
+            continue;
+        if (in_window(ln, r->recs[i].t_ns)) {
+            advance_cursor(r, i);
+            v->ok = true;
+            return;
+        }
+        char ts[32];
+        coop_scn_format_time(r->recs[i].t_ns, ts, sizeof(ts));
+        why(v, "expected the program to %s the connection %s, but it did at %s", what, when, ts);
+        return;
+    }
+    why(v, "expected the program to %s the connection %s, but it did not (state %s)", what, when,
+        coop_net_state_name(coop_net_conn_state(coop_sim_net(r->sim), (uint32_t)conn)));
+}
+
+static void check_pattern(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v, const char *when,
+                          const coop_scn_pair *pat, int npat, bool ordered, bool move)
+{
+    size_t from = ordered ? r->cursor : 0;
+    for (size_t i = from; i < r->nrecs; i++) {
+        if (in_window(ln, r->recs[i].t_ns) && scn_rec_matches(r, i, pat, npat)) {
+            if (move)
+                advance_cursor(r, i);
+            v->ok = true;
+            return;
+        }
+    }
+    /* Say what came closest: a match at another time, or one before the previous expectation. */
+    for (size_t i = 0; i < r->nrecs; i++) {
+        if (!scn_rec_matches(r, i, pat, npat))
+            continue;
+        char ts[32];
+        coop_scn_format_time(r->recs[i].t_ns, ts, sizeof(ts));
+        if (i < from && in_window(ln, r->recs[i].t_ns))
+            why(v,
+                "expected it %s after the previous expectation's evidence (trace event %zu), but it came "
+                "before, as event %zu: %s",
+                when, from, i + 1, scn_rec_text(r, i));
+        else if (i >= from || !ordered)
+            why(v, "expected it %s, but it happened at %s: %s", when, ts, scn_rec_text(r, i));
+        else
+            continue;
+        return;
+    }
+    /* The closest event in the window: the one that matches the most pairs, the first pair (often ev) included. */
+    size_t best = SIZE_MAX;
+    int best_n = 0;
+    for (size_t i = 0; npat > 1 && i < r->nrecs; i++) {
+        if (!in_window(ln, r->recs[i].t_ns) || !scn_rec_matches(r, i, pat, 1))
+            continue;
+        int n = 0;
+        for (int k = 1; k < npat; k++)
+            n += scn_rec_matches(r, i, &pat[k], 1);
+        if (n > best_n) {
+            best_n = n;
+            best = i;
+        }
+    }
+    if (best != SIZE_MAX)
+        why(v, "expected it %s, but no trace event matches; the closest (%d of %d pairs): %s", when,
+            best_n + 1, npat, scn_rec_text(r, best));
+    else
+        why(v, "expected it %s, but no trace event matches", when);
+}
+
+void scn_check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v)
+{
+    char when[96];
+    describe_when(ln, when, sizeof(when));
+    v->ok = false;
+    v->why[0] = '\0';
+    switch (ln->op) {
+    case COOP_SCN_EXPECT_RECV:
+        check_recv(r, ln, v, when);
+        return;
+    case COOP_SCN_EXPECT_SILENT:
+        check_silent(r, ln, v, when);
+        return;
+    case COOP_SCN_EXPECT_CLOSED:
+    case COOP_SCN_EXPECT_SHUT:
+    case COOP_SCN_EXPECT_RESET:
+        check_end(r, ln, v, when);
+        return;
+    case COOP_SCN_EXPECT_STATE: {
+        int64_t conn = conn_of(r, ln->peer);
+        coop_net_state st = conn > 0 ? coop_net_conn_state(coop_sim_net(r->sim), (uint32_t)conn)
+                                     : (conn < 0 ? COOP_NET_REFUSED : COOP_NET_CONNECTING);
+        if ((int64_t)st == ln->value)
+            v->ok = true;
+        else
+            why(v, "expected state %s %s, but it is %s", coop_net_state_name((coop_net_state)ln->value), when,
+                coop_net_state_name(st));
+        return;
+    }
+    case COOP_SCN_EXPECT_TRACE:
+        check_pattern(r, ln, v, when, ln->pat, ln->npat, true, true);
+        return;
+    case COOP_SCN_EXPECT_ANYWHERE:
+        check_pattern(r, ln, v, when, ln->pat, ln->npat, false, false);
+        return;
+    case COOP_SCN_EXPECT_NEVER:
+        for (size_t i = 0; i < r->nrecs; i++) {
+            if (in_window(ln, r->recs[i].t_ns) && scn_rec_matches(r, i, ln->pat, ln->npat)) {
+                why(v, "expected no such event %s, but found: %s", when, scn_rec_text(r, i));
+                return;
+            }
+        }
+        v->ok = true;
+        return;
+    case COOP_SCN_EXPECT_EXIT: {
+        char status[32];
+        snprintf(status, sizeof(status), "%" PRId64, ln->value);
+        coop_scn_pair pat[3] = { { "ev", ln->killed ? "kill" : "exit" },
+                                 { "task", ln->name },
+                                 { "status", status } };
+        check_pattern(r, ln, v, when, pat, ln->killed || ln->any_status ? 2 : 3, false, true);
+        if (!v->ok && ln->any_status) {
+            pat[0].val = "kill";
+            struct scn_verdict v2;
+            v2.ok = false;
+            check_pattern(r, ln, &v2, when, pat, 2, false, true);
+            v->ok = v2.ok;
+        }
+        if (!v->ok) {
+            /* Say how the task really ended, if it did. */
+            coop_scn_pair any[2] = { { "task", ln->name }, { "ev", "exit" } };
+            for (int k = 0; k < 2 && !v->ok; k++) {
+                any[1].val = k ? "kill" : "exit";
+                size_t i = nth_match(r, any, 2, 0);
+                if (i != SIZE_MAX) {
+                    size_t l = strlen(v->why);
+                    snprintf(v->why + l, sizeof(v->why) - l, "; the task ended thus: %s", scn_rec_text(r, i));
+                    return;
+                }
+            }
+            size_t l = strlen(v->why);
+            snprintf(v->why + l, sizeof(v->why) - l, "; task '%s' has not ended", ln->name);
+        }
+        return;
+    }
+    case COOP_SCN_EXPECT_END: {
+        const char *want = ln->name;
+        size_t alive = coop_task_count(coop_sim_sched(r->sim));
+        const char *got = coop_sim_status_name(r->end);
+        bool ok;
+        if (!strcmp(want, "running"))
+            ok = alive > 0 && (r->end == COOP_SIM_HANG || r->end == COOP_SIM_UNTIL);
+        else if (!strcmp(want, "no-tasks"))
+            ok = alive == 0;
+        else
+            ok = !strcmp(want, got);
+        if (ok)
+            v->ok = true;
+        else
+            why(v, "expected the run to end %s, but it ended %s with %zu task(s) alive", want, got, alive);
+        return;
+    }
+    default:
+        why(v, "not an expectation");
+        return;
+    }
+}

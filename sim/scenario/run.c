@@ -1,0 +1,500 @@
+/* The scenario runner: schedules a scenario's injections, runs the simulation, and checks expectations in file order. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coop/trace-convert.h"
+#include "net.h"
+#include "run.h"
+
+#define TAIL_LINES 16
+
+static void on_line(void *ctx, const char *line, size_t len)
+{
+    struct scn_run *r = ctx;
+    if (r->oom)
+        return;
+    if (r->nrecs == r->rcap) {
+        size_t cap = r->rcap ? r->rcap * 2 : 256;
+        struct scn_rec *v = realloc(r->recs, cap * sizeof(*v));
+        if (!v) {
+            r->oom = true;
+            return;
+        }
+        r->recs = v;
+        r->rcap = cap;
+    }
+    if (r->len + len + 2 > r->cap) {
+        size_t cap = (r->len + len + 2) * 2 + 4096;
+        char *b = realloc(r->buf, cap);
+        if (!b) {
+            r->oom = true;
+            return;
+        }
+        r->buf = b;
+        r->cap = cap;
+    }
+    struct scn_rec *rec = &r->recs[r->nrecs++];
+    rec->off = r->len;
+    rec->len = len;
+    memcpy(r->buf + r->len, line, len);
+    r->buf[r->len + len] = '\0';
+    r->len += len + 1;
+    /* Every line starts {"t_ns":N. */
+    rec->t_ns = len > 8 ? strtoull(line + 8, NULL, 10) : 0;
+}
+
+/* ---- Scripted faults ---- */
+
+/* What a scripted fault event needs; owned by the run, one per fault line. */
+struct fault_arg {
+    struct scn_run *run;
+    const coop_scn_line *ln;
+};
+
+static void fault_event(coop_sim *sim, void *arg)
+{
+    struct fault_arg *fa = arg;
+    const coop_scn_line *ln = fa->ln;
+    char fields[160];
+    coop_net *net = coop_sim_net(sim);
+    switch (ln->op) {
+    case COOP_SCN_FAULT_RESET: {
+        int64_t conn = coop_sim_peer_conn(sim, fa->run->handle[ln->peer]);
+        snprintf(fields, sizeof(fields), "\"kind\":\"reset\",\"conn\":%" PRId64 ",\"fired\":%s", conn,
+                 conn > 0 ? "true" : "false");
+        coop_sim_trace_line(sim, "fault", fields);
+        if (conn > 0)
+            (void)coop_net_peer_reset(net, (uint32_t)conn);
+        break;
+    }
+    case COOP_SCN_FAULT_JUMP:
+        snprintf(fields, sizeof(fields), "\"kind\":\"clock-jump\",\"ns\":%" PRId64 ",\"fired\":true",
+                 ln->value);
+        coop_sim_trace_line(sim, "fault", fields);
+        (void)coop_sim_jump_at(sim, coop_sim_now(sim), (uint64_t)ln->value);
+        break;
+    case COOP_SCN_FAULT_NET: {
+        /* The same rates as the simulator's own fault mix (see apply_net_faults in sim.c). */
+        uint32_t pct = fa->run->scn->cfg.fault_pct ? fa->run->scn->cfg.fault_pct : 5;
+        uint32_t m = (uint32_t)ln->value;
+        coop_net_faults f = { 0 };
+        if (m & COOP_SIM_FAULT_JITTER)
+            f.jitter_ns = 2000000;
+        if (m & COOP_SIM_FAULT_SPLIT)
+            f.split_pct = pct * 4;
+        if (m & COOP_SIM_FAULT_SHORT_IO)
+            f.short_io_pct = pct * 4;
+        if (m & COOP_SIM_FAULT_EAGAIN)
+            f.eagain_pct = pct * 2;
+        if (m & COOP_SIM_FAULT_RESET)
+            f.reset_pct = pct / 5 ? pct / 5 : 1;
+        if (m & COOP_SIM_FAULT_REFUSE)
+            f.refuse_pct = pct;
+        coop_net_set_faults(net, &f);
+        snprintf(fields, sizeof(fields), "\"kind\":\"net\",\"mask\":%" PRIu32 ",\"fired\":true", m);
+        coop_sim_trace_line(sim, "fault", fields);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static int schedule(struct scn_run *r, struct fault_arg *fargs)
+{
+    const coop_scenario *scn = r->scn;
+    coop_sim *sim = r->sim;
+    size_t nf = 0;
+    for (size_t i = 0; i < scn->nlines; i++) {
+        const coop_scn_line *ln = &scn->lines[i];
+        uint64_t t = ln->at_ns;
+        int h = ln->peer >= 0 ? r->handle[ln->peer] : -1;
+        int rc = 0;
+        switch (ln->op) {
+        case COOP_SCN_CONNECT:
+            rc = coop_sim_peer_connect_at(sim, t, (uint16_t)ln->value);
+            if (rc >= 0)
+                r->handle[ln->peer] = rc;
+            break;
+        case COOP_SCN_SEND:
+            rc = coop_sim_peer_send_at(sim, t, h, ln->bytes, ln->len, ln->chunk);
+            break;
+        case COOP_SCN_SHUTDOWN:
+            rc = coop_sim_peer_shutdown_at(sim, t, h);
+            break;
+        case COOP_SCN_CLOSE:
+            rc = coop_sim_peer_close_at(sim, t, h);
+            break;
+        case COOP_SCN_RESET:
+            rc = coop_sim_peer_reset_at(sim, t, h);
+            break;
+        case COOP_SCN_STOP_READING:
+        case COOP_SCN_RESUME_READING:
+            rc = coop_sim_peer_reading_at(sim, t, h, ln->op == COOP_SCN_RESUME_READING);
+            break;
+        case COOP_SCN_SIGNAL:
+            rc = coop_sim_signal_at(sim, t, ln->name, ln->value);
+            break;
+        case COOP_SCN_KILL:
+            rc = coop_sim_kill_at(sim, t, ln->name);
+            break;
+        case COOP_SCN_JUMP:
+            rc = coop_sim_jump_at(sim, t, (uint64_t)ln->value);
+            break;
+        case COOP_SCN_FAULT_RESET:
+        case COOP_SCN_FAULT_JUMP:
+        case COOP_SCN_FAULT_NET:
+            fargs[nf] = (struct fault_arg){ r, ln };
+            rc = coop_sim_at(sim, t, fault_event, &fargs[nf++]);
+            break;
+        default:
+            break; /* expectations are checked, not scheduled */
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- Reporting ---- */
+
+static bool is_expect(coop_scn_op op) { return op >= COOP_SCN_EXPECT_RECV; }
+
+/* The line as written, without its time: "expect recv c1 \"hi\"". */
+static const char *what_of(const coop_scn_line *ln)
+{
+    const char *s = ln->text;
+    const char *e = strstr(s, "expect");
+    return e ? e : s;
+}
+
+static void json_escape(char *out, size_t len, const char *s)
+{
+    size_t n = 0;
+    for (; *s && n + 8 < len; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)c;
+        } else if (c < 0x20) {
+            n += (size_t)snprintf(out + n, len - n, "\\u%04x", c);
+        } else {
+            out[n++] = (char)c;
+        }
+    }
+    out[n] = '\0';
+}
+
+static void emit_expect(struct scn_run *r, const coop_scn_line *ln, bool ok)
+{
+    char what[600], esc[1300], fields[1400];
+    snprintf(what, sizeof(what), "%s", what_of(ln));
+    /* Trailing comments and blanks are not part of what was expected. */
+    char *hash = NULL;
+    bool in_str = false;
+    for (char *p = what; *p; p++) {
+        if (*p == '"' && (p == what || p[-1] != '\\'))
+            in_str = !in_str;
+        if (*p == '#' && !in_str) {
+            hash = p;
+            break;
+        }
+    }
+    if (hash)
+        *hash = '\0';
+    for (size_t n = strlen(what); n && (what[n - 1] == ' ' || what[n - 1] == '\t' || what[n - 1] == '\r');)
+        what[--n] = '\0';
+    json_escape(esc, sizeof(esc), what);
+    snprintf(fields, sizeof(fields), "\"line\":%u,\"ok\":%s,\"what\":\"%s\"", ln->line, ok ? "true" : "false",
+             esc);
+    coop_sim_trace_line(r->sim, "expect", fields);
+}
+
+static const char *fault_list(uint32_t m, char *buf, size_t len)
+{
+    static const char *const names[] = {
+        "jitter", "split", "short-io", "eagain", "reset", "refuse", "clock-jump", "alloc", "points",
+    };
+    if (!m) {
+        snprintf(buf, len, "none");
+        return buf;
+    }
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < 9; k++)
+        if (m & (1u << k))
+            n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "," : "", names[k]);
+    return buf;
+}
+
+int coop_scn_convert(const char *jsonl, size_t len, int fmt, char **out, size_t *outlen)
+{
+    *out = NULL;
+    *outlen = 0;
+    FILE *o = open_memstream(out, outlen);
+    if (!o)
+        return -1;
+    int rc = 0;
+    if (len) {
+        FILE *in = fmemopen((void *)jsonl, len, "r");
+        char err[256];
+        rc = in ? coop_trace_convert(in, "trace", o, (coop_trace_format)fmt, err, sizeof(err)) : -1;
+        if (in)
+            fclose(in);
+    }
+    fclose(o);
+    return rc;
+}
+
+/* Writes the last TAIL_LINES trace events, in the text form, indented. */
+static void write_tail(FILE *out, const struct scn_run *r)
+{
+    size_t from = r->nrecs > TAIL_LINES ? r->nrecs - TAIL_LINES : 0;
+    char *j = NULL, *text = NULL;
+    size_t jlen = 0, tlen = 0;
+    FILE *m = open_memstream(&j, &jlen);
+    if (!m)
+        return;
+    for (size_t i = from; i < r->nrecs; i++)
+        fprintf(m, "%s\n", scn_rec_text(r, i));
+    fclose(m);
+    if (coop_scn_convert(j, jlen, COOP_TRACE_TEXT, &text, &tlen) == 0 && text) {
+        fprintf(out, "  trace tail (last %zu of %zu events):\n", r->nrecs - from, r->nrecs);
+        for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+            nl = strchr(line, '\n');
+            fprintf(out, "    %.*s\n", nl ? (int)(nl - line) : (int)strlen(line), line);
+        }
+    }
+    free(text);
+    free(j);
+}
+
+/* ---- The run ---- */
+
+static coop_sim_status advance_to(struct scn_run *r, uint64_t t)
+{
+    if (!r->ended && t != UINT64_MAX && t >= coop_sim_now(r->sim)) {
+        coop_sim_status st = coop_sim_run_until(r->sim, t);
+        if (st != COOP_SIM_UNTIL) {
+            r->ended = true;
+            r->end = st;
+        }
+    }
+    return r->end;
+}
+
+int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, const coop_scn_overrides *ov,
+                      bool keep_trace, coop_scn_result *res)
+{
+    *res = (coop_scn_result){ 0 };
+    const coop_program *prog = coop_program_find(registry, scn->program);
+    if (!prog) {
+        char *m = NULL;
+        size_t mlen = 0;
+        FILE *f = open_memstream(&m, &mlen);
+        if (f) {
+            fprintf(f, "%s:%u:1: error: no program named '%s'\n  hint: the programs are:", scn->path,
+                    scn->setting_line[0], scn->program);
+            for (const coop_program *p = registry; p && p->name; p++)
+                fprintf(f, " %s", p->name);
+            fputc('\n', f);
+            fclose(f);
+        }
+        res->report = m;
+        return -COOP_ENOENT;
+    }
+    struct scn_run *r = calloc(1, sizeof(*r));
+    struct fault_arg *fargs = calloc(scn->nlines + 1, sizeof(*fargs));
+    struct scn_verdict *v = malloc(sizeof(*v));
+    if (!r || !fargs || !v) {
+        free(r);
+        free(fargs);
+        free(v);
+        return -COOP_ENOMEM;
+    }
+    r->scn = scn;
+    coop_sim_config cfg = scn->cfg;
+    if (ov && ov->seed_set)
+        cfg.seed = ov->seed;
+    if (ov && ov->faults_set)
+        cfg.faults = ov->faults;
+    if (ov && ov->ties_set)
+        cfg.permute_ties = ov->permute_ties;
+    cfg.on_line = on_line;
+    cfg.on_line_ctx = r;
+    int rc = 0;
+    r->sim = coop_sim_new(&cfg);
+    if (!r->sim) {
+        rc = -COOP_EINVAL;
+        res->report =
+            strdup("the simulator could not be created (a tick32 start offset at or beyond 2^32 ms?)\n");
+        goto out;
+    }
+    res->seed = cfg.seed;
+    res->faults = coop_sim_faults(r->sim);
+    res->permute_ties = cfg.permute_ties;
+    if (scn->has_link) {
+        coop_net_link link = { scn->link_latency_ns, scn->link_rate, scn->link_max_read,
+                               scn->link_max_write };
+        (void)coop_net_set_link(coop_sim_net(r->sim), 0, &link);
+    }
+    if (scn->send_buf)
+        coop_net_set_buffers(coop_sim_net(r->sim), scn->send_buf, scn->recv_buf);
+    rc = schedule(r, fargs);
+    if (rc < 0) {
+        res->report = strdup("out of memory while scheduling the script\n");
+        goto out;
+    }
+
+    char *rep = NULL;
+    size_t replen = 0;
+    FILE *out = open_memstream(&rep, &replen);
+    if (!out) {
+        rc = -COOP_ENOMEM;
+        goto out;
+    }
+    char *argv[COOP_SCN_MAX_ARGS + 1];
+    for (int i = 0; i <= scn->argc; i++)
+        argv[i] = scn->argv[i];
+    int started = coop_sim_start(r->sim, prog, scn->argc, argv);
+    r->end = COOP_SIM_RUNNING;
+    bool first_fail_written = false;
+    if (started < 0) {
+        fprintf(out, "  %s:%u:1: the program failed to start: %s\n", scn->path, scn->setting_line[0],
+                coop_strerror(started));
+        res->failed++;
+        res->failed_line = scn->setting_line[0];
+        res->failed_col = 1;
+        first_fail_written = true;
+        char sig[96];
+        snprintf(sig, sizeof(sig), "line %u: program start %s", scn->setting_line[0], coop_strerror(started));
+        res->signature = strdup(sig);
+        r->ended = true;
+        r->end = COOP_SIM_FAILED;
+    }
+    size_t *cursor_at = calloc(scn->nlines + 1, sizeof(*cursor_at));
+    /* Expectations with a deadline, in file order; those checked at the end are remembered. */
+    for (size_t pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < scn->nlines; i++) {
+            const coop_scn_line *ln = &scn->lines[i];
+            if (!is_expect(ln->op))
+                continue;
+            bool at_end = ln->hi_ns == UINT64_MAX;
+            /* A line checked at the end sees the order as it stood at its place in the file. */
+            if (pass == 0 && cursor_at)
+                cursor_at[i] = r->cursor;
+            if (at_end != (pass == 1))
+                continue;
+            if (pass == 1 && cursor_at)
+                r->cursor = cursor_at[i];
+            advance_to(r, ln->hi_ns);
+            scn_check(r, ln, v);
+            res->checked++;
+            emit_expect(r, ln, v->ok);
+            if (v->ok)
+                continue;
+            res->failed++;
+            if (first_fail_written) {
+                fprintf(out, "  %s:%u:%u: also failed: %s\n", scn->path, ln->line, ln->col, what_of(ln));
+                continue;
+            }
+            first_fail_written = true;
+            res->failed_line = ln->line;
+            res->failed_col = ln->col;
+            fprintf(out, "  %s:%u:%u: expectation failed: %s\n    %s\n", scn->path, ln->line, ln->col,
+                    ln->text, v->why);
+            char sig[160];
+            const char *w = what_of(ln);
+            int wl = 0;
+            /* "expect recv": the kind of expectation, without its arguments. */
+            for (int sp = 0; w[wl] && sp < 2; wl++)
+                if (w[wl] == ' ' && ++sp == 2)
+                    break;
+            snprintf(sig, sizeof(sig), "line %u: %.*s", ln->line, wl, w);
+            res->signature = strdup(sig);
+        }
+        if (pass == 0 && !r->ended) {
+            coop_sim_status st = scn->run_until_ns != COOP_SCN_NO_TIME
+                                     ? (coop_sim_now(r->sim) < scn->run_until_ns
+                                            ? coop_sim_run_until(r->sim, scn->run_until_ns)
+                                            : COOP_SIM_UNTIL)
+                                     : coop_sim_run(r->sim);
+            r->end = st;
+            r->ended = true;
+        }
+    }
+    free(cursor_at);
+    char endf[96];
+    snprintf(endf, sizeof(endf), "\"status\":\"%s\",\"steps\":%" PRIu64, coop_sim_status_name(r->end),
+             coop_sim_steps(r->sim));
+    coop_sim_trace_line(r->sim, "end", endf);
+    if (r->oom) {
+        res->failed++;
+        fprintf(out, "  out of memory while recording the trace\n");
+    }
+    res->passed = res->failed == 0;
+    res->end = r->end;
+    res->end_ns = coop_sim_now(r->sim);
+    res->steps = coop_sim_steps(r->sim);
+    res->trace_hash = coop_sim_trace_hash(r->sim);
+    if (!res->passed) {
+        char t[32], fl[128];
+        coop_scn_format_time(res->end_ns, t, sizeof(t));
+        fprintf(out,
+                "  %d of %d expectations failed; the run ended %s at %s after %" PRIu64
+                " steps (seed %" PRIu64 ", faults %s, ties %s)\n",
+                res->failed, res->checked, coop_sim_status_name(res->end), t, res->steps, res->seed,
+                fault_list(res->faults, fl, sizeof(fl)), res->permute_ties ? "permute" : "fifo");
+        bool brief = ov && ov->brief;
+        if (!brief &&
+            (res->end == COOP_SIM_HANG || res->end == COOP_SIM_FAILED || res->end == COOP_SIM_BUSY_LOOP)) {
+            char buf[2048];
+            coop_sim_report(r->sim, buf, sizeof(buf));
+            /* Only the task list: the tail follows in the text form. */
+            char *tail = strstr(buf, "last ");
+            if (tail)
+                *tail = '\0';
+            for (char *line = buf, *nl; *line; line = nl + 1) {
+                nl = strchr(line, '\n');
+                if (!nl)
+                    break;
+                fprintf(out, "  %.*s\n", (int)(nl - line), line);
+            }
+        }
+        if (!brief)
+            write_tail(out, r);
+        if (!res->signature)
+            res->signature = strdup("trace storage");
+    }
+    fclose(out);
+    res->report = rep;
+    if (keep_trace && !r->oom) {
+        res->jsonl = malloc(r->len + 1);
+        if (res->jsonl) {
+            /* The lines are NUL-separated in the buffer; the file form is newline-separated. */
+            for (size_t i = 0; i < r->len; i++)
+                res->jsonl[i] = r->buf[i] ? r->buf[i] : '\n';
+            res->jsonl_len = r->len;
+        }
+    }
+out:
+    if (r->sim)
+        coop_sim_free(r->sim);
+    free(r->buf);
+    free(r->recs);
+    free(r);
+    free(fargs);
+    free(v);
+    return rc;
+}
+
+void coop_scn_result_fini(coop_scn_result *res)
+{
+    free(res->report);
+    free(res->signature);
+    free(res->jsonl);
+    *res = (coop_scn_result){ 0 };
+}
