@@ -48,10 +48,6 @@ uint64_t h_ms(void);
 int64_t h_spawn(const char *name, coop_step_fn step, size_t state_size, int prio, int64_t period_ms,
                 int64_t time2run_ms);
 
-#endif
-
-#ifndef COOP_TEST_HARNESS_POLLER
-#define COOP_TEST_HARNESS_POLLER
 /*
  * A poller with no fds whose wait() moves the virtual clock forward by
  * the timeout, so coop_mainloop can run on virtual time.  It counts how
@@ -59,4 +55,5 @@ int64_t h_spawn(const char *name, coop_step_fn step, size_t state_size, int prio
  */
 coop_poller h_sleep_poller(void);
 extern uint64_t h_sleep_calls, h_slept_ns;
+
 #endif
