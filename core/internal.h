@@ -199,6 +199,16 @@ struct coop_sched {
     struct coop__tasktab tab;
 
     struct coop__signal **sigtab; /* hash buckets */
+    /*
+     * Recently interned names by the address of the caller's string, so a
+     * task that waits on the same literal in a loop skips hashing.  A hit
+     * is confirmed by comparing the text, so a reused buffer cannot alias;
+     * the address only picks the slot and never affects any order.
+     */
+    struct {
+        const char *ptr;
+        struct coop__signal *sig;
+    } sigcache[8];
     uint32_t sigcap, nsig;
 
     coop_task **fdtab; /* fd -> task holding it */

@@ -50,13 +50,21 @@ static int rehash(coop_sched *s)
     return 0;
 }
 
+static unsigned cache_slot(const char *name) { return (unsigned)(((uintptr_t)name >> 3) & 7u); }
+
 struct coop__signal *coop__signal_intern(coop_sched *s, const char *name)
 {
     if (!name)
         return NULL;
+    unsigned slot = cache_slot(name);
+    if (s->sigcache[slot].ptr == name && strcmp(s->sigcache[slot].sig->name, name) == 0)
+        return s->sigcache[slot].sig;
     struct coop__signal *g = coop__signal_find(s, name);
-    if (g)
+    if (g) {
+        s->sigcache[slot].ptr = name;
+        s->sigcache[slot].sig = g;
         return g;
+    }
     if (s->nsig + 1 > s->sigcap / 4 * 3 && rehash(s))
         return NULL;
     size_t len = strlen(name);
