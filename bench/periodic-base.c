@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "bench.h"
 
+#include "base-heap.h"
+
 /*
  * The least a scheduler of periodic tasks must do per firing: read the
  * top of a heap keyed by (due time, prio << 56 | seq), advance the fake
@@ -21,37 +23,6 @@ static void fire_one(struct pe_task *t) { t->count += 1; }
 
 static void fire_two(struct pe_task *t) { t->count += 2; }
 
-struct pe_entry {
-    uint64_t t;  /* due time in ns */
-    uint64_t ps; /* prio << 56 | seq */
-    struct pe_task *task;
-};
-
-static inline int entry_less(const struct pe_entry *a, const struct pe_entry *b)
-{
-    return a->t < b->t || (a->t == b->t && a->ps < b->ps);
-}
-
-static void sift_down(struct pe_entry *v, uint64_t n, uint64_t i)
-{
-    struct pe_entry e = v[i];
-    for (;;) {
-        uint64_t c = 4 * i + 1;
-        if (c >= n)
-            break;
-        uint64_t best = c;
-        uint64_t end = c + 4 < n ? c + 4 : n;
-        for (uint64_t j = c + 1; j < end; j++)
-            if (entry_less(&v[j], &v[best]))
-                best = j;
-        if (!entry_less(&v[best], &e))
-            break;
-        v[i] = v[best];
-        i = best;
-    }
-    v[i] = e;
-}
-
 int main(int argc, char **argv)
 {
     const char *prog = "periodic-base";
@@ -63,7 +34,7 @@ int main(int argc, char **argv)
 
     long rss0 = bench_maxrss_kb();
     struct pe_task *tasks = calloc(n, sizeof *tasks);
-    struct pe_entry *heap = calloc(n, sizeof *heap);
+    struct base_entry *heap = calloc(n, sizeof *heap);
     if (!tasks || !heap)
         bench_die(prog, "calloc", 0);
     uint64_t lcg = BENCH_SEED, seq = 0;
@@ -78,18 +49,19 @@ int main(int argc, char **argv)
     }
     /* Floyd's heap construction: sift down every parent, last first. */
     for (uint64_t i = n / 4 + 1; i-- > 0;)
-        sift_down(heap, n, i);
+        base_sift_down(heap, n, i);
     long rss1 = bench_maxrss_kb();
 
     uint64_t now_ns = 0;
     uint64_t c0 = bench_cpu_ns(), t0 = bench_now_ns();
     for (uint64_t i = 0; i < firings; i++) {
-        struct pe_entry *top = &heap[0];
+        struct base_entry *top = &heap[0];
         now_ns = top->t;
-        top->task->fire(top->task);
-        top->t += top->task->period_ns;
+        struct pe_task *task = top->task;
+        task->fire(task);
+        top->t += task->period_ns;
         top->ps = prio | seq++;
-        sift_down(heap, n, 0);
+        base_sift_down(heap, n, 0);
     }
     uint64_t t1 = bench_now_ns(), c1 = bench_cpu_ns();
 

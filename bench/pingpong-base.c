@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "bench.h"
 
+#include "base-heap.h"
+
 /*
  * The baseline does the least a scheduler must do per step and nothing
  * more: take the next task, call its step function through a pointer, and
@@ -23,39 +25,6 @@ static void step_one(struct pp_task *t) { t->count += 1; }
 
 static void step_two(struct pp_task *t) { t->count += 2; }
 
-/* A heap entry carries its key, so that sifting never touches the task. */
-struct pp_entry {
-    uint64_t t;  /* due time in ns; the clock never advances here */
-    uint64_t ps; /* prio << 56 | seq */
-    struct pp_task *task;
-};
-
-static inline int entry_less(const struct pp_entry *a, const struct pp_entry *b)
-{
-    return a->t < b->t || (a->t == b->t && a->ps < b->ps);
-}
-
-/* Moves v[i] down the 4-ary heap of n entries until its children are all larger. */
-static void sift_down(struct pp_entry *v, uint64_t n, uint64_t i)
-{
-    struct pp_entry e = v[i];
-    for (;;) {
-        uint64_t c = 4 * i + 1;
-        if (c >= n)
-            break;
-        uint64_t best = c;
-        uint64_t end = c + 4 < n ? c + 4 : n;
-        for (uint64_t j = c + 1; j < end; j++)
-            if (entry_less(&v[j], &v[best]))
-                best = j;
-        if (!entry_less(&v[best], &e))
-            break;
-        v[i] = v[best];
-        i = best;
-    }
-    v[i] = e;
-}
-
 static uint64_t run_ring(struct pp_task **ring, uint64_t mask, uint64_t *head, uint64_t k, uint64_t steps)
 {
     uint64_t h = *head;
@@ -69,14 +38,14 @@ static uint64_t run_ring(struct pp_task **ring, uint64_t mask, uint64_t *head, u
     return steps;
 }
 
-static uint64_t run_heap(struct pp_entry *heap, uint64_t k, uint64_t *seq, uint64_t steps)
+static uint64_t run_heap(struct base_entry *heap, uint64_t k, uint64_t *seq, uint64_t steps)
 {
     const uint64_t prio = (uint64_t)10 << 56;
     for (uint64_t i = 0; i < steps; i++) {
         struct pp_task *t = heap[0].task;
         t->step(t);
         heap[0].ps = prio | (*seq)++;
-        sift_down(heap, k, 0);
+        base_sift_down(heap, k, 0);
     }
     return steps;
 }
@@ -98,7 +67,7 @@ int main(int argc, char **argv)
     while (cap < k)
         cap *= 2;
     struct pp_task **ring = NULL;
-    struct pp_entry *heap = NULL;
+    struct base_entry *heap = NULL;
     if (use_heap)
         heap = calloc(k, sizeof *heap);
     else
