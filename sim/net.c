@@ -1276,6 +1276,26 @@ static int net_sock_error(void *ctx, int fd)
     return -err;
 }
 
+/*
+ * The link's size limit and the seeded I/O faults, shared by read and
+ * write in this order so that both draw from the PRNG the same way:
+ * returns how many of n bytes the call may move, or -COOP_EAGAIN.
+ */
+static long io_allowance(coop_net *net, const struct net_conn *c, int fd, size_t n, uint32_t max)
+{
+    if (max && n > max)
+        n = max;
+    if (net->faults.eagain_pct && chance(net, net->faults.eagain_pct)) {
+        trace(net, "fault:eagain", c->id, fd, n);
+        return -COOP_EAGAIN;
+    }
+    if (n >= 2 && net->faults.short_io_pct && chance(net, net->faults.short_io_pct)) {
+        n = 1 + (size_t)draw_below(net->rng, (uint64_t)n - 1);
+        trace(net, "fault:short", c->id, fd, n);
+    }
+    return (long)n;
+}
+
 static long net_read(void *ctx, int fd, void *buf, size_t len)
 {
     coop_net *net = ctx;
@@ -1289,17 +1309,10 @@ static long net_read(void *ctx, int fd, void *buf, size_t len)
     if (len == 0)
         return 0;
     if (in->rcv_len) {
-        size_t n = min_size(len, in->rcv_len);
-        if (c->link.max_read && n > c->link.max_read)
-            n = c->link.max_read;
-        if (net->faults.eagain_pct && chance(net, net->faults.eagain_pct)) {
-            trace(net, "fault:eagain", c->id, fd, n);
-            return -COOP_EAGAIN;
-        }
-        if (n >= 2 && net->faults.short_io_pct && chance(net, net->faults.short_io_pct)) {
-            n = 1 + (size_t)draw_below(net->rng, (uint64_t)n - 1);
-            trace(net, "fault:short", c->id, fd, n);
-        }
+        long allowed = io_allowance(net, c, fd, min_size(len, in->rcv_len), c->link.max_read);
+        if (allowed < 0)
+            return allowed;
+        size_t n = (size_t)allowed;
         ring_consume(in, buf, n);
         pump(net, c, 1 - side);
         coop_net_advance(net);
@@ -1352,17 +1365,10 @@ static long net_write(void *ctx, int fd, const void *buf, size_t len)
     size_t room = c->send_buf - out->snd_len;
     if (!room)
         return -COOP_EAGAIN;
-    size_t n = min_size(len, room);
-    if (c->link.max_write && n > c->link.max_write)
-        n = c->link.max_write;
-    if (net->faults.eagain_pct && chance(net, net->faults.eagain_pct)) {
-        trace(net, "fault:eagain", c->id, fd, n);
-        return -COOP_EAGAIN;
-    }
-    if (n >= 2 && net->faults.short_io_pct && chance(net, net->faults.short_io_pct)) {
-        n = 1 + (size_t)draw_below(net->rng, (uint64_t)n - 1);
-        trace(net, "fault:short", c->id, fd, n);
-    }
+    long allowed = io_allowance(net, c, fd, min_size(len, room), c->link.max_write);
+    if (allowed < 0)
+        return allowed;
+    size_t n = (size_t)allowed;
     n = ring_reserve(net, out, n, c->send_buf + c->recv_buf);
     if (!n)
         return -COOP_ENOMEM;
