@@ -17,9 +17,15 @@ void coop__call_discard(coop_sched *s)
     s->call.kind = COOP_CALL_NONE;
 }
 
+/*
+ * Every call but Wait and KillOs has a result, which lives in the task's
+ * call record; a task gets the record at its first such call.  Without
+ * memory for it the call fails with -COOP_ENOMEM, which is then the
+ * task's result (COOP__F_CALLS_OOM) until its next call.
+ */
 static struct coop__call *begin(coop_task *t, int kind)
 {
-    coop_sched *s = t->sched;
+    coop_sched *s = coop__sched_of(t);
     coop__call_discard(s);
     struct coop__call *c = &s->call;
     c->kind = kind;
@@ -30,6 +36,11 @@ static struct coop__call *begin(coop_task *t, int kind)
     c->fd = -1;
     c->events = 0;
     c->nsigs = 0;
+    t->flags &= (uint16_t)~COOP__F_CALLS_OOM;
+    if (kind != COOP_CALL_WAIT && kind != COOP_CALL_KILL_OS && !coop__calls_of(t)) {
+        t->flags |= COOP__F_CALLS_OOM;
+        c->err = -COOP_ENOMEM;
+    }
     return c;
 }
 
@@ -42,6 +53,8 @@ static int fail_call(struct coop__call *c, int err)
 /* Interns every name now, so a name in a local buffer may go out of scope after the yield. */
 static int intern_all(coop_task *t, struct coop__call *c, const char *const *names, size_t n)
 {
+    if (c->err)
+        return c->err;
     if (n == 0 || !names)
         return fail_call(c, -COOP_EINVAL);
     if (n > COOP_MAX_WAIT_SIGNALS)
@@ -49,7 +62,7 @@ static int intern_all(coop_task *t, struct coop__call *c, const char *const *nam
     for (size_t i = 0; i < n; i++) {
         if (!names[i])
             return fail_call(c, -COOP_EINVAL);
-        struct coop__signal *g = coop__signal_intern(t->sched, names[i]);
+        struct coop__signal *g = coop__signal_intern(coop__sched_of(t), names[i]);
         if (!g)
             return fail_call(c, -COOP_ENOMEM);
         c->sigs[c->nsigs++] = g;
@@ -72,7 +85,9 @@ int coop_get_task_dict(coop_task *t)
 int coop_add_task(coop_task *t, coop_task *child)
 {
     struct coop__call *c = begin(t, COOP_CALL_ADD_TASK);
-    if (!child || child->sched != t->sched || child->where != COOP__DETACHED)
+    if (c->err)
+        return c->err;
+    if (!child || coop__sched_of(child) != coop__sched_of(t) || child->where != COOP__DETACHED)
         return fail_call(c, -COOP_EINVAL);
     c->child = child;
     return 0;
@@ -81,7 +96,9 @@ int coop_add_task(coop_task *t, coop_task *child)
 int coop_create_task(coop_task *t, const coop_task_spec *spec)
 {
     struct coop__call *c = begin(t, COOP_CALL_CREATE_TASK);
-    int err = coop__task_build(t->sched, spec, &c->child);
+    if (c->err)
+        return c->err;
+    int err = coop__task_build(coop__sched_of(t), spec, &c->child);
     return err ? fail_call(c, err) : 0;
 }
 
@@ -163,11 +180,11 @@ int coop_stream_wait(coop_task *t, int64_t timeout_ns)
 
 /* ---- Handling: after the step returned, with the task still RUNNING and pinned. ---- */
 
+/* A task without a call record only gets here with a Wait (result 0) or a call that failed for memory. */
 static void set_result(coop_task *t, int64_t code)
 {
-    t->res.code = code;
-    t->res.value = 0;
-    t->res.signal = NULL;
+    if (t->calls)
+        t->calls->res = (coop_call_result){ code, 0, NULL };
 }
 
 /* Queues the task by the time2run its dispatch already computed, unless it ended meanwhile. */
@@ -183,7 +200,7 @@ static void reschedule(coop_sched *s, coop_task *t)
 static void block(coop_sched *s, coop_task *t, int kind, int64_t timeout_ns)
 {
     t->where = COOP__BLOCKED;
-    t->block = (uint8_t)kind;
+    t->calls->block = (uint8_t)kind;
     set_result(t, -COOP_ETIMEDOUT);
     if (timeout_ns > 0) {
         t->time2run_ns = s->now_ns + (uint64_t)timeout_ns;
@@ -193,12 +210,14 @@ static void block(coop_sched *s, coop_task *t, int kind, int64_t timeout_ns)
 
 static void join_child(coop_sched *s, coop_task *t, coop_task *child)
 {
+    /* The setup runs inside the join and may end the child, so its tid is read first. */
+    uint32_t tid = child->tid;
     int err = coop__task_join(s, child);
     if (err) {
         coop__task_release(s, child);
         set_result(t, err);
     } else {
-        set_result(t, child->tid);
+        set_result(t, tid);
     }
 }
 
@@ -216,13 +235,14 @@ static void wait_task(coop_sched *s, coop_task *t, uint32_t tid)
         set_result(t, -COOP_EDEADLK);
     } else if (!target) {
         set_result(t, -COOP_ESRCH);
-    } else if (target->nwaiters == target->waitcap &&
-               coop__grow(s, (void **)&target->waiters, &target->waitcap, target->nwaiters + 1,
-                          sizeof(*target->waiters))) {
+    } else if (!coop__calls_of(target) ||
+               (target->calls->nwaiters == target->calls->waitcap &&
+                coop__grow(s, (void **)&target->calls->waiters, &target->calls->waitcap,
+                           target->calls->nwaiters + 1, sizeof(*target->calls->waiters)))) {
         set_result(t, -COOP_ENOMEM);
     } else {
-        target->waiters[target->nwaiters++] = t;
-        t->wait_tid = tid;
+        target->calls->waiters[target->calls->nwaiters++] = t;
+        t->calls->wait_tid = tid;
         block(s, t, COOP__BLOCK_TASK, 0);
         return;
     }
@@ -247,8 +267,8 @@ static void stream_wait(coop_sched *s, coop_task *t, int64_t timeout_ns)
         set_result(t, r);
     } else if (r == 1) {
         t->time2run_ns = s->now_ns;
-        COOP__TRACE(s, COOP_TR_WAKE, t, .reason = COOP_WAKE_IO, .fd = (int)t->res.code,
-                    .value = t->res.value);
+        COOP__TRACE(s, COOP_TR_WAKE, t, .reason = COOP_WAKE_IO, .fd = (int)t->calls->res.code,
+                    .value = t->calls->res.value);
     } else {
         block(s, t, COOP__BLOCK_IO, timeout_ns);
         return;
@@ -263,8 +283,9 @@ static void stream_wait(coop_sched *s, coop_task *t, int64_t timeout_ns)
  */
 static void wait_for(coop_sched *s, coop_task *t, int64_t ns)
 {
-    if (t->period_ns > 0)
-        t->time2run_ns = t->time2run_ns - (uint64_t)t->period_ns + (uint64_t)ns;
+    int64_t period_ns = t->kind->period_ns;
+    if (period_ns > 0)
+        t->time2run_ns = t->time2run_ns - (uint64_t)period_ns + (uint64_t)ns;
     else
         t->time2run_ns = s->now_ns + (uint64_t)ns;
     t->flags |= COOP__F_TIMER_WAIT;
@@ -280,8 +301,8 @@ static void wait_for(coop_sched *s, coop_task *t, int64_t ns)
 static void resume_sender(coop_sched *s, coop_task *t, int64_t resume_after_ns)
 {
     if (resume_after_ns > 0) {
-        if (t->period_ns > 0 && !(t->flags & COOP__F_OFFGRID)) {
-            t->grid_ns = t->time2run_ns;
+        if (t->kind->period_ns > 0 && !(t->flags & COOP__F_OFFGRID)) {
+            t->calls->grid_ns = t->time2run_ns;
             t->flags |= COOP__F_OFFGRID;
         }
         t->time2run_ns = s->now_ns + (uint64_t)resume_after_ns;

@@ -1,4 +1,4 @@
-/* The timer heap: a 4-ary min-heap of tasks keyed by (time2run, prio, seq). */
+/* The timer heap: a 4-ary min-heap of entries keyed by (time2run, prio << 56 | seq). */
 #include "internal.h"
 
 /*
@@ -48,14 +48,24 @@ static void sift_down(struct coop__heap *h, uint32_t i, struct coop__heap_entry 
     place(h, i, e);
 }
 
-int coop__heap_push(coop_sched *s, struct coop__heap *h, coop_task *t)
+/* Sifts an entry whose key changed at slot i, whichever way it must go. */
+static void resift(struct coop__heap *h, uint32_t i, struct coop__heap_entry e)
+{
+    if (i > 0 && entry_less(&e, &h->v[(i - 1) / 4]))
+        sift_up(h, i, e);
+    else
+        sift_down(h, i, e);
+}
+
+/* The key is the task's time2run and the given ps; the caller reserved the slot. */
+int coop__heap_push(coop_sched *s, struct coop__heap *h, coop_task *t, uint64_t ps)
 {
     if (h->n == h->cap) {
         int err = coop__grow(s, (void **)&h->v, &h->cap, h->n + 1, sizeof(*h->v));
         if (err)
             return err;
     }
-    struct coop__heap_entry e = { t->time2run_ns, coop__ps(t), t };
+    struct coop__heap_entry e = { t->time2run_ns, ps, t };
     sift_up(h, h->n++, e);
     return 0;
 }
@@ -68,22 +78,16 @@ void coop__heap_del(struct coop__heap *h, coop_task *t)
     struct coop__heap_entry last = h->v[--h->n];
     if (i == h->n)
         return;
-    if (i > 0 && entry_less(&last, &h->v[(i - 1) / 4]))
-        sift_up(h, i, last);
-    else
-        sift_down(h, i, last);
+    resift(h, i, last);
 }
 
 /* Re-keys an entry in place from its task; one sift instead of a delete and an insert. */
-void coop__heap_update(struct coop__heap *h, coop_task *t)
+void coop__heap_update(struct coop__heap *h, coop_task *t, uint64_t ps)
 {
     uint32_t i = t->heap_idx;
     coop_assert(i < h->n && h->v[i].task == t);
-    struct coop__heap_entry e = { t->time2run_ns, coop__ps(t), t };
-    if (i > 0 && entry_less(&e, &h->v[(i - 1) / 4]))
-        sift_up(h, i, e);
-    else
-        sift_down(h, i, e);
+    struct coop__heap_entry e = { t->time2run_ns, ps, t };
+    resift(h, i, e);
 }
 
 void coop__heap_free(coop_sched *s, struct coop__heap *h)
@@ -91,16 +95,4 @@ void coop__heap_free(coop_sched *s, struct coop__heap *h)
     coop__free(s, h->v, (size_t)h->cap * sizeof(*h->v));
     h->v = NULL;
     h->n = h->cap = 0;
-}
-
-int coop__heap_verify(const struct coop__heap *h)
-{
-    for (uint32_t i = 0; i < h->n; i++) {
-        const struct coop__heap_entry *e = &h->v[i];
-        coop_assert(e->task->heap_idx == i);
-        coop_assert(e->t == e->task->time2run_ns && (e->ps & ((UINT64_C(1) << 56) - 1)) == e->task->seq);
-        if (i > 0)
-            coop_assert(!entry_less(e, &h->v[(i - 1) / 4]));
-    }
-    return 0;
 }

@@ -18,14 +18,17 @@ COOP_API void coop__assert_fail(const char *expr, const char *file, unsigned lin
 #define COOP__NO_INDEX UINT32_MAX
 #define COOP__NPRIO 101 /* prios 1..100; slot 0 unused */
 #define COOP__POLL_BATCH 64
-#define COOP__FREE_CACHE_MAX 64 /* task blocks kept for reuse without GC */
+#define COOP__CHAIN_CACHE 128 /* heap chains reachable for appending; a power of two */
+#define COOP__RECORD_SIZE 48  /* sizeof(struct coop_task): the state follows it */
+/* The task table tags an ended task's tid into a pointer-sized slot (see struct coop__tasktab). */
+#define COOP__TID_MAX (UINTPTR_MAX >> 1 < UINT32_MAX - 1 ? (uint32_t)(UINTPTR_MAX >> 1) : UINT32_MAX - 1)
 
 /* Where a task is.  Exactly one holds at any time. */
 enum coop__where {
     COOP__DETACHED, /* built by coop_task_new, not yet added */
     COOP__RUNNING,  /* its step, or the handling of its call, is under way */
     COOP__READY,    /* in the ready ring of its prio */
-    COOP__TIMED,    /* in the heap, due at time2run */
+    COOP__TIMED,    /* in the heap, or in a heap chain, due at time2run */
     COOP__BLOCKED,  /* waiting; in the heap too when the wait has a timeout */
     COOP__DEAD      /* ended; the record waits to be freed */
 };
@@ -34,14 +37,20 @@ enum coop__where {
 enum coop__block { COOP__BLOCK_NONE, COOP__BLOCK_SIGNAL, COOP__BLOCK_TASK, COOP__BLOCK_IO };
 
 enum coop__flags {
-    COOP__F_OFFGRID = 1u << 0,      /* periodic task resuming off its grid: next due is grid_ns */
+    COOP__F_OFFGRID = 1u << 0,      /* periodic task resuming off its grid: next due is calls->grid_ns */
     COOP__F_IN_RING = 1u << 1,      /* a ready ring still points at the record */
     COOP__F_KILL_PENDING = 1u << 2, /* killed during its own step */
     COOP__F_FINALIZED = 1u << 3,    /* its cleanup has run */
     COOP__F_TIMER_WAIT = 1u << 4,   /* parked by Wait(); traced as a timer wake */
     COOP__F_ONCE = 1u << 5,         /* negative period: the first plain yield ends it */
     COOP__F_IN_STEP = 1u << 6,      /* its step function is on the C stack */
-    COOP__F_PINNED = 1u << 7        /* a dispatcher still uses the record; do not free */
+    COOP__F_PINNED = 1u << 7,       /* a dispatcher still uses the record; do not free */
+    COOP__F_LATE_SKIP = 1u << 8,    /* late policy COOP_LATE_SKIP (else catch-up) */
+    COOP__F_LATE = 1u << 9,         /* queued after its time2run had passed (see the ready order) */
+    COOP__F_IN_CHAIN = 1u << 10,    /* linked behind a heap entry's task; see struct coop__heap */
+    COOP__F_NAMED = 1u << 11,       /* the spec named it; the name follows the state */
+    COOP__F_ENDED = 1u << 12,       /* exit_status is set and time2run is no longer kept */
+    COOP__F_CALLS_OOM = 1u << 13    /* a call found no memory for the call record */
 };
 
 /* One signal registration; lives in its task's regs array. */
@@ -73,80 +82,134 @@ struct coop__fdreg {
 };
 
 /*
- * A task.  The record, its state and its name are one allocation of
- * block_size bytes: [struct coop_task][state][name].  While queued, the
- * key is (time2run_ns, prio, seq) and the heap or ring holds it; seq is
- * unique and increases with every insertion.
+ * What tasks with the same step function, period and state size share.
+ * Kinds are interned per scheduler and counted; a task that changes its
+ * period moves to another kind.  Sharing them keeps the task record small
+ * enough for one cache line with its state, and a scheduler with a
+ * million tasks of a few sorts has only a few kinds.
+ */
+struct coop__kind {
+    coop_step_fn step;
+    int64_t period_ns; /* >0 periodic, 0 when ready, <0 once */
+    coop_sched *sched;
+    size_t state_size;        /* bytes of state the spec asked for */
+    struct coop__kind *chain; /* next in the scheduler's kind bucket */
+    uint32_t hash;
+    uint32_t refs; /* tasks of this kind, detached ones included */
+};
+
+/*
+ * Everything a task needs only once it makes calls: the result, signal
+ * and fd registrations, its WaitTask waiters, failure details, and the
+ * text of its automatic name.  It is allocated at the task's first call
+ * (or first request for its name) and freed with the task; a task that
+ * only yields never has one.
+ */
+struct coop__calls {
+    coop_call_result res; /* what the last call returned */
+    struct coop__sigreg *regs;
+    struct coop__fdreg *fds;
+    coop_task **waiters;   /* tasks in WaitTask on this one, in order */
+    const char *fail_file; /* set by COOP_FAIL */
+    uint64_t grid_ns;      /* next nominal due time, when COOP__F_OFFGRID */
+    uint32_t nwaiters, waitcap;
+    uint32_t wait_tid; /* the task this one waits for (BLOCK_TASK) */
+    unsigned fail_line;
+    uint16_t nfds, fdcap;  /* fds registered / allocated */
+    uint8_t nregs, regcap; /* signal registrations in use / allocated */
+    uint8_t block;         /* enum coop__block, when BLOCKED */
+    char auto_name[16];    /* "task_<tid>", or empty until asked for */
+};
+
+/*
+ * A task: 48 bytes, followed in the same block by its state and, for a
+ * named task, its name.  While queued, its key is (time2run_ns, prio,
+ * seq); the seq lives in the heap entry, and ready rings and heap chains
+ * keep it implicitly by their order (see ready.h).  Once the task has
+ * ended (COOP__F_ENDED), the time2run word holds the exit status.
  */
 struct coop_task {
     struct coop__task_head head; /* resume point; must stay first */
     uint8_t where;               /* enum coop__where */
     uint8_t prio;                /* 1..100 */
-    uint8_t flags;               /* enum coop__flags */
-    uint8_t late;                /* coop_late_policy */
-    coop_step_fn step;
-    uint64_t time2run_ns; /* when it is next due (the queue key) */
-    uint64_t seq;         /* insertion counter of its current queue entry */
-    int64_t period_ns;    /* >0 periodic, 0 when ready, <0 once */
-    uint32_t tid;         /* unique per scheduler, never reused, from 1 */
-    uint32_t heap_idx;    /* index in the heap, or COOP__NO_INDEX */
-    coop_task *ring_next; /* next in its ready ring, while COOP__F_IN_RING */
-    coop_call_result res; /* what the last call returned */
-    coop_sched *sched;
-    uint64_t grid_ns;      /* next nominal due time, when COOP__F_OFFGRID */
-    uint8_t block;         /* enum coop__block, when BLOCKED */
-    uint8_t nregs, regcap; /* signal registrations in use / allocated */
-    uint16_t nfds, fdcap;  /* fds registered / allocated */
-    struct coop__sigreg *regs;
-    struct coop__fdreg *fds;
-    coop_task **waiters; /* tasks in WaitTask on this one, in order */
-    uint32_t nwaiters, waitcap;
-    uint32_t wait_tid; /* the task this one waits for (BLOCK_TASK) */
-    int exit_status;
-    const char *name;      /* points into the block */
-    const char *fail_file; /* set by COOP_FAIL */
-    unsigned fail_line;
-    size_t block_size;
-    coop_task *next_free; /* in the scheduler's reuse cache */
-    _Alignas(16) unsigned char state[];
+    uint16_t flags;              /* enum coop__flags */
+    struct coop__kind *kind;     /* step, period, state size, scheduler */
+    union {
+        uint64_t time2run_ns; /* when it is next due (the queue key) */
+        int64_t exit_status;  /* once COOP__F_ENDED */
+    };
+    coop_task *next;           /* in its ready ring or heap chain; NULL otherwise */
+    uint32_t tid;              /* unique per scheduler, never reused, from 1 */
+    uint32_t heap_idx;         /* index of its heap entry, or COOP__NO_INDEX */
+    struct coop__calls *calls; /* NULL until the first call */
+    unsigned char state[];
 };
 
+_Static_assert(sizeof(struct coop_task) == COOP__RECORD_SIZE, "the task record grew");
 _Static_assert(offsetof(struct coop_task, state) == COOP__STATE_OFFSET,
                "coop_state() in task.h is out of date");
 
-/* A heap entry caches the key so that sifting never touches the task. */
+/*
+ * A heap entry caches the key so that sifting never touches the task.
+ * ps is prio << 56 | seq, where seq is the insertion counter of the entry.
+ */
 struct coop__heap_entry {
     uint64_t t;  /* time2run_ns */
     uint64_t ps; /* prio << 56 | seq */
     coop_task *task;
 };
 
-/* A 4-ary min-heap on (t, ps).  Each task's heap_idx tracks its slot. */
+/*
+ * A 4-ary min-heap on (t, ps).  An entry's task is the head of a chain:
+ * tasks queued later with the same (t, prio) link behind it through
+ * `next` (COOP__F_IN_CHAIN) instead of taking entries of their own, and
+ * inherit the entry when the head leaves.  They are in seq order, and no
+ * other entry with that key was inserted while the chain grew (see
+ * queue.c), so the chain stands for a run of consecutive keys.  Each
+ * entry's task has heap_idx set; chained tasks do not.
+ */
 struct coop__heap {
     struct coop__heap_entry *v;
     uint32_t n, cap;
 };
 
+/* A chain that may still be appended to: its key and its last task. */
+struct coop__chain_slot {
+    uint64_t t;
+    uint32_t prio;
+    coop_task *tail; /* NULL: empty slot */
+};
+
 /*
  * A FIFO of tasks of one prio, linked through the tasks themselves, so
- * queueing a due task never allocates.  Keys along the list never
- * decrease: a task is appended only if its time2run is at least the
- * tail's, and seq always grows, so the head is the list's minimum.
+ * queueing a due task never allocates.
  */
 struct coop__ring {
     coop_task *head, *tail; /* both NULL when empty */
 };
 
-/* tid -> task, sorted by tid; a slot whose task ended holds NULL. */
-struct coop__tab_slot {
-    uint32_t tid;
-    coop_task *task; /* NULL once the task has ended */
-};
+/*
+ * tid -> task, sorted by tid.  A slot holds the task's address, or
+ * (tid << 1 | 1) once the task ended; addresses are even, so the low bit
+ * tells them apart, and a lookup never needs the ended task.
+ */
 struct coop__tasktab {
-    struct coop__tab_slot *v;
+    uintptr_t *v;
     uint32_t n, cap; /* slots used / allocated */
-    uint32_t live;   /* slots whose task is not NULL */
+    uint32_t live;   /* slots that hold a task */
 };
+
+/* Task blocks of one size, carved from chunks (see slab.c). */
+struct coop__slab_class {
+    void *free;          /* freed blocks, linked through their first word */
+    unsigned char *bump; /* the next never-used block of the newest chunk */
+    unsigned char *end;  /* the end of the newest chunk */
+    struct coop__chunk *chunks;
+    uint32_t live;        /* blocks handed out */
+    uint32_t next_blocks; /* blocks in the next chunk */
+};
+#define COOP__SLAB_MAX 512 /* bigger blocks come from the allocator one by one */
+#define COOP__SLAB_CLASSES (COOP__SLAB_MAX / 8 + 1)
 
 /* The call a task yields, filled by a constructor and read by the handler. */
 struct coop__call {
@@ -194,6 +257,7 @@ struct coop_sched {
     coop_late_policy default_late;
 
     struct coop__heap heap;
+    struct coop__chain_slot chains[COOP__CHAIN_CACHE];
     struct coop__ring rings[COOP__NPRIO];
     uint64_t ring_bits[2]; /* bit p set when rings[p] is non-empty */
     struct coop__tasktab tab;
@@ -217,8 +281,10 @@ struct coop_sched {
 
     struct coop__call call;
 
-    coop_task *free_list; /* ended task blocks kept for reuse */
-    uint32_t nfree;
+    struct coop__kind **kinds; /* hash buckets */
+    uint32_t kindcap, nkinds;
+    struct coop__slab_class slab[COOP__SLAB_CLASSES];
+    char label[16]; /* an automatic name formatted for a log line or trace event */
 
     int64_t poll_period_ns;
     uint64_t last_poll_ns;
@@ -260,13 +326,34 @@ struct coop__buf {
 void coop__buf_str(struct coop__buf *b, const char *s);
 void coop__buf_uint(struct coop__buf *b, uint64_t v);
 
-/* The heap. */
-int coop__heap_push(coop_sched *s, struct coop__heap *h, coop_task *t);
+/* The heap of entries; queue.c decides what goes in and chains tasks behind entries. */
+int coop__heap_push(coop_sched *s, struct coop__heap *h, coop_task *t, uint64_t ps);
 void coop__heap_del(struct coop__heap *h, coop_task *t);
-void coop__heap_update(struct coop__heap *h, coop_task *t);
+void coop__heap_update(struct coop__heap *h, coop_task *t, uint64_t ps);
 void coop__heap_free(coop_sched *s, struct coop__heap *h);
-int coop__heap_verify(const struct coop__heap *h);
-static inline uint64_t coop__ps(const coop_task *t) { return (uint64_t)t->prio << 56 | t->seq; }
+int coop__heap_verify(const coop_sched *s);
+coop_task *coop__heap_take_top(coop_sched *s);
+void coop__heap_drain(coop_sched *s);
+
+/* Kinds and call records. */
+struct coop__kind *coop__kind_get(coop_sched *s, coop_step_fn step, int64_t period_ns, size_t state_size);
+void coop__kind_put(coop_sched *s, struct coop__kind *k);
+void coop__kinds_free(coop_sched *s);
+static inline coop_sched *coop__sched_of(const coop_task *t) { return t->kind->sched; }
+struct coop__calls *coop__calls_of(coop_task *t);
+const char *coop__task_label(coop_sched *s, const coop_task *t);
+
+/* Task blocks (slab.c). */
+void *coop__block_alloc(coop_sched *s, size_t size);
+void coop__block_free(coop_sched *s, void *p, size_t size);
+void coop__blocks_trim(coop_sched *s, bool all);
+size_t coop__block_size(size_t state_size, size_t name_bytes);
+/* The state is aligned as strictly as any object of its size needs: 16 bytes from 16 bytes up, else 8. */
+static inline size_t coop__state_span(size_t state_size)
+{
+    size_t align = state_size >= 16 ? 16 : 8;
+    return (state_size + align - 1) & ~(align - 1);
+}
 
 /* Ready rings; the hot operations are inline in ready.h. */
 coop_task *coop__ring_head_slow(coop_sched *s, int prio);
@@ -276,6 +363,8 @@ int coop__rings_verify(const coop_sched *s);
 int coop__tab_add(coop_sched *s, coop_task *t);
 void coop__tab_del(coop_sched *s, coop_task *t);
 coop_task *coop__tab_find(const coop_sched *s, uint32_t tid);
+coop_task *coop__tab_task(const coop_sched *s, uint32_t i); /* NULL for an ended task's slot */
+uint32_t coop__tab_tid(const coop_sched *s, uint32_t i);
 uint32_t coop__tab_lower(const coop_sched *s, uint32_t tid);
 void coop__tab_free(coop_sched *s);
 
@@ -295,6 +384,11 @@ void coop__stream_event(coop_sched *s, int fd, uint32_t events);
 void coop__streams_free(coop_sched *s);
 
 /* Task life. */
+static inline int coop__exit_status(const coop_task *t)
+{
+    return t->flags & COOP__F_ENDED ? (int)t->exit_status : 0;
+}
+void coop__set_status(coop_task *t, int status);
 int coop__task_build(coop_sched *s, const coop_task_spec *spec, coop_task **out);
 void coop__task_release(coop_sched *s, coop_task *t);
 int coop__task_join(coop_sched *s, coop_task *t);

@@ -4,8 +4,9 @@
 /*
  * The next task is the smallest (time2run, prio, seq) among the ring heads
  * and the heap's top.  Rings are scanned in prio order, so on equal times
- * the first one found has the better prio, and inside a ring seq order is
- * FIFO; the heap's top is compared on the full key.
+ * the first one found has the better prio, and inside a ring the order is
+ * FIFO.  Against the heap's top, a full tie goes to the heap unless its
+ * task was queued late (see ready.h).
  */
 static coop_task *pick_general(coop_sched *s)
 {
@@ -20,15 +21,15 @@ static coop_task *pick_general(coop_sched *s)
     }
     if (s->heap.n && s->heap.v[0].t <= s->now_ns) {
         const struct coop__heap_entry *e = &s->heap.v[0];
+        int heap_prio = (int)(e->ps >> 56);
         if (!best || e->t < best->time2run_ns ||
-            (e->t == best->time2run_ns && e->ps < ((uint64_t)best_prio << 56 | best->seq))) {
-            s->stale = e->task;
-            return e->task;
-        }
+            (e->t == best->time2run_ns &&
+             (heap_prio < best_prio || (heap_prio == best_prio && !(e->task->flags & COOP__F_LATE)))))
+            return coop__heap_take_top(s);
     }
     if (best) {
         coop__ring_pop(s, best_prio);
-        best->flags &= (uint8_t)~COOP__F_IN_RING;
+        best->flags &= (uint16_t)~COOP__F_IN_RING;
     }
     return best;
 }
@@ -46,7 +47,7 @@ static inline coop_task *pick(coop_sched *s)
         coop_task *h = s->rings[p].head;
         if (h->where == COOP__READY) {
             coop__ring_pop(s, p);
-            h->flags &= (uint8_t)~COOP__F_IN_RING;
+            h->flags &= (uint16_t)~COOP__F_IN_RING;
             return h;
         }
     }
@@ -57,8 +58,8 @@ int coop__call_step(coop_sched *s, coop_task *t)
 {
     (void)s;
     t->flags |= COOP__F_IN_STEP;
-    int r = t->step(t);
-    t->flags &= (uint8_t)~COOP__F_IN_STEP;
+    int r = t->kind->step(t);
+    t->flags &= (uint16_t)~COOP__F_IN_STEP;
     return r;
 }
 
@@ -66,20 +67,20 @@ int coop__call_step(coop_sched *s, coop_task *t)
 void coop__finish_step(coop_sched *s, coop_task *t, int r)
 {
     if (t->flags & COOP__F_KILL_PENDING) {
-        t->flags &= (uint8_t)~COOP__F_KILL_PENDING;
+        t->flags &= (uint16_t)~COOP__F_KILL_PENDING;
         coop__call_discard(s);
-        coop__end_task(s, t, t->exit_status, 0);
+        coop__end_task(s, t, coop__exit_status(t), 0);
     } else if (r == COOP__YIELDED) {
         coop__handle_call(s, t);
     } else if (r == COOP__DONE || r == COOP__EXITING) {
         coop__call_discard(s);
-        coop__end_task(s, t, t->exit_status, UINT32_MAX);
+        coop__end_task(s, t, coop__exit_status(t), UINT32_MAX);
     } else {
         coop__call_discard(s);
         coop__record_failure(s, t, r < 0 ? r : -COOP_EINVAL);
         coop__end_task(s, t, r < 0 ? r : -COOP_EINVAL, UINT32_MAX);
     }
-    t->flags &= (uint8_t)~COOP__F_PINNED;
+    t->flags &= (uint16_t)~COOP__F_PINNED;
     if (t->where == COOP__DEAD)
         coop__task_release(s, t);
 }
@@ -88,12 +89,11 @@ void coop__finish_step(coop_sched *s, coop_task *t, int r)
 static void fire_timeout(coop_sched *s, coop_task *t)
 {
     coop__signal_unregister(t);
-    if (t->block == COOP__BLOCK_TASK)
+    struct coop__calls *c = t->calls;
+    if (c->block == COOP__BLOCK_TASK)
         coop__remove_waiter(s, t);
-    t->block = COOP__BLOCK_NONE;
-    t->res.code = -COOP_ETIMEDOUT;
-    t->res.value = 0;
-    t->res.signal = NULL;
+    c->block = COOP__BLOCK_NONE;
+    c->res = (coop_call_result){ -COOP_ETIMEDOUT, 0, NULL };
     COOP__TRACE(s, COOP_TR_WAKE, t, .reason = COOP_WAKE_TIMEOUT, .code = -COOP_ETIMEDOUT, .fd = -1);
 }
 
@@ -103,13 +103,14 @@ static void fire_timeout(coop_sched *s, coop_task *t)
  */
 static inline void advance_due(coop_sched *s, coop_task *t)
 {
+    int64_t period_ns = t->kind->period_ns;
     if (t->flags & COOP__F_OFFGRID) {
-        t->flags &= (uint8_t)~COOP__F_OFFGRID;
-        t->time2run_ns = t->grid_ns;
-    } else if (t->period_ns > 0) {
-        uint64_t p = (uint64_t)t->period_ns;
+        t->flags &= (uint16_t)~COOP__F_OFFGRID;
+        t->time2run_ns = t->calls->grid_ns;
+    } else if (period_ns > 0) {
+        uint64_t p = (uint64_t)period_ns;
         t->time2run_ns += p;
-        if (t->late == COOP_LATE_SKIP && t->time2run_ns <= s->now_ns)
+        if ((t->flags & COOP__F_LATE_SKIP) && t->time2run_ns <= s->now_ns)
             t->time2run_ns += ((s->now_ns - t->time2run_ns) / p + 1) * p;
     } else {
         t->time2run_ns = s->now_ns;
@@ -122,7 +123,7 @@ static void dispatch_wake(coop_sched *s, coop_task *t)
     if (t->where == COOP__BLOCKED)
         fire_timeout(s, t);
     if (t->flags & COOP__F_TIMER_WAIT) {
-        t->flags &= (uint8_t)~COOP__F_TIMER_WAIT;
+        t->flags &= (uint16_t)~COOP__F_TIMER_WAIT;
         COOP__TRACE(s, COOP_TR_WAKE, t, .reason = COOP_WAKE_TIMER, .fd = -1);
     }
 }
@@ -142,13 +143,13 @@ static inline void dispatch(coop_sched *s, coop_task *t)
     s->current = t;
     COOP__TRACE(s, COOP_TR_RUN, t, .line = t->head.lc, .fd = -1);
     t->flags |= COOP__F_PINNED | COOP__F_IN_STEP;
-    int r = t->step(t);
-    t->flags &= (uint8_t)~COOP__F_IN_STEP;
+    int r = t->kind->step(t);
+    t->flags &= (uint16_t)~COOP__F_IN_STEP;
     if (r == COOP__YIELDED && s->call.kind == COOP_CALL_NONE && !s->trace &&
         !(t->flags & (COOP__F_KILL_PENDING | COOP__F_ONCE))) {
         t->where = COOP__TIMED;
         coop__enqueue(s, t);
-        t->flags &= (uint8_t)~COOP__F_PINNED;
+        t->flags &= (uint16_t)~COOP__F_PINNED;
     } else {
         coop__finish_step(s, t, r);
     }
@@ -213,12 +214,7 @@ static void run_gc(coop_sched *s)
 {
     if (s->gc_period_ns <= 0 || s->now_ns < s->next_gc_ns)
         return;
-    while (s->free_list) {
-        coop_task *t = s->free_list;
-        s->free_list = t->next_free;
-        coop__free(s, t, t->block_size);
-    }
-    s->nfree = 0;
+    coop__blocks_trim(s, false);
     s->gc_count++;
     /* Stay on the grid, but do not run a burst of collections after a stall. */
     uint64_t p = (uint64_t)s->gc_period_ns;

@@ -1,4 +1,4 @@
-/* Ready rings: one FIFO per prio for tasks that are already due, so they skip the heap. */
+/* Ready rings: one FIFO per prio for tasks queued at exactly their due time, so they skip the heap. */
 #include "ready.h"
 
 /* The head of ring `prio`, after dropping the records of tasks that died while queued. */
@@ -10,7 +10,8 @@ coop_task *coop__ring_head_slow(coop_sched *s, int prio)
         if (t->where == COOP__READY)
             return t;
         coop__ring_pop(s, prio);
-        t->flags &= (uint8_t)~COOP__F_IN_RING;
+        t->next = NULL;
+        t->flags &= (uint16_t)~COOP__F_IN_RING;
         coop__task_release(s, t);
     }
     return NULL;
@@ -24,16 +25,17 @@ int coop__rings_verify(const coop_sched *s)
         coop_assert(bit == (r->head != NULL));
         coop_assert((r->head == NULL) == (r->tail == NULL));
         const coop_task *prev = NULL;
-        for (const coop_task *t = r->head; t; t = t->ring_next) {
-            if (!t->ring_next)
+        for (const coop_task *t = r->head; t; t = t->next) {
+            if (!t->next)
                 coop_assert(t == r->tail);
             coop_assert(t->flags & COOP__F_IN_RING);
+            coop_assert(t->heap_idx == COOP__NO_INDEX);
             coop_assert(t->where == COOP__READY || t->where == COOP__DEAD);
             if (t->where != COOP__READY)
                 continue;
             coop_assert(t->time2run_ns <= s->now_ns);
             if (prev)
-                coop_assert(prev->time2run_ns <= t->time2run_ns && prev->seq < t->seq);
+                coop_assert(prev->time2run_ns <= t->time2run_ns);
             prev = t;
         }
     }

@@ -5,30 +5,31 @@
 #include "internal.h"
 
 /*
- * A task that is due now and whose time2run is not earlier than its
- * ring's tail can be appended in O(1) without breaking the ring's order
- * (a task that died while queued stays linked until it reaches the head,
- * so IN_RING tasks cannot be appended twice).
- * Everything else goes to the heap; the dispatcher takes the smaller of
- * the heap's top and the ring heads, so the total order (time2run, prio,
- * seq) holds exactly whichever structure a task sits in.  A ring's prio
- * is its index: a task whose prio changes keeps its old one until it is
- * queued again.
+ * A task queued at exactly its due time (time2run == now: a task with
+ * period 0, a woken one, Wait(0)) goes to the FIFO ring of its prio in
+ * O(1); everything else goes to the heap (queue.c).  The dispatcher
+ * takes the smallest of the heap's top and the ring heads, so the total
+ * order (time2run, prio, seq) holds whichever structure a task sits in:
+ *
+ *   - Inside a ring, times never decrease (each was "now" when queued)
+ *     and seq grows, so ring order is key order.
+ *   - A heap entry and a ring head with equal time and prio: the entry
+ *     was queued either before its time came (seq below the ring task's,
+ *     which was queued at that time) or after it had passed
+ *     (COOP__F_LATE, seq above).  So the flag alone decides the tie, and
+ *     ring tasks need no seq of their own.
+ *
+ * A task that dies while in a ring stays linked until it reaches the
+ * head.  A ring's prio is its index: a task whose prio changes keeps its
+ * old one until it is queued again.  With permuted ties (a seq hook)
+ * every task goes through the heap, so that the hook orders all ties.
  */
-static inline bool coop__ring_accepts(const coop_sched *s, const coop_task *t)
-{
-    if (t->time2run_ns > s->now_ns)
-        return false;
-    const coop_task *tail = s->rings[t->prio].tail;
-    return !tail || t->time2run_ns >= tail->time2run_ns;
-}
-
 static inline void coop__ring_push(coop_sched *s, coop_task *t)
 {
     struct coop__ring *r = &s->rings[t->prio];
-    t->ring_next = NULL;
+    t->next = NULL;
     if (r->tail)
-        r->tail->ring_next = t;
+        r->tail->next = t;
     else
         r->head = t;
     r->tail = t;
@@ -41,7 +42,7 @@ static inline void coop__ring_pop(coop_sched *s, int prio)
 {
     struct coop__ring *r = &s->rings[prio];
     coop_assert(r->head != NULL);
-    r->head = r->head->ring_next;
+    r->head = r->head->next;
     if (!r->head) {
         r->tail = NULL;
         s->ring_bits[prio >> 6] &= ~(UINT64_C(1) << (prio & 63));
@@ -85,21 +86,16 @@ static inline int coop__next_prio(const coop_sched *s, int after)
     return 0;
 }
 
-/* Queues the task by its key (time2run, prio, seq), in a ring when it is due. */
+/* Queues the task by its key (time2run, prio, seq): in a ring when it is due exactly now. */
 static inline void coop__enqueue(coop_sched *s, coop_task *t)
 {
     coop_assert(t->heap_idx == COOP__NO_INDEX || t == s->stale);
-    t->seq = s->next_seq++;
-    if (s->seq_hook) {
-        t->seq = s->seq_hook(s->seq_ctx, t->seq);
-        coop__enqueue_heap(s, t);
-        return;
-    }
-    if (t->where != COOP__BLOCKED && !(t->flags & COOP__F_IN_RING) && coop__ring_accepts(s, t)) {
+    coop_assert(!(t->flags & (COOP__F_IN_RING | COOP__F_IN_CHAIN)));
+    if (t->time2run_ns == s->now_ns && t->where != COOP__BLOCKED && !s->seq_hook) {
+        if (t == s->stale)
+            coop__dequeue(s, t);
         coop__ring_push(s, t);
         t->where = COOP__READY;
-        if (t->heap_idx != COOP__NO_INDEX)
-            coop__dequeue(s, t);
         return;
     }
     coop__enqueue_heap(s, t);

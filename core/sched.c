@@ -45,7 +45,7 @@ void coop__trace(coop_sched *s, coop_trace_kind kind, const coop_task *t, coop_t
     ev->kind = kind;
     ev->t_ns = s->now_ns;
     ev->tid = t ? t->tid : 0;
-    ev->task = t ? t->name : NULL;
+    ev->task = t ? coop__task_label(s, t) : NULL;
     s->trace(s->trace_ctx, ev);
 }
 
@@ -108,16 +108,13 @@ void coop_sched_free(coop_sched *s)
     /* Tombstones of killed tasks may still sit in the rings. */
     for (int p = coop__next_prio(s, 0); p; p = coop__next_prio(s, p))
         (void)coop__ring_head(s, p);
-    s->gc_period_ns = 0;
-    while (s->free_list) {
-        coop_task *t = s->free_list;
-        s->free_list = t->next_free;
-        coop__free(s, t, t->block_size);
-    }
+    coop_assert(s->heap.n == 0);
     coop__heap_free(s, &s->heap);
     coop__tab_free(s);
     coop__signals_free(s);
     coop__streams_free(s);
+    coop__kinds_free(s);
+    coop__blocks_trim(s, true);
     if (s->poller.ops)
         s->poller.ops->destroy(s->poller.ctx);
     coop_allocator alloc = s->alloc;
@@ -137,10 +134,10 @@ void coop__record_failure(coop_sched *s, coop_task *t, int err)
 {
     coop_report *r = &s->failure;
     r->tid = t->tid;
-    copy_name(r->name, t->name);
+    copy_name(r->name, coop__task_label(s, t));
     r->error = err;
-    r->file = t->fail_file ? t->fail_file : "?";
-    r->line = t->fail_line;
+    r->file = t->calls && t->calls->fail_file ? t->calls->fail_file : "?";
+    r->line = t->calls ? t->calls->fail_line : 0;
     r->resume_line = t->head.lc < COOP__LC_FINALLY ? t->head.lc : 0;
     s->has_failure = true;
     s->failed = true;
@@ -179,12 +176,14 @@ int64_t coop_spawn(coop_sched *s, const coop_task_spec *spec)
         return err;
     if (!s->current)
         coop__refresh_now(s);
+    /* The setup runs inside the join and may end the task, so its tid is read first. */
+    uint32_t tid = t->tid;
     err = coop__task_join(s, t);
     if (err) {
         coop__task_release(s, t);
         return err;
     }
-    return t->tid;
+    return tid;
 }
 
 coop_task *coop_task_new(coop_sched *s, const coop_task_spec *spec)
@@ -196,7 +195,7 @@ coop_task *coop_task_new(coop_sched *s, const coop_task_spec *spec)
 void coop_task_discard(coop_task *t)
 {
     if (t && t->where == COOP__DETACHED)
-        coop__task_release(t->sched, t);
+        coop__task_release(coop__sched_of(t), t);
 }
 
 coop_task *coop_task_find(coop_sched *s, uint32_t tid) { return coop__tab_find(s, tid); }
@@ -205,15 +204,23 @@ void coop_task_iter_init(coop_task_iter *it, coop_sched *s)
 {
     it->sched = s;
     it->next_tid = 0;
+    it->slot = 0;
 }
 
 coop_task *coop_task_iter_next(coop_task_iter *it)
 {
     const coop_sched *s = it->sched;
-    for (uint32_t i = coop__tab_lower(s, it->next_tid); i < s->tab.n; i++) {
-        coop_task *t = s->tab.v[i].task;
+    /* Tasks that ended or compaction may have moved the slot; the hint is checked before use. */
+    uint32_t i = it->slot;
+    bool hint = i < s->tab.n && coop__tab_tid(s, i) >= it->next_tid &&
+                (i == 0 || coop__tab_tid(s, i - 1) < it->next_tid);
+    if (!hint)
+        i = coop__tab_lower(s, it->next_tid);
+    for (; i < s->tab.n; i++) {
+        coop_task *t = coop__tab_task(s, i);
         if (t) {
             it->next_tid = t->tid + 1;
+            it->slot = i + 1;
             return t;
         }
     }
@@ -286,33 +293,38 @@ void coop_set_default_late_policy(coop_sched *s, coop_late_policy late) { s->def
 /* Walks every structure and checks the invariants stated beside them. */
 int coop_verify(const coop_sched *s)
 {
-    coop__heap_verify(&s->heap);
+    coop__heap_verify(s);
     coop__rings_verify(s);
     uint32_t live = 0, io = 0;
     for (uint32_t i = 0; i < s->tab.n; i++) {
-        const coop_task *t = s->tab.v[i].task;
         if (i > 0)
-            coop_assert(s->tab.v[i - 1].tid < s->tab.v[i].tid);
+            coop_assert(coop__tab_tid(s, i - 1) < coop__tab_tid(s, i));
+        const coop_task *t = coop__tab_task(s, i);
         if (!t)
             continue;
         live++;
-        coop_assert(t->tid == s->tab.v[i].tid && t->sched == s);
-        coop_assert(t->where != COOP__DEAD && t->where != COOP__DETACHED);
+        coop_assert(coop__sched_of(t) == s && t->kind->refs > 0);
+        coop_assert(t->where != COOP__DEAD && t->where != COOP__DETACHED && !(t->flags & COOP__F_ENDED));
         coop_assert(t->prio >= COOP_PRIO_HIGHEST && t->prio <= COOP_PRIO_LOWEST);
         if (t->where == COOP__TIMED)
-            coop_assert(t->heap_idx != COOP__NO_INDEX);
+            coop_assert(t->heap_idx != COOP__NO_INDEX || (t->flags & COOP__F_IN_CHAIN));
         if (t->where == COOP__READY)
             coop_assert(t->flags & COOP__F_IN_RING);
+        const struct coop__calls *c = t->calls;
+        if (t->where == COOP__BLOCKED)
+            coop_assert(c != NULL);
+        if (!c)
+            continue;
         if (t->where != COOP__BLOCKED)
-            coop_assert(t->nregs == 0);
-        for (uint32_t r = 0; r < t->nregs; r++)
-            coop_assert(t->regs[r].task == t);
-        for (uint32_t f = 0; f < t->nfds; f++) {
-            coop_assert(s->fdtab[t->fds[f].fd] == t);
+            coop_assert(c->nregs == 0);
+        for (uint32_t r = 0; r < c->nregs; r++)
+            coop_assert(c->regs[r].task == t);
+        for (uint32_t f = 0; f < c->nfds; f++) {
+            coop_assert(s->fdtab[c->fds[f].fd] == t);
             io++;
         }
-        for (uint32_t w = 0; w < t->nwaiters; w++)
-            coop_assert(t->waiters[w]->where == COOP__BLOCKED && t->waiters[w]->wait_tid == t->tid);
+        for (uint32_t w = 0; w < c->nwaiters; w++)
+            coop_assert(c->waiters[w]->where == COOP__BLOCKED && c->waiters[w]->calls->wait_tid == t->tid);
     }
     coop_assert(live == s->tab.live);
     coop_assert(io == s->nio);
@@ -321,7 +333,7 @@ int coop_verify(const coop_sched *s)
             const struct coop__sigreg *prev = NULL;
             for (const struct coop__sigreg *r = g->head; r; r = r->next) {
                 coop_assert(r->sig == g && r->prev == prev);
-                coop_assert(r->task->where == COOP__BLOCKED && r->task->block == COOP__BLOCK_SIGNAL);
+                coop_assert(r->task->where == COOP__BLOCKED && r->task->calls->block == COOP__BLOCK_SIGNAL);
                 prev = r;
             }
             coop_assert(g->tail == prev);
@@ -331,7 +343,7 @@ int coop_verify(const coop_sched *s)
 
 bool coop_fault_point(coop_task *t, const char *site)
 {
-    coop_sched *s = t->sched;
+    coop_sched *s = coop__sched_of(t);
     return s->fault && s->fault(s->fault_ctx, site ? site : "", t->tid);
 }
 
@@ -352,21 +364,22 @@ size_t coop_task_describe_wait(const coop_task *t, char *buf, size_t len)
         coop__buf_uint(&b, t->time2run_ns);
         coop__buf_str(&b, " ns");
         break;
-    case COOP__BLOCKED:
-        if (t->block == COOP__BLOCK_SIGNAL) {
-            coop__buf_str(&b, t->nregs > 1 ? "signals" : "signal");
-            for (uint32_t i = 0; i < t->nregs; i++) {
+    case COOP__BLOCKED: {
+        const struct coop__calls *c = t->calls;
+        if (c->block == COOP__BLOCK_SIGNAL) {
+            coop__buf_str(&b, c->nregs > 1 ? "signals" : "signal");
+            for (uint32_t i = 0; i < c->nregs; i++) {
                 coop__buf_str(&b, i ? ", '" : " '");
-                coop__buf_str(&b, t->regs[i].sig->name);
+                coop__buf_str(&b, c->regs[i].sig->name);
                 coop__buf_str(&b, "'");
             }
-        } else if (t->block == COOP__BLOCK_TASK) {
+        } else if (c->block == COOP__BLOCK_TASK) {
             coop__buf_str(&b, "task ");
-            coop__buf_uint(&b, t->wait_tid);
+            coop__buf_uint(&b, c->wait_tid);
         } else {
-            for (uint32_t i = 0; i < t->nfds; i++) {
+            for (uint32_t i = 0; i < c->nfds; i++) {
                 coop__buf_str(&b, i ? ", fd " : "fd ");
-                coop__buf_uint(&b, (uint64_t)t->fds[i].fd);
+                coop__buf_uint(&b, (uint64_t)c->fds[i].fd);
             }
         }
         if (t->heap_idx != COOP__NO_INDEX) {
@@ -375,6 +388,7 @@ size_t coop_task_describe_wait(const coop_task *t, char *buf, size_t len)
             coop__buf_str(&b, " ns)");
         }
         break;
+    }
     default:
         coop__buf_str(&b, "ended");
         break;

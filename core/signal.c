@@ -84,22 +84,23 @@ struct coop__signal *coop__signal_intern(coop_sched *s, const char *name)
 /* Links the task at the tail of each signal's waiter list; duplicates count once. */
 int coop__signal_register(coop_sched *s, coop_task *t, struct coop__signal *const *sigs, uint32_t n)
 {
-    coop_assert(t->nregs == 0 && n <= COOP_MAX_WAIT_SIGNALS);
-    if (n > t->regcap) {
+    struct coop__calls *c = t->calls;
+    coop_assert(c->nregs == 0 && n <= COOP_MAX_WAIT_SIGNALS);
+    if (n > c->regcap) {
         struct coop__sigreg *regs = coop__alloc(s, (size_t)n * sizeof(*regs));
         if (!regs)
             return -COOP_ENOMEM;
-        coop__free(s, t->regs, (size_t)t->regcap * sizeof(*t->regs));
-        t->regs = regs;
-        t->regcap = (uint8_t)n;
+        coop__free(s, c->regs, (size_t)c->regcap * sizeof(*c->regs));
+        c->regs = regs;
+        c->regcap = (uint8_t)n;
     }
     for (uint32_t i = 0; i < n; i++) {
         bool dup = false;
-        for (uint32_t j = 0; j < t->nregs; j++)
-            dup |= t->regs[j].sig == sigs[i];
+        for (uint32_t j = 0; j < c->nregs; j++)
+            dup |= c->regs[j].sig == sigs[i];
         if (dup)
             continue;
-        struct coop__sigreg *r = &t->regs[t->nregs++];
+        struct coop__sigreg *r = &c->regs[c->nregs++];
         r->sig = sigs[i];
         r->task = t;
         r->next = NULL;
@@ -116,8 +117,11 @@ int coop__signal_register(coop_sched *s, coop_task *t, struct coop__signal *cons
 /* Removes every registration of the task, so no stale one can wake it later. */
 void coop__signal_unregister(coop_task *t)
 {
-    for (uint32_t i = 0; i < t->nregs; i++) {
-        struct coop__sigreg *r = &t->regs[i];
+    struct coop__calls *c = t->calls;
+    if (!c)
+        return;
+    for (uint32_t i = 0; i < c->nregs; i++) {
+        struct coop__sigreg *r = &c->regs[i];
         if (r->prev)
             r->prev->next = r->next;
         else
@@ -127,7 +131,7 @@ void coop__signal_unregister(coop_task *t)
         else
             r->sig->tail = r->prev;
     }
-    t->nregs = 0;
+    c->nregs = 0;
 }
 
 /*
@@ -141,9 +145,7 @@ int coop__signal_send(coop_sched *s, struct coop__signal *sig, int64_t value)
     int woken = 0;
     while (sig->head) {
         coop_task *t = sig->head->task;
-        t->res.code = 0;
-        t->res.value = value;
-        t->res.signal = sig->name;
+        t->calls->res = (coop_call_result){ 0, value, sig->name };
         coop__make_ready(s, t, COOP_WAKE_SIGNAL, sig, -1);
         woken++;
     }

@@ -11,11 +11,11 @@
  * socket.
  */
 
-static struct coop__fdreg *find_reg(coop_task *t, int fd)
+static struct coop__fdreg *find_reg(struct coop__calls *c, int fd)
 {
-    for (uint32_t i = 0; i < t->nfds; i++)
-        if (t->fds[i].fd == fd)
-            return &t->fds[i];
+    for (uint32_t i = 0; i < c->nfds; i++)
+        if (c->fds[i].fd == fd)
+            return &c->fds[i];
     return NULL;
 }
 
@@ -27,7 +27,8 @@ int coop__stream_register(coop_sched *s, coop_task *t, int fd, uint32_t events)
         return -COOP_EBADF;
     if ((uint32_t)fd < s->fdcap && s->fdtab[fd] && s->fdtab[fd] != t)
         return -COOP_EBUSY;
-    struct coop__fdreg *r = find_reg(t, fd);
+    struct coop__calls *c = t->calls;
+    struct coop__fdreg *r = find_reg(c, fd);
     if (r) {
         int err = r->armed ? s->poller.ops->mod(s->poller.ctx, fd, events) : 0;
         if (err)
@@ -44,30 +45,30 @@ int coop__stream_register(coop_sched *s, coop_task *t, int fd, uint32_t events)
         for (uint32_t i = old; i < s->fdcap; i++)
             s->fdtab[i] = NULL;
     }
-    if (t->nfds == t->fdcap) {
-        uint32_t cap = t->fdcap;
-        int err = coop__grow(s, (void **)&t->fds, &cap, t->nfds + 1u, sizeof(*t->fds));
+    if (c->nfds == c->fdcap) {
+        uint32_t cap = c->fdcap;
+        int err = coop__grow(s, (void **)&c->fds, &cap, c->nfds + 1u, sizeof(*c->fds));
         if (err)
             return err;
-        t->fdcap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap);
+        c->fdcap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap);
     }
     int err = s->poller.ops->add(s->poller.ctx, fd, events);
     if (err)
         return err;
-    t->fds[t->nfds++] = (struct coop__fdreg){ fd, (uint8_t)events, 1, 0 };
+    c->fds[c->nfds++] = (struct coop__fdreg){ fd, (uint8_t)events, 1, 0 };
     s->fdtab[fd] = t;
     s->nio++;
     return 0;
 }
 
-static void drop_reg(coop_sched *s, coop_task *t, uint32_t i)
+static void drop_reg(coop_sched *s, struct coop__calls *c, uint32_t i)
 {
-    s->fdtab[t->fds[i].fd] = NULL;
+    s->fdtab[c->fds[i].fd] = NULL;
     s->nio--;
     /* Shift rather than swap, so that registration order survives. */
-    for (uint32_t j = i + 1; j < t->nfds; j++)
-        t->fds[j - 1] = t->fds[j];
-    t->nfds--;
+    for (uint32_t j = i + 1; j < c->nfds; j++)
+        c->fds[j - 1] = c->fds[j];
+    c->nfds--;
 }
 
 /*
@@ -77,20 +78,19 @@ static void drop_reg(coop_sched *s, coop_task *t, uint32_t i)
  */
 int coop__stream_wait(coop_sched *s, coop_task *t)
 {
-    if (t->nfds == 0)
+    struct coop__calls *c = t->calls;
+    if (c->nfds == 0)
         return -COOP_ENOENT;
-    for (uint32_t i = 0; i < t->nfds; i++) {
-        struct coop__fdreg *r = &t->fds[i];
+    for (uint32_t i = 0; i < c->nfds; i++) {
+        struct coop__fdreg *r = &c->fds[i];
         if (r->pending) {
-            t->res.code = r->fd;
-            t->res.value = r->pending;
-            t->res.signal = NULL;
+            c->res = (coop_call_result){ r->fd, r->pending, NULL };
             r->pending = 0;
             return 1;
         }
     }
-    for (uint32_t i = 0; i < t->nfds; i++) {
-        struct coop__fdreg *r = &t->fds[i];
+    for (uint32_t i = 0; i < c->nfds; i++) {
+        struct coop__fdreg *r = &c->fds[i];
         if (!r->armed) {
             int err = s->poller.ops->mod(s->poller.ctx, r->fd, r->interest);
             if (err)
@@ -110,12 +110,11 @@ void coop__stream_event(coop_sched *s, int fd, uint32_t events)
         (void)s->poller.ops->del(s->poller.ctx, fd);
         return;
     }
-    struct coop__fdreg *r = find_reg(t, fd);
+    struct coop__calls *c = t->calls;
+    struct coop__fdreg *r = find_reg(c, fd);
     coop_assert(r != NULL);
-    if (t->where == COOP__BLOCKED && t->block == COOP__BLOCK_IO) {
-        t->res.code = fd;
-        t->res.value = events;
-        t->res.signal = NULL;
+    if (t->where == COOP__BLOCKED && c->block == COOP__BLOCK_IO) {
+        c->res = (coop_call_result){ fd, events, NULL };
         coop__make_ready(s, t, COOP_WAKE_IO, NULL, fd);
         return;
     }
@@ -127,14 +126,17 @@ void coop__stream_event(coop_sched *s, int fd, uint32_t events)
 /* A task that ends closes its fds, as the seed does. */
 void coop__stream_drop_all(coop_sched *s, coop_task *t)
 {
-    while (t->nfds) {
-        int fd = t->fds[0].fd;
-        drop_reg(s, t, 0);
+    struct coop__calls *c = t->calls;
+    if (!c)
+        return;
+    while (c->nfds) {
+        int fd = c->fds[0].fd;
+        drop_reg(s, c, 0);
         (void)s->poller.ops->close(s->poller.ctx, fd);
     }
-    coop__free(s, t->fds, (size_t)t->fdcap * sizeof(*t->fds));
-    t->fds = NULL;
-    t->fdcap = 0;
+    coop__free(s, c->fds, (size_t)c->fdcap * sizeof(*c->fds));
+    c->fds = NULL;
+    c->fdcap = 0;
 }
 
 int coop_close(coop_sched *s, int fd)
@@ -143,9 +145,10 @@ int coop_close(coop_sched *s, int fd)
         return -COOP_ENOSYS;
     coop_task *t = fd >= 0 && (uint32_t)fd < s->fdcap ? s->fdtab[fd] : NULL;
     if (t) {
-        for (uint32_t i = 0; i < t->nfds; i++)
-            if (t->fds[i].fd == fd) {
-                drop_reg(s, t, i);
+        struct coop__calls *c = t->calls;
+        for (uint32_t i = 0; i < c->nfds; i++)
+            if (c->fds[i].fd == fd) {
+                drop_reg(s, c, i);
                 break;
             }
     }

@@ -1,12 +1,10 @@
-/* Task records: building, joining a scheduler, queueing, ending and freeing. */
+/* Task records: building, joining a scheduler, ending and freeing, and their attributes. */
 #include <string.h>
 
 #include "ready.h"
 
-static size_t state_offset(void) { return offsetof(struct coop_task, state); }
-
-/* Rounds up so that the name after the state keeps no alignment demands. */
-static size_t align16(size_t n) { return (n + 15) & ~(size_t)15; }
+/* Beyond this the block size could overflow; such a state cannot be allocated anyway. */
+#define STATE_MAX (SIZE_MAX / 4)
 
 static int name_length(const char *name, size_t *len)
 {
@@ -19,18 +17,16 @@ static int name_length(const char *name, size_t *len)
     return 0;
 }
 
-/* Takes a block from the reuse cache when one of the same size is there. */
-static coop_task *block_alloc(coop_sched *s, size_t size)
+/* A named task's name, which follows its state in the block. */
+static char *name_slot(const coop_task *t)
 {
-    for (coop_task **pp = &s->free_list; *pp; pp = &(*pp)->next_free) {
-        if ((*pp)->block_size == size) {
-            coop_task *t = *pp;
-            *pp = t->next_free;
-            s->nfree--;
-            return t;
-        }
-    }
-    return coop__alloc(s, size);
+    return (char *)(uintptr_t)t + COOP__RECORD_SIZE + coop__state_span(t->kind->state_size);
+}
+
+static size_t block_size_of(const coop_task *t)
+{
+    size_t name_bytes = t->flags & COOP__F_NAMED ? strlen(name_slot(t)) + 1 : 0;
+    return coop__block_size(t->kind->state_size, name_bytes);
 }
 
 int coop__task_build(coop_sched *s, const coop_task_spec *spec, coop_task **out)
@@ -40,49 +36,44 @@ int coop__task_build(coop_sched *s, const coop_task_spec *spec, coop_task **out)
         return -COOP_EINVAL;
     if (spec->late != COOP_LATE_CATCH_UP && spec->late != COOP_LATE_SKIP)
         return -COOP_EINVAL;
-    if (s->next_tid == UINT32_MAX)
+    if (s->next_tid > COOP__TID_MAX)
         return -COOP_EOVERFLOW;
+    if (spec->state_size > STATE_MAX)
+        return -COOP_ENOMEM;
     size_t name_len = 0;
-    char auto_name[24];
-    const char *name = spec->name;
-    if (name) {
-        int err = name_length(name, &name_len);
+    if (spec->name) {
+        int err = name_length(spec->name, &name_len);
         if (err)
             return err;
-    } else {
-        struct coop__buf b = { auto_name, sizeof(auto_name), 0 };
-        auto_name[0] = '\0';
-        coop__buf_str(&b, "task_");
-        coop__buf_uint(&b, s->next_tid);
-        name = auto_name;
-        name_len = b.len;
     }
-    size_t size = state_offset() + align16(spec->state_size) + name_len + 1;
-    coop_task *t = block_alloc(s, size);
-    if (!t)
+    struct coop__kind *kind = coop__kind_get(s, spec->step, spec->period_ns, spec->state_size);
+    if (!kind)
         return -COOP_ENOMEM;
-    memset(t, 0, state_offset());
-    t->block_size = size;
+    coop_task *t = coop__block_alloc(s, coop__block_size(spec->state_size, spec->name ? name_len + 1 : 0));
+    if (!t) {
+        coop__kind_put(s, kind);
+        return -COOP_ENOMEM;
+    }
+    memset(t, 0, sizeof(*t));
     if (spec->init)
         memcpy(t->state, spec->init, spec->state_size);
     else
         memset(t->state, 0, spec->state_size);
-    char *name_copy = (char *)t->state + align16(spec->state_size);
-    memcpy(name_copy, name, name_len);
-    name_copy[name_len] = '\0';
-    t->name = name_copy;
+    t->kind = kind;
+    if (spec->name) {
+        t->flags |= COOP__F_NAMED;
+        memcpy(name_slot(t), spec->name, name_len);
+        name_slot(t)[name_len] = '\0';
+    }
     t->head.lc = COOP__LC_START;
     t->where = COOP__DETACHED;
     t->prio = (uint8_t)(spec->prio ? spec->prio : COOP_PRIO_DEFAULT);
-    t->late = (uint8_t)(spec->late ? spec->late : s->default_late);
-    t->step = spec->step;
-    t->period_ns = spec->period_ns;
-    t->tid = s->next_tid++;
-    t->heap_idx = COOP__NO_INDEX;
-    t->sched = s;
-    t->exit_status = 0;
+    if ((spec->late ? spec->late : s->default_late) == COOP_LATE_SKIP)
+        t->flags |= COOP__F_LATE_SKIP;
     if (spec->period_ns < 0)
         t->flags |= COOP__F_ONCE;
+    t->tid = s->next_tid++;
+    t->heap_idx = COOP__NO_INDEX;
     /*
      * The start rules: an explicit positive start delay wins; otherwise a
      * periodic task waits one period and any other task starts now.  The
@@ -98,52 +89,23 @@ int coop__task_build(coop_sched *s, const coop_task_spec *spec, coop_task **out)
     return 0;
 }
 
-/* Frees a record unless a ring or a dispatcher still points at it. */
+/* Frees a record unless a ring, a heap chain or a dispatcher still points at it. */
 void coop__task_release(coop_sched *s, coop_task *t)
 {
-    if (t->flags & (COOP__F_IN_RING | COOP__F_PINNED))
+    if (t->flags & (COOP__F_IN_RING | COOP__F_IN_CHAIN | COOP__F_PINNED))
         return;
     if (t->where != COOP__DEAD && t->where != COOP__DETACHED)
         return;
-    coop__free(s, t->regs, (size_t)t->regcap * sizeof(*t->regs));
-    coop__free(s, t->fds, (size_t)t->fdcap * sizeof(*t->fds));
-    coop__free(s, t->waiters, (size_t)t->waitcap * sizeof(*t->waiters));
-    t->regs = NULL;
-    t->fds = NULL;
-    t->waiters = NULL;
-    if (s->nfree < COOP__FREE_CACHE_MAX || s->gc_period_ns > 0) {
-        t->next_free = s->free_list;
-        s->free_list = t;
-        s->nfree++;
-        return;
+    struct coop__calls *c = t->calls;
+    if (c) {
+        coop__free(s, c->regs, (size_t)c->regcap * sizeof(*c->regs));
+        coop__free(s, c->fds, (size_t)c->fdcap * sizeof(*c->fds));
+        coop__free(s, c->waiters, (size_t)c->waitcap * sizeof(*c->waiters));
+        coop__block_free(s, c, sizeof(*c));
     }
-    coop__free(s, t, t->block_size);
-}
-
-/* The heap half of coop__enqueue (ready.h): for tasks not yet due, or that a ring cannot take. */
-void coop__enqueue_heap(coop_sched *s, coop_task *t)
-{
-    coop_assert(t->seq < (UINT64_C(1) << 56));
-    if (t == s->stale) {
-        s->stale = NULL;
-        coop__heap_update(&s->heap, t);
-    } else {
-        /* coop__task_join reserved a heap slot for every live task, so this cannot fail. */
-        int err = coop__heap_push(s, &s->heap, t);
-        coop_assert(err == 0);
-    }
-    if (t->where != COOP__BLOCKED)
-        t->where = COOP__TIMED;
-}
-
-/* Takes the task out of the heap or its ring, whichever holds it. */
-void coop__dequeue(coop_sched *s, coop_task *t)
-{
-    if (t == s->stale)
-        s->stale = NULL;
-    if (t->heap_idx != COOP__NO_INDEX)
-        coop__heap_del(&s->heap, t);
-    /* A ring entry cannot be removed from the middle; the head check skips it. */
+    struct coop__kind *kind = t->kind;
+    coop__block_free(s, t, block_size_of(t));
+    coop__kind_put(s, kind);
 }
 
 /* A blocked task becomes ready now; its registrations and timeout go. */
@@ -152,11 +114,11 @@ void coop__make_ready(coop_sched *s, coop_task *t, int reason, const struct coop
     coop_assert(t->where == COOP__BLOCKED);
     coop__signal_unregister(t);
     coop__dequeue(s, t);
-    t->block = COOP__BLOCK_NONE;
+    t->calls->block = COOP__BLOCK_NONE;
     t->time2run_ns = s->now_ns;
     t->where = COOP__TIMED;
     COOP__TRACE(s, COOP_TR_WAKE, t, .reason = reason, .signal = sig ? sig->name : NULL, .fd = fd,
-                .code = t->res.code, .value = t->res.value);
+                .code = t->calls->res.code, .value = t->calls->res.value);
     coop__enqueue(s, t);
 }
 
@@ -184,17 +146,25 @@ void coop__run_cleanup(coop_sched *s, coop_task *t)
 /* Takes a task in WaitTask off its target's list of waiters. */
 void coop__remove_waiter(coop_sched *s, coop_task *w)
 {
-    coop_task *target = coop__tab_find(s, w->wait_tid);
-    if (!target)
+    coop_task *target = coop__tab_find(s, w->calls->wait_tid);
+    struct coop__calls *c = target ? target->calls : NULL;
+    if (!c)
         return;
-    for (uint32_t i = 0; i < target->nwaiters; i++) {
-        if (target->waiters[i] == w) {
-            for (uint32_t j = i + 1; j < target->nwaiters; j++)
-                target->waiters[j - 1] = target->waiters[j];
-            target->nwaiters--;
+    for (uint32_t i = 0; i < c->nwaiters; i++) {
+        if (c->waiters[i] == w) {
+            for (uint32_t j = i + 1; j < c->nwaiters; j++)
+                c->waiters[j - 1] = c->waiters[j];
+            c->nwaiters--;
             return;
         }
     }
+}
+
+/* Records how the task ends; from here on its time2run is no longer kept. */
+void coop__set_status(coop_task *t, int status)
+{
+    t->exit_status = status;
+    t->flags |= COOP__F_ENDED;
 }
 
 /*
@@ -210,43 +180,51 @@ void coop__end_task(coop_sched *s, coop_task *t, int status, uint32_t killer)
         return;
     if (t->flags & COOP__F_IN_STEP) {
         t->flags |= COOP__F_KILL_PENDING;
-        t->exit_status = status;
+        coop__set_status(t, status);
         return;
     }
     coop__dequeue(s, t);
     coop__signal_unregister(t);
-    if (t->where == COOP__BLOCKED && t->block == COOP__BLOCK_TASK)
+    if (t->where == COOP__BLOCKED && t->calls->block == COOP__BLOCK_TASK)
         coop__remove_waiter(s, t);
     t->where = COOP__DEAD;
-    t->exit_status = status;
+    coop__set_status(t, status);
     coop__tab_del(s, t);
     COOP__TRACE(s, killer == UINT32_MAX ? COOP_TR_EXIT : COOP_TR_KILL, t,
                 .code = killer == UINT32_MAX ? status : (int64_t)killer, .fd = -1);
     coop__run_cleanup(s, t);
     if (s->poller.ops)
         coop__stream_drop_all(s, t);
-    for (uint32_t i = 0; i < t->nwaiters; i++) {
-        coop_task *w = t->waiters[i];
-        w->res.code = status;
-        w->res.value = t->tid;
-        w->res.signal = NULL;
+    /* The cleanup may have given the task its call record, so it is read only now. */
+    struct coop__calls *c = t->calls;
+    for (uint32_t i = 0; c && i < c->nwaiters; i++) {
+        coop_task *w = c->waiters[i];
+        w->calls->res = (coop_call_result){ status, t->tid, NULL };
         coop__make_ready(s, w, COOP_WAKE_TASK_EXIT, NULL, -1);
     }
-    t->nwaiters = 0;
+    if (c)
+        c->nwaiters = 0;
     coop__task_release(s, t);
 }
 
 void coop__kill_all(coop_sched *s, uint32_t killer)
 {
-    /* tid order, re-searched each time because cleanups may end other tasks. */
-    uint32_t next = 0;
+    /*
+     * tid order.  Cleanups may end or start other tasks and compact the
+     * table, so the slot is found again by tid each time; the slot after
+     * the last one is nearly always the answer, so a search is rare.
+     */
+    uint32_t next = 0, i = 0;
     for (;;) {
-        uint32_t i = coop__tab_lower(s, next);
-        while (i < s->tab.n && !s->tab.v[i].task)
+        const struct coop__tasktab *tab = &s->tab;
+        bool hint = i < tab->n && coop__tab_tid(s, i) >= next && (i == 0 || coop__tab_tid(s, i - 1) < next);
+        if (!hint)
+            i = coop__tab_lower(s, next);
+        while (i < tab->n && !coop__tab_task(s, i))
             i++;
-        if (i >= s->tab.n)
+        if (i >= tab->n)
             break;
-        coop_task *t = s->tab.v[i].task;
+        coop_task *t = coop__tab_task(s, i);
         next = t->tid + 1;
         coop__end_task(s, t, -COOP_ECANCELED, killer);
     }
@@ -257,8 +235,8 @@ int coop__task_join(coop_sched *s, coop_task *t)
 {
     coop_assert(t->where == COOP__DETACHED);
     /*
-     * A task is in the heap at most once, so reserving a slot per live task
-     * here means queueing can never fail for want of memory later.
+     * A task holds at most one heap entry, so reserving a slot per live
+     * task here means queueing can never fail for want of memory later.
      */
     int err = coop__grow(s, (void **)&s->heap.v, &s->heap.cap, s->tab.live + 1, sizeof(*s->heap.v));
     if (err)
@@ -268,7 +246,7 @@ int coop__task_join(coop_sched *s, coop_task *t)
         return err;
     t->time2run_ns += s->now_ns;
     t->where = COOP__RUNNING;
-    COOP__TRACE(s, COOP_TR_SPAWN, t, .code = t->prio, .value = t->period_ns, .fd = -1);
+    COOP__TRACE(s, COOP_TR_SPAWN, t, .code = t->prio, .value = t->kind->period_ns, .fd = -1);
 
     coop_task *saved = s->current;
     struct coop__call saved_call = s->call;
@@ -286,7 +264,7 @@ int coop__task_join(coop_sched *s, coop_task *t)
     if (r == COOP__YIELDED && s->call.kind == COOP_CALL_NONE && !(t->flags & COOP__F_KILL_PENDING)) {
         t->where = COOP__TIMED;
         coop__enqueue(s, t);
-        t->flags &= (uint8_t)~COOP__F_PINNED;
+        t->flags &= (uint16_t)~COOP__F_PINNED;
     } else {
         coop__finish_step(s, t, r);
     }
@@ -295,23 +273,76 @@ int coop__task_join(coop_sched *s, coop_task *t)
     return 0;
 }
 
-uint32_t coop_task_tid(const coop_task *t) { return t->tid; }
-const char *coop_task_name(const coop_task *t) { return t->name; }
-int coop_task_prio(const coop_task *t) { return t->prio; }
-int64_t coop_task_period_ns(const coop_task *t) { return t->period_ns; }
-uint64_t coop_task_time2run_ns(const coop_task *t) { return t->time2run_ns; }
-coop_sched *coop_task_sched(const coop_task *t) { return t->sched; }
-int coop_task_exit_status(const coop_task *t) { return t->exit_status; }
-unsigned coop_task_resume_line(const coop_task *t) { return t->head.lc; }
-const coop_call_result *coop_result_of(const coop_task *t) { return &t->res; }
-
-void coop_task_set_period_ns(coop_task *t, int64_t period_ns)
+/* The name for logs and traces; an automatic one is formatted into a scratch buffer, without allocating. */
+const char *coop__task_label(coop_sched *s, const coop_task *t)
 {
-    t->period_ns = period_ns;
+    if (t->flags & COOP__F_NAMED)
+        return name_slot(t);
+    if (t->calls && t->calls->auto_name[0])
+        return t->calls->auto_name;
+    struct coop__buf b = { s->label, sizeof(s->label), 0 };
+    s->label[0] = '\0';
+    coop__buf_str(&b, "task_");
+    coop__buf_uint(&b, t->tid);
+    return s->label;
+}
+
+uint32_t coop_task_tid(const coop_task *t) { return t->tid; }
+
+/*
+ * A named task's name lives in its block.  An automatic name is written
+ * into the call record the first time it is asked for, so that the
+ * pointer stays valid for the task's life; without memory for the record
+ * the answer is "task", which is never an automatic name.
+ */
+const char *coop_task_name(const coop_task *t)
+{
+    if (t->flags & COOP__F_NAMED)
+        return name_slot(t);
+    struct coop__calls *c = coop__calls_of((coop_task *)(uintptr_t)t);
+    if (!c)
+        return "task";
+    if (!c->auto_name[0]) {
+        struct coop__buf b = { c->auto_name, sizeof(c->auto_name), 0 };
+        coop__buf_str(&b, "task_");
+        coop__buf_uint(&b, t->tid);
+    }
+    return c->auto_name;
+}
+
+int coop_task_prio(const coop_task *t) { return t->prio; }
+int64_t coop_task_period_ns(const coop_task *t) { return t->kind->period_ns; }
+uint64_t coop_task_time2run_ns(const coop_task *t) { return t->flags & COOP__F_ENDED ? 0 : t->time2run_ns; }
+coop_sched *coop_task_sched(const coop_task *t) { return coop__sched_of(t); }
+int coop_task_exit_status(const coop_task *t) { return coop__exit_status(t); }
+unsigned coop_task_resume_line(const coop_task *t) { return t->head.lc; }
+
+const coop_call_result *coop_result_of(const coop_task *t)
+{
+    static const coop_call_result none = { 0, 0, NULL };
+    static const coop_call_result no_memory = { -COOP_ENOMEM, 0, NULL };
+    if (t->flags & COOP__F_CALLS_OOM)
+        return &no_memory;
+    return t->calls ? &t->calls->res : &none;
+}
+
+/* A period lives in the task's kind, so a new period means another kind. */
+int coop_task_set_period_ns(coop_task *t, int64_t period_ns)
+{
+    struct coop__kind *old = t->kind;
+    if (old->period_ns == period_ns)
+        return 0;
+    coop_sched *s = old->sched;
+    struct coop__kind *kind = coop__kind_get(s, old->step, period_ns, old->state_size);
+    if (!kind)
+        return -COOP_ENOMEM;
+    t->kind = kind;
+    coop__kind_put(s, old);
     if (period_ns < 0)
         t->flags |= COOP__F_ONCE;
     else
-        t->flags &= (uint8_t)~COOP__F_ONCE;
+        t->flags &= (uint16_t)~COOP__F_ONCE;
+    return 0;
 }
 
 int coop_task_set_prio(coop_task *t, int prio)
@@ -322,17 +353,27 @@ int coop_task_set_prio(coop_task *t, int prio)
     return 0;
 }
 
-void coop_task_set_late_policy(coop_task *t, coop_late_policy late) { t->late = (uint8_t)late; }
+void coop_task_set_late_policy(coop_task *t, coop_late_policy late)
+{
+    if (late == COOP_LATE_SKIP)
+        t->flags |= COOP__F_LATE_SKIP;
+    else
+        t->flags &= (uint16_t)~COOP__F_LATE_SKIP;
+}
 
 void coop__set_exit(coop_task *t, int status)
 {
-    t->exit_status = status;
+    coop__set_status(t, status);
     t->head.lc = COOP__LC_FINALLY;
 }
 
+/* Without memory for the call record the failure is still reported, at "?". */
 int coop__fail(coop_task *t, int err, const char *file, unsigned line)
 {
-    t->fail_file = file;
-    t->fail_line = line;
+    struct coop__calls *c = coop__calls_of(t);
+    if (c) {
+        c->fail_file = file;
+        c->fail_line = line;
+    }
     return err < 0 ? err : -COOP_EINVAL;
 }

@@ -95,3 +95,59 @@ Test(order, heap_and_ring_agree_on_fifo)
     h_run(5, 10);
     cr_assert_str_eq(H.log, "5 T1 run\n5 T2 run\n");
 }
+
+/* Logs at its setup, queues itself with `what`, and logs when it runs next. */
+static int waits_10ms(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_CALL(t, coop_wait(t, COOP_MS(10)));
+    h_log(t, "run");
+    COOP_END(t);
+}
+
+static int times_out_10ms(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_CALL(t, coop_wait_signal(t, "never", COOP_MS(10)));
+    h_log(t, "timeout %lld", (long long)coop_result(t));
+    COOP_END(t);
+}
+
+/*
+ * Equal timers share one heap entry (a chain); a timeout with the same
+ * key queued between two of them must still run between them, so the
+ * second timer may not join the first one's chain.
+ */
+Test(order, a_timeout_between_equal_timers_keeps_its_place)
+{
+    h_spawn("A", waits_10ms, 0, 10, 0, 0);
+    h_spawn("B", times_out_10ms, 0, 10, 0, 0);
+    h_spawn("C", waits_10ms, 0, 10, 0, 0);
+    h_run(100, 100);
+    cr_assert_str_eq(H.log, "10 A run\n10 B timeout -110\n10 C run\n");
+}
+
+/*
+ * A periodic task made late by a stalled clock queues behind a ready
+ * task of the same key that was queued on time, and ahead of one queued
+ * after it (the late flag settles the tie between the heap and a ring).
+ */
+static int yields_forever(coop_task *t)
+{
+    COOP_BEGIN(t);
+    for (;;) {
+        COOP_YIELD(t);
+        h_log(t, "run");
+    }
+    COOP_END(t);
+}
+
+Test(order, late_heap_entries_tie_with_ring_tasks_by_queue_order)
+{
+    h_spawn("P", yields_forever, 0, 10, 10, 0); /* periodic: 10, 20, 30 ... */
+    h_set_ms(20);
+    h_spawn("R", once, 0, 10, 0, 0); /* queued at 20, in a ring */
+    h_run(20, 3);
+    /* P's 10 ms run is late; it re-arms for 20, which has passed too: behind R. */
+    cr_assert_str_eq(H.log, "20 P run\n20 R run\n20 P run\n");
+}

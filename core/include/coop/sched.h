@@ -79,6 +79,7 @@ COOP_API coop_task *coop_task_find(coop_sched *s, uint32_t tid);
 typedef struct coop_task_iter {
     coop_sched *sched;
     uint32_t next_tid;
+    uint32_t slot; /* where the next search starts; a hint only */
 } coop_task_iter;
 COOP_API void coop_task_iter_init(coop_task_iter *it, coop_sched *s);
 COOP_API coop_task *coop_task_iter_next(coop_task_iter *it);

@@ -163,14 +163,22 @@ typedef struct coop_task_spec {
 } coop_task_spec;
 
 /*
- * The state struct allocated with the task (16-byte aligned).  It sits at
- * a fixed offset in the task record, so this is one addition, not a call;
- * the core checks the offset at compile time.
+ * The state struct allocated with the task.  It is aligned as strictly as
+ * any object of its size needs: to 16 bytes when state_size is 16 or
+ * more, else to 8.  It sits at a fixed offset in the task record, so this
+ * is one addition, not a call; the core checks the offset at compile
+ * time.
  */
-#define COOP__STATE_OFFSET 192
+#define COOP__STATE_OFFSET 48
 static inline void *coop_state(coop_task *t) { return (unsigned char *)(void *)t + COOP__STATE_OFFSET; }
 
 COOP_API uint32_t coop_task_tid(const coop_task *t);
+/*
+ * The task's name, valid for the task's life.  An automatic name
+ * ("task_<tid>") is written the first time it is asked for, which needs
+ * the task's small call record; in the rare case that this allocation
+ * fails the answer is "task".
+ */
 COOP_API const char *coop_task_name(const coop_task *t);
 COOP_API int coop_task_prio(const coop_task *t);
 COOP_API int64_t coop_task_period_ns(const coop_task *t);
@@ -188,10 +196,13 @@ COOP_API unsigned coop_task_resume_line(const coop_task *t);
 
 /*
  * Changing the period takes effect after the task's next run, as in the
- * seed: the next due time is computed before a step starts.  Changing the
- * priority takes effect the next time the task is queued.
+ * seed: the next due time is computed before a step starts.  It returns
+ * 0, or -COOP_ENOMEM with the period unchanged (tasks with equal step
+ * functions, periods and state sizes share one small record, and a new
+ * period may need a new one).  Changing the priority takes effect the
+ * next time the task is queued.
  */
-COOP_API void coop_task_set_period_ns(coop_task *t, int64_t period_ns);
+COOP_API int coop_task_set_period_ns(coop_task *t, int64_t period_ns);
 COOP_API int coop_task_set_prio(coop_task *t, int prio);
 COOP_API void coop_task_set_late_policy(coop_task *t, coop_late_policy late);
 

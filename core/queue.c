@@ -1,0 +1,201 @@
+/* The heap side of the ready order: which tasks get heap entries, chains of equal keys behind them, taking the top. */
+#include "ready.h"
+
+/*
+ * Timers on a common grid (every task of a 10 ms firmware, a million
+ * periodic tasks with millisecond periods) come due in crowds with equal
+ * keys.  The first task queued for a given (time, prio) gets a heap
+ * entry; tasks queued after it with the same key link behind it, found
+ * through a small direct-mapped cache of the chains that may still grow.
+ * Firing a chained task is unlinking it, and re-arming one is appending
+ * it to the chain of its next due time: no sift at all.
+ *
+ * The order stays exact.  A chain only takes tasks queued for a future
+ * time, and only while no other entry with its key has been inserted
+ * since the chain began: every other insertion of that key (a timeout, a
+ * late task, a new chain after the cache lost this one) clears the
+ * cache slot first.  So a chain's tasks are consecutive in the order of
+ * their key, and the entry's seq, which they inherit in turn, ranks all
+ * of them against every other entry.
+ *
+ * Invariant of the cache: a slot's tail is a TIMED task queued in the
+ * heap (with an entry or chained) at the end of its chain, and its key
+ * is the slot's.  Every path that takes a task out of the heap clears the
+ * slot that may name it, so a slot never outlives its task.  Slots are
+ * hashed by time alone because a queued task's prio may change (it
+ * applies from the next queueing) while its time cannot.
+ *
+ * Only an entry's task can leave the heap early (a timeout's task woken,
+ * a task killed); a chained task that is killed stays linked, dead,
+ * until it reaches the head, like the dead tasks of a ready ring.
+ */
+#define CHAIN_BITS 7
+_Static_assert((1u << CHAIN_BITS) == COOP__CHAIN_CACHE, "the chain cache size is 1 << CHAIN_BITS");
+
+static inline uint32_t chain_index(uint64_t t)
+{
+    return (uint32_t)((t * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - CHAIN_BITS));
+}
+
+static inline struct coop__chain_slot *chain_slot(coop_sched *s, uint64_t t)
+{
+    return &s->chains[chain_index(t)];
+}
+
+/* Forgets the chain ending with t, which is leaving the heap. */
+static inline void chain_forget(coop_sched *s, const coop_task *t)
+{
+    struct coop__chain_slot *c = chain_slot(s, t->time2run_ns);
+    if (c->tail == t)
+        c->tail = NULL;
+}
+
+/* The first live task from n on; dead chained tasks on the way are unlinked and freed. */
+static coop_task *first_live(coop_sched *s, coop_task *n)
+{
+    while (n && n->where == COOP__DEAD) {
+        coop_task *next = n->next;
+        n->next = NULL;
+        n->flags &= (uint16_t)~COOP__F_IN_CHAIN;
+        coop__task_release(s, n);
+        n = next;
+    }
+    return n;
+}
+
+/* `to`, the next task of from's chain, takes over from's heap entry; key and seq stay. */
+static void hand_entry(coop_sched *s, coop_task *from, coop_task *to)
+{
+    uint32_t i = from->heap_idx;
+    s->heap.v[i].task = to;
+    to->heap_idx = i;
+    to->flags &= (uint16_t)~COOP__F_IN_CHAIN;
+    from->heap_idx = COOP__NO_INDEX;
+    from->next = NULL;
+}
+
+/* The heap half of coop__enqueue (ready.h): for tasks not yet due, late ones, timeouts, and permuted ties. */
+void coop__enqueue_heap(coop_sched *s, coop_task *t)
+{
+    uint64_t seq = s->next_seq++;
+    if (s->seq_hook)
+        seq = s->seq_hook(s->seq_ctx, seq);
+    coop_assert(seq < (UINT64_C(1) << 56));
+    bool late = t->time2run_ns < s->now_ns;
+    if (late)
+        t->flags |= COOP__F_LATE;
+    else
+        t->flags &= (uint16_t)~COOP__F_LATE;
+    t->next = NULL;
+    bool chainable = !late && t->where != COOP__BLOCKED && !s->seq_hook;
+    if (t->where != COOP__BLOCKED)
+        t->where = COOP__TIMED;
+
+    struct coop__chain_slot *c = chain_slot(s, t->time2run_ns);
+    bool same_key = c->tail && c->t == t->time2run_ns && c->prio == t->prio;
+    if (chainable && same_key) {
+        if (t == s->stale) {
+            s->stale = NULL;
+            coop__heap_del(&s->heap, t);
+        }
+        c->tail->next = t;
+        t->flags |= COOP__F_IN_CHAIN;
+        c->tail = t;
+        return;
+    }
+    uint64_t ps = (uint64_t)t->prio << 56 | seq;
+    if (t == s->stale) {
+        s->stale = NULL;
+        coop__heap_update(&s->heap, t, ps);
+    } else {
+        /* coop__task_join reserved a heap slot for every live task, so this cannot fail. */
+        int err = coop__heap_push(s, &s->heap, t, ps);
+        coop_assert(err == 0);
+    }
+    if (chainable)
+        *c = (struct coop__chain_slot){ t->time2run_ns, t->prio, t };
+    else if (same_key)
+        c->tail = NULL;
+}
+
+/*
+ * Takes the task out of the heap, whichever way it is in.  An entry's
+ * task hands the entry to the next live task of its chain; a chained
+ * task is only forgotten by the cache and stays linked (its caller is
+ * ending it).  A ring's task cannot be unlinked from the middle either;
+ * the ring's head check skips it once it is dead.
+ */
+void coop__dequeue(coop_sched *s, coop_task *t)
+{
+    if (t == s->stale)
+        s->stale = NULL;
+    if (t->heap_idx != COOP__NO_INDEX) {
+        chain_forget(s, t);
+        coop_task *next = first_live(s, t->next);
+        if (next)
+            hand_entry(s, t, next);
+        else
+            coop__heap_del(&s->heap, t);
+        t->next = NULL;
+    } else if (t->flags & COOP__F_IN_CHAIN) {
+        coop_assert(t->where == COOP__TIMED);
+        chain_forget(s, t);
+    }
+}
+
+/*
+ * Takes the task of the heap's top for dispatch.  The next live task of
+ * its chain inherits the entry; a task without one keeps its entry,
+ * stale, so that queueing it again is one replace-top sift.
+ */
+coop_task *coop__heap_take_top(coop_sched *s)
+{
+    coop_task *t = s->heap.v[0].task;
+    chain_forget(s, t);
+    coop_task *next = first_live(s, t->next);
+    if (next) {
+        hand_entry(s, t, next);
+    } else {
+        t->next = NULL;
+        s->stale = t;
+    }
+    return t;
+}
+
+static bool entry_less(const struct coop__heap_entry *a, const struct coop__heap_entry *b)
+{
+    return a->t < b->t || (a->t == b->t && a->ps < b->ps);
+}
+
+/* The heap's order and back-pointers, every chain, and the cache's invariant. */
+int coop__heap_verify(const coop_sched *s)
+{
+    const struct coop__heap *h = &s->heap;
+    for (uint32_t i = 0; i < h->n; i++) {
+        const struct coop__heap_entry *e = &h->v[i];
+        const coop_task *t = e->task;
+        coop_assert(t->heap_idx == i && !(t->flags & COOP__F_IN_CHAIN));
+        coop_assert(t->where == COOP__TIMED || t->where == COOP__BLOCKED);
+        coop_assert(e->t == t->time2run_ns);
+        if (i > 0)
+            coop_assert(!entry_less(e, &h->v[(i - 1) / 4]));
+        if (t->where == COOP__BLOCKED || (t->flags & COOP__F_LATE))
+            coop_assert(t->next == NULL);
+        for (const coop_task *n = t->next; n; n = n->next) {
+            coop_assert((n->flags & COOP__F_IN_CHAIN) && n->heap_idx == COOP__NO_INDEX);
+            coop_assert(n->where == COOP__TIMED || n->where == COOP__DEAD);
+            if (n->where == COOP__TIMED)
+                coop_assert(n->time2run_ns == e->t && !(n->flags & COOP__F_LATE));
+        }
+    }
+    for (uint32_t i = 0; i < COOP__CHAIN_CACHE; i++) {
+        const struct coop__chain_slot *c = &s->chains[i];
+        const coop_task *t = c->tail;
+        if (!t)
+            continue;
+        coop_assert(chain_index(c->t) == i);
+        coop_assert(t->where == COOP__TIMED && t->next == NULL && t->time2run_ns == c->t);
+        coop_assert((t->flags & COOP__F_IN_CHAIN) || t->heap_idx != COOP__NO_INDEX);
+    }
+    return 0;
+}
