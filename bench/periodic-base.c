@@ -26,10 +26,11 @@ static void fire_two(struct pe_task *t) { t->count += 2; }
 int main(int argc, char **argv)
 {
     const char *prog = "periodic-base";
-    if (argc != 3)
-        bench_usage(prog, "TASKS FIRINGS");
+    if (argc != 3 && !(argc == 4 && strcmp(argv[3], "distinct") == 0))
+        bench_usage(prog, "TASKS FIRINGS [distinct]");
     uint64_t n = bench_arg_count(prog, "TASKS", argv[1]);
     uint64_t firings = bench_arg_count(prog, "FIRINGS", argv[2]);
+    int distinct = argc == 4;
     const uint64_t prio = (uint64_t)10 << 56;
 
     long rss0 = bench_maxrss_kb();
@@ -37,13 +38,13 @@ int main(int argc, char **argv)
     struct base_entry *heap = calloc(n, sizeof *heap);
     if (!tasks || !heap)
         bench_die(prog, "calloc", 0);
-    uint64_t lcg = BENCH_SEED, seq = 0;
+    uint64_t lcg = BENCH_SEED, offsets = BENCH_OFFSET_SEED, seq = 0;
     for (uint64_t i = 0; i < n; i++) {
         uint32_t period_ms, delay_ms;
         bench_periodic_draw(&lcg, &period_ms, &delay_ms);
         tasks[i].fire = (i & 1) ? fire_two : fire_one;
         tasks[i].period_ns = (uint64_t)period_ms * 1000000u;
-        heap[i].t = (uint64_t)delay_ms * 1000000u;
+        heap[i].t = (uint64_t)delay_ms * 1000000u + (distinct ? bench_periodic_offset_ns(&offsets) : 0);
         heap[i].ps = prio | seq++;
         heap[i].task = &tasks[i];
     }
@@ -68,12 +69,12 @@ int main(int argc, char **argv)
     uint64_t sum = 0;
     for (uint64_t i = 0; i < n; i++)
         sum += tasks[i].count;
-    printf("RESULT workload=periodic impl=base tasks=%llu firings=%llu ns_per_firing=%.2f "
+    printf("RESULT workload=periodic impl=%s tasks=%llu firings=%llu ns_per_firing=%.2f "
            "wall_ns_per_firing=%.2f "
            "virtual_ms=%.1f rss_kb=%ld bytes_per_task=%.1f checksum=%llu\n",
-           (unsigned long long)n, (unsigned long long)firings, (double)(c1 - c0) / (double)firings,
-           (double)(t1 - t0) / (double)firings, (double)now_ns / 1e6, bench_maxrss_kb(),
-           bench_bytes_per(rss0, rss1, n), (unsigned long long)sum);
+           distinct ? "base-distinct" : "base", (unsigned long long)n, (unsigned long long)firings,
+           (double)(c1 - c0) / (double)firings, (double)(t1 - t0) / (double)firings, (double)now_ns / 1e6,
+           bench_maxrss_kb(), bench_bytes_per(rss0, rss1, n), (unsigned long long)sum);
     free(heap);
     free(tasks);
     return 0;

@@ -50,7 +50,8 @@ enum coop__flags {
     COOP__F_IN_CHAIN = 1u << 10,    /* linked behind a heap entry's task; see struct coop__heap */
     COOP__F_NAMED = 1u << 11,       /* the spec named it; the name follows the state */
     COOP__F_ENDED = 1u << 12,       /* exit_status is set and time2run is no longer kept */
-    COOP__F_CALLS_OOM = 1u << 13    /* a call found no memory for the call record */
+    COOP__F_CALLS_OOM = 1u << 13,   /* a call found no memory for the call record */
+    COOP__F_IN_HEAP = 1u << 14      /* holds a heap entry that is not indexed (a timer's) */
 };
 
 /* One signal registration; lives in its task's regs array. */
@@ -151,13 +152,19 @@ _Static_assert(offsetof(struct coop_task, state) == COOP__STATE_OFFSET,
 
 /*
  * A heap entry caches the key so that sifting never touches the task.
- * ps is prio << 56 | seq, where seq is the insertion counter of the entry.
+ * ps is prio << 56 | seq << 1 | indexed, where seq is the insertion
+ * counter of the entry; the low bit does not change the order, since
+ * seqs are unique.  An indexed entry's task keeps heap_idx up to date:
+ * a timeout's (its task may be woken early) and that of a task running
+ * from the top (see coop_sched.stale).  A timer's entry is not indexed.
  */
 struct coop__heap_entry {
     uint64_t t;  /* time2run_ns */
-    uint64_t ps; /* prio << 56 | seq */
+    uint64_t ps; /* prio << 56 | seq << 1 | indexed */
     coop_task *task;
 };
+#define COOP__PS_INDEXED UINT64_C(1)
+#define COOP__SEQ_LIMIT (UINT64_C(1) << 55) /* seqs, the hook's included, stay below */
 
 /*
  * A 4-ary min-heap on (t, ps).  An entry's task is the head of a chain:
@@ -165,8 +172,8 @@ struct coop__heap_entry {
  * `next` (COOP__F_IN_CHAIN) instead of taking entries of their own, and
  * inherit the entry when the head leaves.  They are in seq order, and no
  * other entry with that key was inserted while the chain grew (see
- * queue.c), so the chain stands for a run of consecutive keys.  Each
- * entry's task has heap_idx set; chained tasks do not.
+ * queue.c), so the chain stands for a run of consecutive keys.  A task
+ * holding an entry that is not indexed has COOP__F_IN_HEAP.
  */
 struct coop__heap {
     struct coop__heap_entry *v;
@@ -257,6 +264,7 @@ struct coop_sched {
     coop_late_policy default_late;
 
     struct coop__heap heap;
+    uint32_t heap_dead; /* ended tasks still linked in the heap: entries' tasks or chained */
     struct coop__chain_slot chains[COOP__CHAIN_CACHE];
     struct coop__ring rings[COOP__NPRIO];
     uint64_t ring_bits[2]; /* bit p set when rings[p] is non-empty */
@@ -331,9 +339,13 @@ int coop__heap_push(coop_sched *s, struct coop__heap *h, coop_task *t, uint64_t 
 void coop__heap_del(struct coop__heap *h, coop_task *t);
 void coop__heap_update(struct coop__heap *h, coop_task *t, uint64_t ps);
 void coop__heap_free(coop_sched *s, struct coop__heap *h);
+void coop__heap_pop_top(struct coop__heap *h);
+void coop__heap_index_top(struct coop__heap *h);
+void coop__heap_rebuild(struct coop__heap *h);
 int coop__heap_verify(const coop_sched *s);
+coop_task *coop__heap_top(coop_sched *s);
 coop_task *coop__heap_take_top(coop_sched *s);
-void coop__heap_drain(coop_sched *s);
+void coop__heap_compact(coop_sched *s);
 
 /* Kinds and call records. */
 struct coop__kind *coop__kind_get(coop_sched *s, coop_step_fn step, int64_t period_ns, size_t state_size);

@@ -19,7 +19,7 @@ static coop_task *pick_general(coop_sched *s)
             best_prio = p;
         }
     }
-    if (s->heap.n && s->heap.v[0].t <= s->now_ns) {
+    if (coop__heap_top(s) && s->heap.v[0].t <= s->now_ns) {
         const struct coop__heap_entry *e = &s->heap.v[0];
         int heap_prio = (int)(e->ps >> 56);
         if (!best || e->t < best->time2run_ns ||
@@ -165,6 +165,9 @@ uint64_t coop_run_due(coop_sched *s, uint64_t now_ns, uint64_t max_steps)
 {
     if (now_ns > s->now_ns)
         s->now_ns = now_ns;
+    /* Killed timers hold their records until they reach the top; this bounds them (queue.c). */
+    if (s->heap_dead > 64 && s->heap_dead > s->tab.live)
+        coop__heap_compact(s);
     uint64_t n = 0;
     while (n < max_steps && !s->stopped && !(s->failed && s->stop_on_error)) {
         coop_task *t = pick(s);
@@ -187,7 +190,7 @@ bool coop_next_due(coop_sched *s, uint64_t *due_ns)
             any = true;
         }
     }
-    if (s->heap.n && s->heap.v[0].t < due) {
+    if (coop__heap_top(s) && s->heap.v[0].t < due) {
         due = s->heap.v[0].t;
         any = true;
     }

@@ -25,9 +25,14 @@
  * hashed by time alone because a queued task's prio may change (it
  * applies from the next queueing) while its time cannot.
  *
- * Only an entry's task can leave the heap early (a timeout's task woken,
- * a task killed); a chained task that is killed stays linked, dead,
- * until it reaches the head, like the dead tasks of a ready ring.
+ * Timer entries are not indexed (see struct coop__heap_entry), so that
+ * sifting never writes to a task record, and chained tasks have no entry
+ * at all: neither can be taken out from the middle.  A timer that is
+ * killed stays where it is, dead, until it reaches the top (like the dead
+ * tasks of a ready ring), or until dead ones outnumber the live tasks
+ * and coop__heap_compact drops them all in one pass, which bounds the
+ * memory they hold.  Timeouts, whose tasks are often woken early, have
+ * indexed entries and leave at once.
  */
 #define CHAIN_BITS 7
 _Static_assert((1u << CHAIN_BITS) == COOP__CHAIN_CACHE, "the chain cache size is 1 << CHAIN_BITS");
@@ -50,28 +55,25 @@ static inline void chain_forget(coop_sched *s, const coop_task *t)
         c->tail = NULL;
 }
 
-/* The first live task from n on; dead chained tasks on the way are unlinked and freed. */
+/* The first live task from n on; dead ones on the way are unlinked and freed. */
 static coop_task *first_live(coop_sched *s, coop_task *n)
 {
     while (n && n->where == COOP__DEAD) {
         coop_task *next = n->next;
         n->next = NULL;
-        n->flags &= (uint16_t)~COOP__F_IN_CHAIN;
+        n->flags &= (uint16_t) ~(COOP__F_IN_CHAIN | COOP__F_IN_HEAP);
+        s->heap_dead--;
         coop__task_release(s, n);
         n = next;
     }
     return n;
 }
 
-/* `to`, the next task of from's chain, takes over from's heap entry; key and seq stay. */
-static void hand_entry(coop_sched *s, coop_task *from, coop_task *to)
+/* The next task of a chain takes over its head's entry: key and seq stay. */
+static void promote(struct coop__heap_entry *e, coop_task *next)
 {
-    uint32_t i = from->heap_idx;
-    s->heap.v[i].task = to;
-    to->heap_idx = i;
-    to->flags &= (uint16_t)~COOP__F_IN_CHAIN;
-    from->heap_idx = COOP__NO_INDEX;
-    from->next = NULL;
+    e->task = next;
+    next->flags = (uint16_t)((next->flags & ~COOP__F_IN_CHAIN) | COOP__F_IN_HEAP);
 }
 
 /* The heap half of coop__enqueue (ready.h): for tasks not yet due, late ones, timeouts, and permuted ties. */
@@ -80,15 +82,16 @@ void coop__enqueue_heap(coop_sched *s, coop_task *t)
     uint64_t seq = s->next_seq++;
     if (s->seq_hook)
         seq = s->seq_hook(s->seq_ctx, seq);
-    coop_assert(seq < (UINT64_C(1) << 56));
+    coop_assert(seq < COOP__SEQ_LIMIT);
     bool late = t->time2run_ns < s->now_ns;
     if (late)
         t->flags |= COOP__F_LATE;
     else
         t->flags &= (uint16_t)~COOP__F_LATE;
     t->next = NULL;
-    bool chainable = !late && t->where != COOP__BLOCKED && !s->seq_hook;
-    if (t->where != COOP__BLOCKED)
+    bool timeout = t->where == COOP__BLOCKED;
+    bool chainable = !late && !timeout && !s->seq_hook;
+    if (!timeout)
         t->where = COOP__TIMED;
 
     struct coop__chain_slot *c = chain_slot(s, t->time2run_ns);
@@ -103,7 +106,7 @@ void coop__enqueue_heap(coop_sched *s, coop_task *t)
         c->tail = t;
         return;
     }
-    uint64_t ps = (uint64_t)t->prio << 56 | seq;
+    uint64_t ps = (uint64_t)t->prio << 56 | seq << 1 | (timeout ? COOP__PS_INDEXED : 0);
     if (t == s->stale) {
         s->stale = NULL;
         coop__heap_update(&s->heap, t, ps);
@@ -112,6 +115,8 @@ void coop__enqueue_heap(coop_sched *s, coop_task *t)
         int err = coop__heap_push(s, &s->heap, t, ps);
         coop_assert(err == 0);
     }
+    if (!timeout)
+        t->flags |= COOP__F_IN_HEAP;
     if (chainable)
         *c = (struct coop__chain_slot){ t->time2run_ns, t->prio, t };
     else if (same_key)
@@ -119,47 +124,91 @@ void coop__enqueue_heap(coop_sched *s, coop_task *t)
 }
 
 /*
- * Takes the task out of the heap, whichever way it is in.  An entry's
- * task hands the entry to the next live task of its chain; a chained
- * task is only forgotten by the cache and stays linked (its caller is
- * ending it).  A ring's task cannot be unlinked from the middle either;
- * the ring's head check skips it once it is dead.
+ * Takes the task out of the heap, whichever way it is in: an indexed
+ * entry goes at once; a timer is only counted as dead (its caller is
+ * ending it) and forgotten by the chain cache.  A ring's task cannot be
+ * unlinked from the middle either; the ring's head check skips it.
  */
 void coop__dequeue(coop_sched *s, coop_task *t)
 {
     if (t == s->stale)
         s->stale = NULL;
     if (t->heap_idx != COOP__NO_INDEX) {
-        chain_forget(s, t);
-        coop_task *next = first_live(s, t->next);
-        if (next)
-            hand_entry(s, t, next);
-        else
-            coop__heap_del(&s->heap, t);
-        t->next = NULL;
-    } else if (t->flags & COOP__F_IN_CHAIN) {
+        coop__heap_del(&s->heap, t);
+    } else if (t->flags & (COOP__F_IN_HEAP | COOP__F_IN_CHAIN)) {
         coop_assert(t->where == COOP__TIMED);
         chain_forget(s, t);
+        s->heap_dead++;
     }
 }
 
+/* The live task at the heap's top, after dropping the dead ones there; NULL when the heap is empty. */
+coop_task *coop__heap_top(coop_sched *s)
+{
+    while (s->heap.n) {
+        struct coop__heap_entry *e = &s->heap.v[0];
+        if (e->task->where != COOP__DEAD)
+            return e->task;
+        coop_task *next = first_live(s, e->task);
+        if (next)
+            promote(e, next);
+        else
+            coop__heap_pop_top(&s->heap);
+    }
+    return NULL;
+}
+
 /*
- * Takes the task of the heap's top for dispatch.  The next live task of
- * its chain inherits the entry; a task without one keeps its entry,
- * stale, so that queueing it again is one replace-top sift.
+ * Takes the (live) task at the heap's top for dispatch.  The next live
+ * task of its chain inherits the entry; a task without one keeps its
+ * entry, indexed and stale, so that queueing it again is one sift.
  */
 coop_task *coop__heap_take_top(coop_sched *s)
 {
-    coop_task *t = s->heap.v[0].task;
+    struct coop__heap_entry *e = &s->heap.v[0];
+    coop_task *t = e->task;
     chain_forget(s, t);
+    t->flags &= (uint16_t)~COOP__F_IN_HEAP;
     coop_task *next = first_live(s, t->next);
+    t->next = NULL;
     if (next) {
-        hand_entry(s, t, next);
+        promote(e, next);
     } else {
-        t->next = NULL;
+        if (!(e->ps & COOP__PS_INDEXED))
+            coop__heap_index_top(&s->heap);
         s->stale = t;
     }
     return t;
+}
+
+/*
+ * Drops every dead task from the heap and its chains in one pass, then
+ * restores the order.  Run only where no task is being handled (before
+ * a dispatch, when the scheduler is freed), since it frees records.
+ */
+void coop__heap_compact(coop_sched *s)
+{
+    struct coop__heap *h = &s->heap;
+    uint32_t w = 0;
+    for (uint32_t r = 0; r < h->n; r++) {
+        struct coop__heap_entry e = h->v[r];
+        coop_task *head = first_live(s, e.task);
+        if (!head)
+            continue;
+        if (head != e.task)
+            promote(&e, head);
+        for (coop_task *p = head; p->next;) {
+            coop_task *n = p->next;
+            if (n->where == COOP__DEAD)
+                p->next = first_live(s, n);
+            else
+                p = n;
+        }
+        h->v[w++] = e;
+    }
+    h->n = w;
+    coop__heap_rebuild(h);
+    coop_assert(s->heap_dead == 0);
 }
 
 static bool entry_less(const struct coop__heap_entry *a, const struct coop__heap_entry *b)
@@ -167,27 +216,39 @@ static bool entry_less(const struct coop__heap_entry *a, const struct coop__heap
     return a->t < b->t || (a->t == b->t && a->ps < b->ps);
 }
 
-/* The heap's order and back-pointers, every chain, and the cache's invariant. */
+/* The heap's order and back-pointers, every chain, the count of dead tasks, and the cache's invariant. */
 int coop__heap_verify(const coop_sched *s)
 {
     const struct coop__heap *h = &s->heap;
+    uint32_t dead = 0;
     for (uint32_t i = 0; i < h->n; i++) {
         const struct coop__heap_entry *e = &h->v[i];
         const coop_task *t = e->task;
-        coop_assert(t->heap_idx == i && !(t->flags & COOP__F_IN_CHAIN));
-        coop_assert(t->where == COOP__TIMED || t->where == COOP__BLOCKED);
-        coop_assert(e->t == t->time2run_ns);
         if (i > 0)
             coop_assert(!entry_less(e, &h->v[(i - 1) / 4]));
-        if (t->where == COOP__BLOCKED || (t->flags & COOP__F_LATE))
-            coop_assert(t->next == NULL);
+        coop_assert(!(t->flags & COOP__F_IN_CHAIN));
+        if (e->ps & COOP__PS_INDEXED) {
+            coop_assert(t->heap_idx == i && !(t->flags & COOP__F_IN_HEAP) && t->next == NULL);
+            coop_assert(t->where == COOP__BLOCKED && e->t == t->time2run_ns);
+        } else {
+            coop_assert(t->heap_idx == COOP__NO_INDEX && (t->flags & COOP__F_IN_HEAP));
+            coop_assert(t->where == COOP__TIMED || t->where == COOP__DEAD);
+            if (t->where == COOP__DEAD)
+                dead++;
+            else
+                coop_assert(e->t == t->time2run_ns && (!(t->flags & COOP__F_LATE) || t->next == NULL));
+        }
         for (const coop_task *n = t->next; n; n = n->next) {
-            coop_assert((n->flags & COOP__F_IN_CHAIN) && n->heap_idx == COOP__NO_INDEX);
+            coop_assert((n->flags & COOP__F_IN_CHAIN) && !(n->flags & COOP__F_IN_HEAP));
+            coop_assert(n->heap_idx == COOP__NO_INDEX);
             coop_assert(n->where == COOP__TIMED || n->where == COOP__DEAD);
-            if (n->where == COOP__TIMED)
+            if (n->where == COOP__DEAD)
+                dead++;
+            else
                 coop_assert(n->time2run_ns == e->t && !(n->flags & COOP__F_LATE));
         }
     }
+    coop_assert(dead == s->heap_dead);
     for (uint32_t i = 0; i < COOP__CHAIN_CACHE; i++) {
         const struct coop__chain_slot *c = &s->chains[i];
         const coop_task *t = c->tail;
@@ -195,7 +256,7 @@ int coop__heap_verify(const coop_sched *s)
             continue;
         coop_assert(chain_index(c->t) == i);
         coop_assert(t->where == COOP__TIMED && t->next == NULL && t->time2run_ns == c->t);
-        coop_assert((t->flags & COOP__F_IN_CHAIN) || t->heap_idx != COOP__NO_INDEX);
+        coop_assert(t->flags & (COOP__F_IN_CHAIN | COOP__F_IN_HEAP));
     }
     return 0;
 }

@@ -108,6 +108,7 @@ void coop_sched_free(coop_sched *s)
     /* Tombstones of killed tasks may still sit in the rings. */
     for (int p = coop__next_prio(s, 0); p; p = coop__next_prio(s, p))
         (void)coop__ring_head(s, p);
+    coop__heap_compact(s);
     coop_assert(s->heap.n == 0);
     coop__heap_free(s, &s->heap);
     coop__tab_free(s);
@@ -307,7 +308,7 @@ int coop_verify(const coop_sched *s)
         coop_assert(t->where != COOP__DEAD && t->where != COOP__DETACHED && !(t->flags & COOP__F_ENDED));
         coop_assert(t->prio >= COOP_PRIO_HIGHEST && t->prio <= COOP_PRIO_LOWEST);
         if (t->where == COOP__TIMED)
-            coop_assert(t->heap_idx != COOP__NO_INDEX || (t->flags & COOP__F_IN_CHAIN));
+            coop_assert(t->flags & (COOP__F_IN_HEAP | COOP__F_IN_CHAIN));
         if (t->where == COOP__READY)
             coop_assert(t->flags & COOP__F_IN_RING);
         const struct coop__calls *c = t->calls;

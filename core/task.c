@@ -89,10 +89,10 @@ int coop__task_build(coop_sched *s, const coop_task_spec *spec, coop_task **out)
     return 0;
 }
 
-/* Frees a record unless a ring, a heap chain or a dispatcher still points at it. */
+/* Frees a record unless a ring, the heap or a dispatcher still points at it. */
 void coop__task_release(coop_sched *s, coop_task *t)
 {
-    if (t->flags & (COOP__F_IN_RING | COOP__F_IN_CHAIN | COOP__F_PINNED))
+    if (t->flags & (COOP__F_IN_RING | COOP__F_IN_CHAIN | COOP__F_IN_HEAP | COOP__F_PINNED))
         return;
     if (t->where != COOP__DEAD && t->where != COOP__DETACHED)
         return;

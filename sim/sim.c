@@ -223,7 +223,7 @@ static uint64_t on_seq(void *ctx, uint64_t counter)
 {
     coop_sim *sim = ctx;
     (void)counter;
-    return coop_prng_next64(&sim->rng_ties) >> 8;
+    return coop_prng_next64(&sim->rng_ties) >> 9;
 }
 
 /*
