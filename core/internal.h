@@ -261,6 +261,7 @@ struct coop_sched {
     bool stopped; /* KillOs or coop_shutdown happened */
     bool stop_on_error;
     bool failed; /* a step failed since the flag was cleared */
+    bool halt;   /* stopped, or failed with stop_on_error: coop_run_due runs nothing */
     coop_late_policy default_late;
 
     struct coop__heap heap;

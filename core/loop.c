@@ -144,19 +144,20 @@ static inline void dispatch(coop_sched *s, coop_task *t)
     COOP__TRACE(s, COOP_TR_RUN, t, .line = t->head.lc, .fd = -1);
     t->flags |= COOP__F_PINNED | COOP__F_IN_STEP;
     int r = t->kind->step(t);
-    t->flags &= (uint16_t)~COOP__F_IN_STEP;
     if (r == COOP__YIELDED && s->call.kind == COOP_CALL_NONE && !s->trace &&
         !(t->flags & (COOP__F_KILL_PENDING | COOP__F_ONCE))) {
+        /* Queueing re-keys or drops a stale entry, so there is nothing left to tidy. */
+        t->flags &= (uint16_t) ~(COOP__F_IN_STEP | COOP__F_PINNED);
         t->where = COOP__TIMED;
         coop__enqueue(s, t);
-        t->flags &= (uint16_t)~COOP__F_PINNED;
     } else {
+        t->flags &= (uint16_t)~COOP__F_IN_STEP;
         coop__finish_step(s, t, r);
-    }
-    if (s->stale == t) {
-        /* Not queued again (blocked, or ended): its old heap entry goes. */
-        s->stale = NULL;
-        coop__heap_del(&s->heap, t);
+        if (s->stale == t) {
+            /* Not queued again (blocked, or ended): its old heap entry goes. */
+            s->stale = NULL;
+            coop__heap_del(&s->heap, t);
+        }
     }
     s->current = NULL;
 }
@@ -169,7 +170,7 @@ uint64_t coop_run_due(coop_sched *s, uint64_t now_ns, uint64_t max_steps)
     if (s->heap_dead > 64 && s->heap_dead > s->tab.live)
         coop__heap_compact(s);
     uint64_t n = 0;
-    while (n < max_steps && !s->stopped && !(s->failed && s->stop_on_error)) {
+    while (n < max_steps && !s->halt) {
         coop_task *t = pick(s);
         if (!t)
             break;
@@ -242,8 +243,7 @@ static int64_t idle_timeout(coop_sched *s)
 
 coop_loop_result coop_mainloop(coop_sched *s, bool stop_on_error, coop_report *report)
 {
-    s->stop_on_error = stop_on_error;
-    s->failed = false;
+    coop_set_stop_on_error(s, stop_on_error);
     for (;;) {
         coop__refresh_now(s);
         uint64_t ran = coop_run_due(s, s->now_ns, s->turn_steps);

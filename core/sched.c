@@ -142,6 +142,7 @@ void coop__record_failure(coop_sched *s, coop_task *t, int err)
     r->resume_line = t->head.lc < COOP__LC_FINALLY ? t->head.lc : 0;
     s->has_failure = true;
     s->failed = true;
+    s->halt = s->halt || s->stop_on_error;
 
     char msg[256];
     struct coop__buf b = { msg, sizeof(msg), 0 };
@@ -255,7 +256,7 @@ int coop_kill(coop_sched *s, uint32_t tid)
 
 void coop_shutdown(coop_sched *s)
 {
-    s->stopped = true;
+    s->stopped = s->halt = true;
     coop__kill_all(s, s->current ? s->current->tid : 0);
 }
 
@@ -287,6 +288,7 @@ void coop_set_stop_on_error(coop_sched *s, bool stop)
 {
     s->stop_on_error = stop;
     s->failed = false;
+    s->halt = s->stopped;
 }
 
 void coop_set_default_late_policy(coop_sched *s, coop_late_policy late) { s->default_late = late; }
