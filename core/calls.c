@@ -353,7 +353,8 @@ void coop__handle_call(coop_sched *s, coop_task *t)
         wait_task(s, t, c.tid);
         return;
     case COOP_CALL_KILL_OS:
-        s->stopped = s->halt = true;
+        s->stopped = true;
+        s->halt |= COOP__HALT_STOP;
         coop__kill_all(s, t->tid);
         return;
     case COOP_CALL_WAIT:

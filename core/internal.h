@@ -33,6 +33,12 @@ enum coop__where {
     COOP__DEAD      /* ended; the record waits to be freed */
 };
 
+/* Why coop_run_due stops: one flag word, so its loop tests a single byte. */
+enum coop__halt {
+    COOP__HALT_STOP = 1u << 0, /* stopped, or failed with stop_on_error */
+    COOP__HALT_BREAK = 1u << 1 /* coop_break during this run */
+};
+
 /* What a blocked task waits for. */
 enum coop__block { COOP__BLOCK_NONE, COOP__BLOCK_SIGNAL, COOP__BLOCK_TASK, COOP__BLOCK_IO };
 
@@ -260,8 +266,9 @@ struct coop_sched {
     coop_task *stale;
     bool stopped; /* KillOs or coop_shutdown happened */
     bool stop_on_error;
-    bool failed; /* a step failed since the flag was cleared */
-    bool halt;   /* stopped, or failed with stop_on_error: coop_run_due runs nothing */
+    bool failed;  /* a step failed since the flag was cleared */
+    uint8_t halt; /* enum coop__halt: coop_run_due runs nothing more while set */
+    bool running; /* inside coop_run_due */
     coop_late_policy default_late;
 
     struct coop__heap heap;

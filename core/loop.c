@@ -25,7 +25,7 @@ static coop_task *pick_general(coop_sched *s)
         if (!best || e->t < best->time2run_ns ||
             (e->t == best->time2run_ns &&
              (heap_prio < best_prio || (heap_prio == best_prio && !(e->task->flags & COOP__F_LATE)))))
-            return coop__heap_take_top(s);
+            return coop__take_top(s);
     }
     if (best) {
         coop__ring_pop(s, best_prio);
@@ -35,13 +35,16 @@ static coop_task *pick_general(coop_sched *s)
 }
 
 /*
- * The common case gets a short path: one non-empty ring and nothing due
- * in the heap, so the ring's head is the answer without comparisons.
+ * The common cases get short paths, without comparisons: one non-empty
+ * ring and nothing due in the heap, or empty rings and a live task due
+ * at the heap's top.
  */
 static inline coop_task *pick(coop_sched *s)
 {
     uint64_t b0 = s->ring_bits[0], b1 = s->ring_bits[1];
     bool heap_due = s->heap.n && s->heap.v[0].t <= s->now_ns;
+    if (heap_due && !b0 && !b1 && s->heap.v[0].task->where != COOP__DEAD)
+        return coop__take_top(s);
     if (!heap_due && !b1 && b0 && !(b0 & (b0 - 1))) {
         int p = coop__lowest_bit(b0);
         coop_task *h = s->rings[p].head;
@@ -170,12 +173,18 @@ uint64_t coop_run_due(coop_sched *s, uint64_t now_ns, uint64_t max_steps)
     if (s->heap_dead > 64 && s->heap_dead > s->tab.live)
         coop__heap_compact(s);
     uint64_t n = 0;
+    bool outer = !s->running;
+    s->running = true;
     while (n < max_steps && !s->halt) {
         coop_task *t = pick(s);
         if (!t)
             break;
         dispatch(s, t);
         n++;
+    }
+    if (outer) {
+        s->running = false;
+        s->halt &= (uint8_t)~COOP__HALT_BREAK;
     }
     return n;
 }

@@ -69,14 +69,9 @@ static coop_task *first_live(coop_sched *s, coop_task *n)
     return n;
 }
 
-/* The next task of a chain takes over its head's entry: key and seq stay. */
-static void promote(struct coop__heap_entry *e, coop_task *next)
-{
-    e->task = next;
-    next->flags = (uint16_t)((next->flags & ~COOP__F_IN_CHAIN) | COOP__F_IN_HEAP);
-}
+static inline void promote(struct coop__heap_entry *e, coop_task *next) { coop__promote(e, next); }
 
-/* The heap half of coop__enqueue (ready.h): for tasks not yet due, late ones, timeouts, and permuted ties. */
+/* The heap half of coop__enqueue (ready.h): for new chains, late tasks, timeouts, and permuted ties. */
 void coop__enqueue_heap(coop_sched *s, coop_task *t)
 {
     uint64_t seq = s->next_seq++;

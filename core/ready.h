@@ -86,19 +86,72 @@ static inline int coop__next_prio(const coop_sched *s, int after)
     return 0;
 }
 
-/* Queues the task by its key (time2run, prio, seq): in a ring when it is due exactly now. */
+/* The chain cache's slot for a due time (queue.c explains the chains). */
+#define COOP__CHAIN_BITS 7
+_Static_assert((1u << COOP__CHAIN_BITS) == COOP__CHAIN_CACHE,
+               "the chain cache size is 1 << COOP__CHAIN_BITS");
+static inline uint32_t coop__chain_index(uint64_t t)
+{
+    return (uint32_t)((t * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - COOP__CHAIN_BITS));
+}
+
+/* The next task of a chain takes over its head's entry: key and seq stay. */
+static inline void coop__promote(struct coop__heap_entry *e, coop_task *next)
+{
+    e->task = next;
+    next->flags = (uint16_t)((next->flags & ~COOP__F_IN_CHAIN) | COOP__F_IN_HEAP);
+}
+
+/*
+ * Queues the task by its key (time2run, prio, seq): in a ring when it is
+ * due exactly now, behind a chain's tail when one with its future key may
+ * still grow (the common case of a periodic task on a shared grid), and
+ * otherwise through coop__enqueue_heap, which also covers a task with a
+ * stale entry to re-key.
+ */
 static inline void coop__enqueue(coop_sched *s, coop_task *t)
 {
     coop_assert(t->heap_idx == COOP__NO_INDEX || t == s->stale);
     coop_assert(!(t->flags & (COOP__F_IN_RING | COOP__F_IN_CHAIN)));
-    if (t->time2run_ns == s->now_ns && t->where != COOP__BLOCKED && !s->seq_hook) {
-        if (t == s->stale)
-            coop__dequeue(s, t);
-        coop__ring_push(s, t);
-        t->where = COOP__READY;
-        return;
+    if (t->where != COOP__BLOCKED && !s->seq_hook) {
+        if (t->time2run_ns == s->now_ns) {
+            if (t == s->stale)
+                coop__dequeue(s, t);
+            coop__ring_push(s, t);
+            t->where = COOP__READY;
+            return;
+        }
+        struct coop__chain_slot *c = &s->chains[coop__chain_index(t->time2run_ns)];
+        if (t->time2run_ns > s->now_ns && t != s->stale && c->tail && c->t == t->time2run_ns &&
+            c->prio == t->prio) {
+            t->where = COOP__TIMED;
+            t->flags = (uint16_t)((t->flags & ~COOP__F_LATE) | COOP__F_IN_CHAIN);
+            t->next = NULL;
+            c->tail->next = t;
+            c->tail = t;
+            return;
+        }
     }
     coop__enqueue_heap(s, t);
+}
+
+/*
+ * Takes the live task at the heap's top for dispatch.  When a live task
+ * is chained behind it, that one inherits the entry here; the rest
+ * (stale entries, dead chained tasks) is coop__heap_take_top's.
+ */
+static inline coop_task *coop__take_top(coop_sched *s)
+{
+    struct coop__heap_entry *e = &s->heap.v[0];
+    coop_task *t = e->task, *next = t->next;
+    if (next && next->where != COOP__DEAD) {
+        /* t has a successor, so it is no chain's tail and the cache cannot name it. */
+        coop__promote(e, next);
+        t->flags &= (uint16_t)~COOP__F_IN_HEAP;
+        t->next = NULL;
+        return t;
+    }
+    return coop__heap_take_top(s);
 }
 
 #endif

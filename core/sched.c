@@ -142,7 +142,8 @@ void coop__record_failure(coop_sched *s, coop_task *t, int err)
     r->resume_line = t->head.lc < COOP__LC_FINALLY ? t->head.lc : 0;
     s->has_failure = true;
     s->failed = true;
-    s->halt = s->halt || s->stop_on_error;
+    if (s->stop_on_error)
+        s->halt |= COOP__HALT_STOP;
 
     char msg[256];
     struct coop__buf b = { msg, sizeof(msg), 0 };
@@ -256,8 +257,15 @@ int coop_kill(coop_sched *s, uint32_t tid)
 
 void coop_shutdown(coop_sched *s)
 {
-    s->stopped = s->halt = true;
+    s->stopped = true;
+    s->halt |= COOP__HALT_STOP;
     coop__kill_all(s, s->current ? s->current->tid : 0);
+}
+
+void coop_break(coop_sched *s)
+{
+    if (s->running)
+        s->halt |= COOP__HALT_BREAK;
 }
 
 void coop_enable_polling(coop_sched *s, int64_t period_ns)
@@ -288,7 +296,7 @@ void coop_set_stop_on_error(coop_sched *s, bool stop)
 {
     s->stop_on_error = stop;
     s->failed = false;
-    s->halt = s->stopped;
+    s->halt = (uint8_t)((s->halt & ~COOP__HALT_STOP) | (s->stopped ? COOP__HALT_STOP : 0));
 }
 
 void coop_set_default_late_policy(coop_sched *s, coop_late_policy late) { s->default_late = late; }

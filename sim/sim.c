@@ -273,7 +273,14 @@ static void apply_net_faults(coop_sim *sim)
  * every registered fd.
  */
 #define SIM(ctx) ((coop_sim *)(ctx))
-#define FWD_DIRTY(call) (SIM(ctx)->io_dirty = true, SIM(ctx)->inner.ops->call)
+#define FWD_DIRTY(call) (mark_dirty(SIM(ctx)), SIM(ctx)->inner.ops->call)
+
+/* Readiness may have changed, so the rest of a batch of steps waits for the loop to settle first. */
+static void mark_dirty(coop_sim *sim)
+{
+    sim->io_dirty = true;
+    coop_break(sim->sched);
+}
 static int fwd_add(void *ctx, int fd, uint32_t ev) { return FWD_DIRTY(add)(SIM(ctx)->inner.ctx, fd, ev); }
 static int fwd_mod(void *ctx, int fd, uint32_t ev) { return FWD_DIRTY(mod)(SIM(ctx)->inner.ctx, fd, ev); }
 static int fwd_del(void *ctx, int fd) { return FWD_DIRTY(del)(SIM(ctx)->inner.ctx, fd); }
@@ -465,6 +472,9 @@ static int ev_push(coop_sim *sim, struct sim_event e)
         sim->evcap = cap;
     }
     e.seq = sim->ev_seq++;
+    /* An event added during a step for this instant must run before the next step. */
+    if (e.t_ns <= sim->now_ns && sim->sched)
+        coop_break(sim->sched);
     uint32_t i = sim->nev++;
     while (i > 0 && ev_less(&e, &sim->ev[(i - 1) / 2])) {
         sim->ev[i] = sim->ev[(i - 1) / 2];
@@ -730,10 +740,30 @@ static coop_sim_status check_limits(const coop_sim *sim)
 }
 
 /* After a step: the seed's one-step-per-tick rule, the step cost, and the clock-jump fault. */
-static void after_step(coop_sim *sim)
+/*
+ * How many steps may run back to back before the loop must look again.
+ * Steps at one instant need nothing from the loop in between unless one
+ * of them changes the world: a socket call or a scripted event for now
+ * breaks the batch (mark_dirty, ev_push), so the order of everything is
+ * the same as one step at a time.  A step cost, the seed profile and the
+ * clock-jump fault act after every step, so they run steps singly.
+ */
+static uint64_t batch_size(const coop_sim *sim)
 {
-    sim->steps++;
-    sim->busy++;
+    if (sim->cfg.step_cost_ns || sim->cfg.profile == COOP_SIM_SEED ||
+        fault_on(sim, COOP_SIM_FAULT_CLOCK_JUMP))
+        return 1;
+    uint64_t n = sim->cfg.max_steps - sim->steps;
+    uint64_t busy_left = sim->cfg.busy_steps - sim->busy;
+    return n < busy_left ? n : busy_left;
+}
+
+static void after_steps(coop_sim *sim, uint64_t n)
+{
+    sim->steps += n;
+    sim->busy += n;
+    if (n != 1)
+        return; /* batch_size allows batches only where nothing below applies */
     if (sim->cfg.profile == COOP_SIM_SEED)
         sim->next_step_ns = sim->now_ns / 1000000 * 1000000 + 1000000;
     else
@@ -771,11 +801,14 @@ static coop_sim_status run_loop(coop_sim *sim, uint64_t until, bool one_step)
         /* A step cost can carry the clock past the limit; nothing runs after it. */
         if (sim->now_ns > until)
             return COOP_SIM_UNTIL;
-        if (sim->now_ns >= sim->next_step_ns && coop_run_due(sim->sched, sched_now(sim), 1)) {
-            after_step(sim);
-            if (one_step)
-                return COOP_SIM_RUNNING;
-            continue;
+        if (sim->now_ns >= sim->next_step_ns) {
+            uint64_t ran = coop_run_due(sim->sched, sched_now(sim), one_step ? 1 : batch_size(sim));
+            if (ran) {
+                after_steps(sim, ran);
+                if (one_step)
+                    return COOP_SIM_RUNNING;
+                continue;
+            }
         }
         uint64_t next = next_instant(sim);
         if (next == UINT64_MAX && until == UINT64_MAX)

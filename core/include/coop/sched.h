@@ -254,10 +254,18 @@ COOP_API void coop_set_default_late_policy(coop_sched *s, coop_late_policy late)
 
 /*
  * Runs at most max_steps steps of tasks due at or before now_ns; returns
- * how many ran.  It stops early after KillOs, or after a failing step
- * when stop_on_error was set with coop_set_stop_on_error.
+ * how many ran.  It stops early after KillOs, after a failing step when
+ * stop_on_error was set with coop_set_stop_on_error, and after the step
+ * during which coop_break was called.
  */
 COOP_API uint64_t coop_run_due(coop_sched *s, uint64_t now_ns, uint64_t max_steps);
+/*
+ * Makes the coop_run_due (or the turn of coop_mainloop) under way return
+ * after the current step, so that a driver whose world changed during
+ * the step (a simulator's network, say) can react before the next one.
+ * Outside a run it does nothing.
+ */
+COOP_API void coop_break(coop_sched *s);
 /* The earliest due time of any queued task or timeout; false when none. */
 COOP_API bool coop_next_due(coop_sched *s, uint64_t *due_ns);
 /* Waits for I/O up to timeout_ns and wakes the tasks whose fds are ready; returns wake-ups. */
