@@ -307,3 +307,45 @@ Test(sim, clock_jump_faults_move_time_forward_and_are_traced)
     cr_assert_lt(coop_sim_steps(sim), 10000, "the jumps carry the clock to 10 s before every period has run");
     coop_sim_free(sim);
 }
+
+/*
+ * Steps of one instant run as a batch, but an event that a step adds for
+ * that instant still runs before the next step, as it would with one
+ * step at a time.
+ */
+static int event_runs;
+static coop_sim *batch_sim;
+
+static void count_event(coop_sim *sim, void *arg)
+{
+    (void)sim;
+    (void)arg;
+    event_runs++;
+}
+
+static int adds_an_event_now(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_YIELD(t);
+    cr_assert_eq(coop_sim_at(batch_sim, coop_sim_now(batch_sim), count_event, NULL), 0);
+    COOP_END(t);
+}
+
+static int sees_the_event(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_YIELD(t);
+    cr_assert_eq(event_runs, 1, "the event added by the step before ran first");
+    COOP_END(t);
+}
+
+Test(sim, an_event_added_for_now_runs_before_the_next_step)
+{
+    event_runs = 0;
+    batch_sim = make((coop_sim_config){ 0 }, "\"ev\":\"run\"");
+    spawn(batch_sim, "adder", adds_an_event_now, 0, 5);
+    spawn(batch_sim, "reader", sees_the_event, 0, 5);
+    cr_assert_eq(coop_sim_run(batch_sim), COOP_SIM_DONE);
+    cr_assert_eq(event_runs, 1);
+    coop_sim_free(batch_sim);
+}

@@ -270,3 +270,26 @@ Test(loop, killed_timers_release_their_records_long_before_they_are_due)
     cr_assert_lt(after + 6, alive, "%llu blocks before, %llu with the tasks, %llu after",
                  (unsigned long long)before, (unsigned long long)alive, (unsigned long long)after);
 }
+
+/* Steps until it is told to break the run it is in. */
+static int breaker(coop_task *t)
+{
+    COOP_BEGIN(t);
+    for (;;) {
+        h_log(t, "run");
+        coop_break(coop_task_sched(t));
+        COOP_YIELD(t);
+    }
+    COOP_END(t);
+}
+
+Test(loop, coop_break_ends_the_run_after_the_current_step)
+{
+    h_spawn("b", breaker, 0, 10, 0, 0);
+    h_spawn("x", spinner, 0, 10, 0, 0);
+    cr_assert_eq(coop_run_due(H.s, 0, 100), 1, "b's setup ran at spawn; its first step breaks");
+    cr_assert_eq(coop_run_due(H.s, 0, 1), 1, "the break lasted one run: x runs");
+    coop_break(H.s); /* outside a run: nothing to end */
+    cr_assert_eq(coop_run_due(H.s, 0, 1), 1);
+    cr_assert_str_eq(H.log, "0 b run\n0 b run\n0 b run\n", "setup, then one step in each run of b");
+}
