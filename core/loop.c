@@ -19,7 +19,7 @@ static coop_task *pick_general(coop_sched *s)
             best_prio = p;
         }
     }
-    if (coop__heap_top(s) && s->heap.v[0].t <= s->now_ns) {
+    if (s->heap.n && coop__heap_top(s) && s->heap.v[0].t <= s->now_ns) {
         const struct coop__heap_entry *e = &s->heap.v[0];
         int heap_prio = (int)(e->ps >> 56);
         if (!best || e->t < best->time2run_ns ||
@@ -200,7 +200,7 @@ bool coop_next_due(coop_sched *s, uint64_t *due_ns)
             any = true;
         }
     }
-    if (coop__heap_top(s) && s->heap.v[0].t < due) {
+    if (s->heap.n && coop__heap_top(s) && s->heap.v[0].t < due) {
         due = s->heap.v[0].t;
         any = true;
     }
