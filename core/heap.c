@@ -91,17 +91,12 @@ static void resift(struct coop__heap *h, uint32_t i, struct coop__heap_entry e)
         sift_down(h->v, h->n, i, e);
 }
 
-/* The key is the task's time2run and the given ps; the caller reserved the slot. */
-int coop__heap_push(coop_sched *s, struct coop__heap *h, coop_task *t, uint64_t ps)
+/* The key is the task's time2run and the given ps; coop__task_join reserved a slot for every live task. */
+void coop__heap_push(struct coop__heap *h, coop_task *t, uint64_t ps)
 {
-    if (h->n == h->cap) {
-        int err = coop__grow(s, (void **)&h->v, &h->cap, h->n + 1, sizeof(*h->v));
-        if (err)
-            return err;
-    }
+    coop_assert(h->n < h->cap);
     struct coop__heap_entry e = { t->time2run_ns, ps, t };
     sift_up(h->v, h->n++, e);
-    return 0;
 }
 
 static void remove_at(struct coop__heap *h, uint32_t i)
@@ -120,11 +115,10 @@ void coop__heap_del(struct coop__heap *h, coop_task *t)
     remove_at(h, i);
 }
 
+/* Removes the top, a dead timer's entry (indexed entries leave by coop__heap_del). */
 void coop__heap_pop_top(struct coop__heap *h)
 {
-    coop_assert(h->n > 0);
-    if (h->v[0].ps & COOP__PS_INDEXED)
-        h->v[0].task->heap_idx = COOP__NO_INDEX;
+    coop_assert(h->n > 0 && !(h->v[0].ps & COOP__PS_INDEXED));
     remove_at(h, 0);
 }
 

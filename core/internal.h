@@ -343,7 +343,7 @@ void coop__buf_str(struct coop__buf *b, const char *s);
 void coop__buf_uint(struct coop__buf *b, uint64_t v);
 
 /* The heap of entries; queue.c decides what goes in and chains tasks behind entries. */
-int coop__heap_push(coop_sched *s, struct coop__heap *h, coop_task *t, uint64_t ps);
+void coop__heap_push(struct coop__heap *h, coop_task *t, uint64_t ps);
 void coop__heap_del(struct coop__heap *h, coop_task *t);
 void coop__heap_update(struct coop__heap *h, coop_task *t, uint64_t ps);
 void coop__heap_free(coop_sched *s, struct coop__heap *h);

@@ -93,8 +93,7 @@ static void fire_timeout(coop_sched *s, coop_task *t)
 {
     coop__signal_unregister(t);
     struct coop__calls *c = t->calls;
-    if (c->block == COOP__BLOCK_TASK)
-        coop__remove_waiter(s, t);
+    coop_assert(c->block != COOP__BLOCK_TASK); /* WaitTask has no timeout */
     c->block = COOP__BLOCK_NONE;
     c->res = (coop_call_result){ -COOP_ETIMEDOUT, 0, NULL };
     COOP__TRACE(s, COOP_TR_WAKE, t, .reason = COOP_WAKE_TIMEOUT, .code = -COOP_ETIMEDOUT, .fd = -1);
@@ -253,8 +252,12 @@ static int64_t idle_timeout(coop_sched *s)
 coop_loop_result coop_mainloop(coop_sched *s, bool stop_on_error, coop_report *report)
 {
     coop_set_stop_on_error(s, stop_on_error);
+    bool busy = false;
     for (;;) {
         coop__refresh_now(s);
+        /* While tasks keep the loop busy, I/O is checked once a polling period has passed, by the time just read. */
+        if (busy && s->nio && s->now_ns - s->last_poll_ns >= (uint64_t)s->poll_period_ns)
+            (void)coop_poll_io(s, 0);
         uint64_t ran = coop_run_due(s, s->now_ns, s->turn_steps);
         if (s->stopped)
             return COOP_LOOP_STOPPED;
@@ -264,11 +267,9 @@ coop_loop_result coop_mainloop(coop_sched *s, bool stop_on_error, coop_report *r
             return COOP_LOOP_FAILED;
         }
         run_gc(s);
-        if (ran) {
-            if (s->nio && s->now_ns - s->last_poll_ns >= (uint64_t)s->poll_period_ns)
-                (void)coop_poll_io(s, 0);
+        busy = ran != 0;
+        if (busy)
             continue;
-        }
         if (s->tab.live == 0)
             return COOP_LOOP_EMPTY;
         s->idle_count++;

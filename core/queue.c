@@ -106,9 +106,7 @@ void coop__enqueue_heap(coop_sched *s, coop_task *t)
         s->stale = NULL;
         coop__heap_update(&s->heap, t, ps);
     } else {
-        /* coop__task_join reserved a heap slot for every live task, so this cannot fail. */
-        int err = coop__heap_push(s, &s->heap, t, ps);
-        coop_assert(err == 0);
+        coop__heap_push(&s->heap, t, ps);
     }
     if (!timeout)
         t->flags |= COOP__F_IN_HEAP;

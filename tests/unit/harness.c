@@ -169,13 +169,19 @@ static int no_fd(void *ctx, int fd, uint32_t ev)
     (void)ctx;
     (void)fd;
     (void)ev;
-    return -COOP_ENOSYS;
+    return H.poller_takes_fds ? 0 : -COOP_ENOSYS;
 }
 static int no_del(void *ctx, int fd)
 {
     (void)ctx;
     (void)fd;
     return -COOP_ENOSYS;
+}
+static int fd_del(void *ctx, int fd)
+{
+    (void)ctx;
+    (void)fd;
+    return H.poller_takes_fds ? 0 : -COOP_ENOSYS;
 }
 static int sleep_wait(void *ctx, int64_t timeout_ns, coop_poll_event *out, int max)
 {
@@ -226,7 +232,7 @@ static const coop_poller_ops sleep_ops = {
     .name = "sleep",
     .add = no_fd,
     .mod = no_fd,
-    .del = no_del,
+    .del = fd_del,
     .wait = sleep_wait,
     .listen = no_listen,
     .local_port = no_del,

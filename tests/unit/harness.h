@@ -19,6 +19,7 @@ struct harness {
     int trace_wakes;                    /* when set, wake events are logged as "wake NAME REASON" */
     uint64_t allocs, frees, fail_after; /* allocator counters; fail_after 0: never fail */
     void (*trace_extra)(const coop_trace_event *ev); /* a test's own trace hook, or NULL */
+    int poller_takes_fds; /* when set, the sleep poller accepts add, mod and del (it never reports events) */
 };
 extern struct harness H;
 

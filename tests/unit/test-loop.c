@@ -293,3 +293,137 @@ Test(loop, coop_break_ends_the_run_after_the_current_step)
     cr_assert_eq(coop_run_due(H.s, 0, 1), 1);
     cr_assert_str_eq(H.log, "0 b run\n0 b run\n0 b run\n", "setup, then one step in each run of b");
 }
+
+/*
+ * Dropping the dead in one pass keeps the living in order: entries whose
+ * first tasks died pass to the next live one, dead tasks in the middle of
+ * chains are unlinked, and a timeout (an indexed entry) keeps its place.
+ */
+static uint32_t order_seen[400];
+static uint32_t order_n;
+
+static int runs_once_and_notes(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_YIELD(t);
+    order_seen[order_n++] = coop_task_tid(t);
+    COOP_END(t);
+}
+
+static int times_out(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_CALL(t, coop_wait_signal(t, "never", COOP_MS(150) + COOP_US(1)));
+    order_seen[order_n++] = coop_task_tid(t);
+    COOP_END(t);
+}
+
+Test(loop, dropping_dead_timers_keeps_the_living_in_order)
+{
+    order_n = 0;
+    uint32_t first = 0;
+    /* 100 chains of three tasks, due at 1..100 ms past 100 ms. */
+    for (int i = 0; i < 300; i++) {
+        coop_task_spec spec = { .step = runs_once_and_notes, .time2run_ns = COOP_MS(100) + COOP_MS(i / 3) };
+        int64_t tid = coop_spawn(H.s, &spec);
+        cr_assert_gt(tid, 0);
+        if (!first)
+            first = (uint32_t)tid;
+    }
+    int64_t timeout = h_spawn("timeout", times_out, 0, 10, 0, 0);
+    /* Kill the whole chain, or its first, middle or last task, in turn; keep every fourth chain whole. */
+    uint32_t killed = 0;
+    for (uint32_t c = 0; c < 100; c++) {
+        uint32_t base = first + 3 * c;
+        switch (c % 4) {
+        case 0:
+            killed += (uint32_t)coop_kill(H.s, base) + (uint32_t)coop_kill(H.s, base + 1) +
+                      (uint32_t)coop_kill(H.s, base + 2);
+            break;
+        case 1:
+            killed += (uint32_t)coop_kill(H.s, base) + (uint32_t)coop_kill(H.s, base + 1);
+            break;
+        case 2:
+            killed += (uint32_t)coop_kill(H.s, base + 1) + (uint32_t)coop_kill(H.s, base + 2);
+            break;
+        default:
+            break;
+        }
+    }
+    cr_assert_eq(killed, 175);
+    coop_verify(H.s);
+    h_run(1000, 1000);
+    /* The survivors ran in due order, FIFO within a due time, with the timeout at its place. */
+    cr_assert_eq(order_n, 300 - killed + 1);
+    uint32_t expect[400], n = 0;
+    for (uint32_t c = 0; c < 100; c++) {
+        uint32_t base = first + 3 * c;
+        if (c == 51)
+            expect[n++] = (uint32_t)timeout; /* due at 150 ms + 1 us: after chain 50, before chain 51 */
+        if (c % 4 == 1)
+            expect[n++] = base + 2;
+        if (c % 4 == 2)
+            expect[n++] = base;
+        if (c % 4 == 3)
+            expect[n++] = base, expect[n++] = base + 1, expect[n++] = base + 2;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        cr_assert_eq(order_seen[i], expect[i], "run %u was tid %u, expected %u", i, order_seen[i], expect[i]);
+}
+
+/* Holds fd 3 and waits on it; the test poller never reports it. */
+static int holds_an_fd(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_CALL(t, coop_stream_reader(t, 3));
+    cr_assert_eq(coop_result(t), 0);
+    COOP_CALL(t, coop_stream_wait(t, 0));
+    COOP_END(t);
+}
+
+/* Works 10 us per step (moving the virtual clock), 1,000 steps, then stops the loop. */
+static int busy_worker(coop_task *t)
+{
+    int *n = coop_state(t);
+    COOP_BEGIN(t);
+    for (*n = 0; *n < 1000; (*n)++) {
+        H.now_ns += COOP_US(10);
+        COOP_YIELD(t);
+    }
+    COOP_CALL(t, coop_kill_os(t));
+    COOP_END(t);
+}
+
+/*
+ * A busy loop asks the poller once per polling period, not at every step:
+ * 10 ms of work at 1 ms periods.  The clock is read once per turn (64
+ * steps, 640 us here), so a poll comes at the first turn that ends after
+ * the period: between 6 and 11 polls, against 1,000 steps.
+ */
+Test(loop, busy_tasks_poll_once_per_polling_period)
+{
+    h_teardown();
+    h_setup_with(h_sleep_poller());
+    H.poller_takes_fds = 1;
+    h_spawn("fd", holds_an_fd, 0, 10, 0, 0);
+    h_spawn("busy", busy_worker, sizeof(int), 10, 0, 0);
+    coop_enable_polling(H.s, COOP_MS(1));
+    cr_assert_eq(coop_mainloop(H.s, false, NULL), COOP_LOOP_STOPPED);
+    cr_assert(h_sleep_calls >= 6 && h_sleep_calls <= 11, "%llu polls for 1,000 busy steps",
+              (unsigned long long)h_sleep_calls);
+    cr_assert_eq(h_slept_ns, 0, "a busy loop never sleeps");
+    H.poller_takes_fds = 0;
+}
+
+/* coop_shutdown from outside: every task ends in tid order, and nothing runs afterwards. */
+Test(loop, shutdown_from_outside_ends_everything)
+{
+    h_spawn("A", spinner, 0, 10, 0, 0);
+    h_spawn("B", spinner, 0, 10, 5, 0);
+    h_spawn("C", spinner, 0, 1, 0, 20);
+    H.trace_wakes = 0;
+    coop_shutdown(H.s);
+    cr_assert(coop_is_stopped(H.s));
+    cr_assert_eq(coop_task_count(H.s), 0);
+    cr_assert_eq(coop_run_due(H.s, COOP_MS(100), 100), 0);
+}

@@ -425,3 +425,65 @@ Test(tasks, fault_points_say_no_without_a_simulator)
     h_spawn("f", asks_fault, 0, 10, 0, 0);
     cr_assert_str_eq(H.log, "0 f fault point says 0\n");
 }
+
+/* A waiter killed while in WaitTask leaves its target's list: the target's end wakes only the others. */
+Test(tasks, a_killed_wait_task_waiter_is_not_woken_later)
+{
+    int64_t target = h_spawn("target", ticker, 0, 10, 10, 0);
+    int64_t w1 = spawn_with_victim("W1", task_waiter, (uint32_t)target, 0);
+    spawn_with_victim("W2", task_waiter, (uint32_t)target, 0);
+    spawn_with_victim("K1", killer, (uint32_t)w1, 5);
+    spawn_with_victim("K2", killer, (uint32_t)target, 25);
+    h_run(100, 100);
+    coop_verify(H.s);
+    cr_assert_str_eq(H.log,
+                     "5 K1 kill -> 1\n5 K1 again -> 0\n10 target tick\n20 target tick\n"
+                     "25 target cleanup\n25 W2 victim ended with -125\n25 K2 kill -> 1\n25 K2 again -> 0\n");
+}
+
+/* Ends itself from inside its own step (not through KillTask): the step finishes, then the task ends. */
+static int kills_itself_outright(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_YIELD(t);
+    h_log(t, "kill -> %d", coop_kill(coop_task_sched(t), coop_task_tid(t)));
+    h_log(t, "still in the step, status %d", coop_task_exit_status(t));
+    COOP_CALL(t, coop_wait(t, COOP_MS(5)));
+    h_log(t, "never");
+    COOP_FINALLY(t);
+    h_log(t, "cleanup with %d", coop_task_exit_status(t));
+    COOP_END(t);
+}
+
+Test(tasks, a_task_ended_during_its_own_step_ends_when_the_step_returns)
+{
+    int64_t tid = h_spawn("S", kills_itself_outright, 0, 10, 0, 0);
+    h_run(100, 100);
+    cr_assert_str_eq(H.log, "0 S kill -> 1\n0 S still in the step, status -125\n0 S cleanup with -125\n");
+    cr_assert_null(coop_task_find(H.s, (uint32_t)tid));
+}
+
+/* Periods live in shared kinds: changing one moves the task to another, and many periods make many kinds. */
+static int reperiod(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_YIELD(t);
+    h_log(t, "run, period %lld ms", (long long)(coop_task_period_ns(t) / 1000000));
+    cr_assert_eq(coop_task_set_period_ns(t, coop_task_period_ns(t)), 0, "the same period needs nothing");
+    cr_assert_eq(coop_task_set_period_ns(t, -1), 0);
+    cr_assert_eq(coop_task_period_ns(t), -1);
+    COOP_YIELD(t);
+    h_log(t, "never: with a negative period the next plain yield ends the task");
+    COOP_END(t);
+}
+
+Test(tasks, set_period_moves_a_task_between_kinds)
+{
+    for (int i = 1; i <= 20; i++)
+        cr_assert_gt(h_spawn(NULL, reperiod, 0, 10, i, 0), 0);
+    cr_assert_gt(h_spawn("P", reperiod, 0, 10, 30, 0), 0);
+    h_run(100, 1000);
+    cr_assert(strstr(H.log, "30 P run, period 30 ms\n") != NULL, "%s", H.log);
+    cr_assert(strstr(H.log, "never") == NULL);
+    cr_assert_eq(coop_task_count(H.s), 0);
+}

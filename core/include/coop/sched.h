@@ -235,7 +235,11 @@ typedef enum coop_loop_result {
  */
 COOP_API coop_loop_result coop_mainloop(coop_sched *s, bool stop_on_error, coop_report *report);
 
-/* The longest time between I/O checks while tasks are busy (default 100 ms). */
+/*
+ * The longest time between I/O checks while tasks are busy (default
+ * 100 ms).  The loop reads the clock once per turn of turn_steps steps,
+ * so a check comes with the first turn that starts after the period.
+ */
 COOP_API void coop_enable_polling(coop_sched *s, int64_t period_ns);
 /*
  * Every period_ns, frees the memory kept for reuse from ended tasks and
