@@ -67,15 +67,24 @@ struct coop__sigreg {
     struct coop__sigreg *prev, *next; /* in sig's waiter list, registration order */
 };
 
+/* A node of a chained hash table (htab.c); the first member of what it files. */
+struct coop__hnode {
+    struct coop__hnode *chain; /* next in its bucket */
+    uint32_t hash;
+};
+struct coop__htab {
+    struct coop__hnode **v; /* buckets; cap is a power of two, or 0 */
+    uint32_t cap, n;
+};
+
 /*
  * A named signal.  Waiters form a doubly linked list in registration
  * order.  Signals are interned for the scheduler's lifetime, so a
  * coop_result's signal pointer stays valid.
  */
 struct coop__signal {
-    struct coop__signal *chain; /* next in the hash bucket */
+    struct coop__hnode node; /* must stay first */
     struct coop__sigreg *head, *tail;
-    uint32_t hash;
     uint32_t len; /* name length in bytes */
     char name[];  /* NUL-terminated */
 };
@@ -96,13 +105,12 @@ struct coop__fdreg {
  * million tasks of a few sorts has only a few kinds.
  */
 struct coop__kind {
+    struct coop__hnode node; /* must stay first */
     coop_step_fn step;
     int64_t period_ns; /* >0 periodic, 0 when ready, <0 once */
     coop_sched *sched;
-    size_t state_size;        /* bytes of state the spec asked for */
-    struct coop__kind *chain; /* next in the scheduler's kind bucket */
-    uint32_t hash;
-    uint32_t refs; /* tasks of this kind, detached ones included */
+    size_t state_size; /* bytes of state the spec asked for */
+    uint32_t refs;     /* tasks of this kind, detached ones included */
 };
 
 /*
@@ -278,7 +286,7 @@ struct coop_sched {
     uint64_t ring_bits[2]; /* bit p set when rings[p] is non-empty */
     struct coop__tasktab tab;
 
-    struct coop__signal **sigtab; /* hash buckets */
+    struct coop__htab signals;
     /*
      * Recently interned names by the address of the caller's string, so a
      * task that waits on the same literal in a loop skips hashing.  A hit
@@ -289,7 +297,6 @@ struct coop_sched {
         const char *ptr;
         struct coop__signal *sig;
     } sigcache[8];
-    uint32_t sigcap, nsig;
 
     coop_task **fdtab; /* fd -> task holding it */
     uint32_t fdcap;
@@ -297,8 +304,7 @@ struct coop_sched {
 
     struct coop__call call;
 
-    struct coop__kind **kinds; /* hash buckets */
-    uint32_t kindcap, nkinds;
+    struct coop__htab kinds;
     struct coop__slab_class slab[COOP__SLAB_CLASSES];
     char label[16]; /* an automatic name formatted for a log line or trace event */
 
@@ -354,6 +360,14 @@ int coop__heap_verify(const coop_sched *s);
 coop_task *coop__heap_top(coop_sched *s);
 coop_task *coop__heap_take_top(coop_sched *s);
 void coop__heap_compact(coop_sched *s);
+
+/* Hash tables of intrusive nodes. */
+struct coop__hnode *coop__htab_bucket(const struct coop__htab *h, uint32_t hash);
+int coop__htab_reserve(coop_sched *s, struct coop__htab *h);
+void coop__htab_insert(struct coop__htab *h, struct coop__hnode *e);
+void coop__htab_remove(struct coop__htab *h, struct coop__hnode *e);
+void coop__htab_each(const struct coop__htab *h, void (*fn)(void *ctx, struct coop__hnode *e), void *ctx);
+void coop__htab_free(coop_sched *s, struct coop__htab *h);
 
 /* Kinds and call records. */
 struct coop__kind *coop__kind_get(coop_sched *s, coop_step_fn step, int64_t period_ns, size_t state_size);

@@ -23,51 +23,29 @@ static uint32_t kind_hash(coop_step_fn step, int64_t period_ns, size_t state_siz
     return h;
 }
 
-static int rehash(coop_sched *s)
-{
-    uint32_t cap = s->kindcap ? s->kindcap * 2 : 8;
-    struct coop__kind **tab = coop__alloc(s, (size_t)cap * sizeof(*tab));
-    if (!tab)
-        return -COOP_ENOMEM;
-    memset(tab, 0, (size_t)cap * sizeof(*tab));
-    for (uint32_t b = 0; b < s->kindcap; b++) {
-        struct coop__kind *k = s->kinds[b];
-        while (k) {
-            struct coop__kind *next = k->chain;
-            k->chain = tab[k->hash & (cap - 1)];
-            tab[k->hash & (cap - 1)] = k;
-            k = next;
-        }
-    }
-    coop__free(s, s->kinds, (size_t)s->kindcap * sizeof(*s->kinds));
-    s->kinds = tab;
-    s->kindcap = cap;
-    return 0;
-}
-
 /* The kind for these values, with one more reference; NULL when out of memory. */
 struct coop__kind *coop__kind_get(coop_sched *s, coop_step_fn step, int64_t period_ns, size_t state_size)
 {
     uint32_t h = kind_hash(step, period_ns, state_size);
-    if (s->kindcap) {
-        for (struct coop__kind *k = s->kinds[h & (s->kindcap - 1)]; k; k = k->chain) {
-            if (k->hash == h && k->step == step && k->period_ns == period_ns && k->state_size == state_size) {
-                k->refs++;
-                return k;
-            }
+    for (struct coop__hnode *e = coop__htab_bucket(&s->kinds, h); e; e = e->chain) {
+        struct coop__kind *k = (struct coop__kind *)e;
+        if (e->hash == h && k->step == step && k->period_ns == period_ns && k->state_size == state_size) {
+            k->refs++;
+            return k;
         }
     }
-    if (s->nkinds + 1 > s->kindcap && rehash(s))
+    if (coop__htab_reserve(s, &s->kinds))
         return NULL;
     struct coop__kind *k = coop__block_alloc(s, sizeof(*k));
     if (!k)
         return NULL;
-    *k = (struct coop__kind){
-        .step = step, .period_ns = period_ns, .sched = s, .state_size = state_size, .hash = h, .refs = 1
-    };
-    k->chain = s->kinds[h & (s->kindcap - 1)];
-    s->kinds[h & (s->kindcap - 1)] = k;
-    s->nkinds++;
+    *k = (struct coop__kind){ .node = { NULL, h },
+                              .step = step,
+                              .period_ns = period_ns,
+                              .sched = s,
+                              .state_size = state_size,
+                              .refs = 1 };
+    coop__htab_insert(&s->kinds, &k->node);
     return k;
 }
 
@@ -76,21 +54,12 @@ void coop__kind_put(coop_sched *s, struct coop__kind *k)
     coop_assert(k->refs > 0);
     if (--k->refs)
         return;
-    struct coop__kind **pp = &s->kinds[k->hash & (s->kindcap - 1)];
-    while (*pp != k)
-        pp = &(*pp)->chain;
-    *pp = k->chain;
-    s->nkinds--;
+    coop__htab_remove(&s->kinds, &k->node);
     coop__block_free(s, k, sizeof(*k));
 }
 
 /* Frees the table; kinds still referenced by detached tasks go with the blocks. */
-void coop__kinds_free(coop_sched *s)
-{
-    coop__free(s, s->kinds, (size_t)s->kindcap * sizeof(*s->kinds));
-    s->kinds = NULL;
-    s->kindcap = 0;
-}
+void coop__kinds_free(coop_sched *s) { coop__htab_free(s, &s->kinds); }
 
 /* The task's call record, allocated (zeroed) on first use; NULL when out of memory. */
 struct coop__calls *coop__calls_of(coop_task *t)

@@ -301,6 +301,20 @@ void coop_set_stop_on_error(coop_sched *s, bool stop)
 
 void coop_set_default_late_policy(coop_sched *s, coop_late_policy late) { s->default_late = late; }
 
+/* A signal's waiter list is doubly linked in order, and every waiter is blocked on a signal. */
+static void verify_signal(void *ctx, struct coop__hnode *e)
+{
+    (void)ctx;
+    const struct coop__signal *g = (const struct coop__signal *)e;
+    const struct coop__sigreg *prev = NULL;
+    for (const struct coop__sigreg *r = g->head; r; r = r->next) {
+        coop_assert(r->sig == g && r->prev == prev);
+        coop_assert(r->task->where == COOP__BLOCKED && r->task->calls->block == COOP__BLOCK_SIGNAL);
+        prev = r;
+    }
+    coop_assert(g->tail == prev);
+}
+
 /* Walks every structure and checks the invariants stated beside them. */
 int coop_verify(const coop_sched *s)
 {
@@ -339,16 +353,7 @@ int coop_verify(const coop_sched *s)
     }
     coop_assert(live == s->tab.live);
     coop_assert(io == s->nio);
-    for (uint32_t b = 0; b < s->sigcap; b++)
-        for (const struct coop__signal *g = s->sigtab[b]; g; g = g->chain) {
-            const struct coop__sigreg *prev = NULL;
-            for (const struct coop__sigreg *r = g->head; r; r = r->next) {
-                coop_assert(r->sig == g && r->prev == prev);
-                coop_assert(r->task->where == COOP__BLOCKED && r->task->calls->block == COOP__BLOCK_SIGNAL);
-                prev = r;
-            }
-            coop_assert(g->tail == prev);
-        }
+    coop__htab_each(&s->signals, verify_signal, NULL);
     return 0;
 }
 

@@ -18,36 +18,14 @@ static size_t signal_size(size_t len) { return sizeof(struct coop__signal) + len
 
 struct coop__signal *coop__signal_find(const coop_sched *s, const char *name)
 {
-    if (!s->sigcap)
-        return NULL;
     size_t len = strlen(name);
     uint32_t h = hash_name(name, len);
-    for (struct coop__signal *g = s->sigtab[h & (s->sigcap - 1)]; g; g = g->chain)
-        if (g->hash == h && g->len == len && memcmp(g->name, name, len) == 0)
+    for (struct coop__hnode *e = coop__htab_bucket(&s->signals, h); e; e = e->chain) {
+        struct coop__signal *g = (struct coop__signal *)e;
+        if (e->hash == h && g->len == len && memcmp(g->name, name, len) == 0)
             return g;
-    return NULL;
-}
-
-static int rehash(coop_sched *s)
-{
-    uint32_t cap = s->sigcap ? s->sigcap * 2 : 16;
-    struct coop__signal **tab = coop__alloc(s, (size_t)cap * sizeof(*tab));
-    if (!tab)
-        return -COOP_ENOMEM;
-    memset(tab, 0, (size_t)cap * sizeof(*tab));
-    for (uint32_t b = 0; b < s->sigcap; b++) {
-        struct coop__signal *g = s->sigtab[b];
-        while (g) {
-            struct coop__signal *next = g->chain;
-            g->chain = tab[g->hash & (cap - 1)];
-            tab[g->hash & (cap - 1)] = g;
-            g = next;
-        }
     }
-    coop__free(s, s->sigtab, (size_t)s->sigcap * sizeof(*s->sigtab));
-    s->sigtab = tab;
-    s->sigcap = cap;
-    return 0;
+    return NULL;
 }
 
 static unsigned cache_slot(const char *name) { return (unsigned)(((uintptr_t)name >> 3) & 7u); }
@@ -65,19 +43,17 @@ struct coop__signal *coop__signal_intern(coop_sched *s, const char *name)
         s->sigcache[slot].sig = g;
         return g;
     }
-    if (s->nsig + 1 > s->sigcap / 4 * 3 && rehash(s))
+    if (coop__htab_reserve(s, &s->signals))
         return NULL;
     size_t len = strlen(name);
     g = coop__alloc(s, signal_size(len));
     if (!g)
         return NULL;
-    g->hash = hash_name(name, len);
+    g->node.hash = hash_name(name, len);
     g->len = (uint32_t)len;
     g->head = g->tail = NULL;
     memcpy(g->name, name, len + 1);
-    g->chain = s->sigtab[g->hash & (s->sigcap - 1)];
-    s->sigtab[g->hash & (s->sigcap - 1)] = g;
-    s->nsig++;
+    coop__htab_insert(&s->signals, &g->node);
     return g;
 }
 
@@ -152,17 +128,14 @@ int coop__signal_send(coop_sched *s, struct coop__signal *sig, int64_t value)
     return woken;
 }
 
+static void free_signal(void *ctx, struct coop__hnode *e)
+{
+    coop_sched *s = ctx;
+    coop__free(s, e, signal_size(((struct coop__signal *)e)->len));
+}
+
 void coop__signals_free(coop_sched *s)
 {
-    for (uint32_t b = 0; b < s->sigcap; b++) {
-        struct coop__signal *g = s->sigtab[b];
-        while (g) {
-            struct coop__signal *next = g->chain;
-            coop__free(s, g, signal_size(g->len));
-            g = next;
-        }
-    }
-    coop__free(s, s->sigtab, (size_t)s->sigcap * sizeof(*s->sigtab));
-    s->sigtab = NULL;
-    s->sigcap = s->nsig = 0;
+    coop__htab_each(&s->signals, free_signal, s);
+    coop__htab_free(s, &s->signals);
 }
