@@ -28,14 +28,9 @@ static struct coop__call *begin(coop_task *t, int kind)
     coop_sched *s = coop__sched_of(t);
     coop__call_discard(s);
     struct coop__call *c = &s->call;
+    /* Each constructor sets the fields its kind's handler reads; the others keep old values. */
     c->kind = kind;
     c->err = 0;
-    c->ns = 0;
-    c->value = 0;
-    c->tid = 0;
-    c->fd = -1;
-    c->events = 0;
-    c->nsigs = 0;
     t->flags &= (uint16_t)~COOP__F_CALLS_OOM;
     if (kind != COOP_CALL_WAIT && kind != COOP_CALL_KILL_OS && !coop__calls_of(t)) {
         t->flags |= COOP__F_CALLS_OOM;
@@ -53,6 +48,7 @@ static int fail_call(struct coop__call *c, int err)
 /* Interns every name now, so a name in a local buffer may go out of scope after the yield. */
 static int intern_all(coop_task *t, struct coop__call *c, const char *const *names, size_t n)
 {
+    c->nsigs = 0;
     if (c->err)
         return c->err;
     if (n == 0 || !names)
@@ -321,17 +317,25 @@ void coop__handle_call(coop_sched *s, coop_task *t)
             reschedule(s, t);
         return;
     }
-    struct coop__call c = s->call;
+    /*
+     * The call is read in place: the handlers that run task code (a
+     * child's setup, a cleanup) save and restore s->call around it.  It
+     * counts as consumed from here, so a nested constructor discards
+     * nothing of it.
+     */
+    const struct coop__call *c = &s->call;
+    int kind = c->kind;
+    coop_task *child = c->child;
     s->call.kind = COOP_CALL_NONE;
     s->call.child = NULL;
-    if (c.err) {
-        if (c.child)
-            coop__task_release(s, c.child);
-        set_result(t, c.err);
+    if (c->err) {
+        if (child)
+            coop__task_release(s, child);
+        set_result(t, c->err);
         reschedule(s, t);
         return;
     }
-    switch (c.kind) {
+    switch (kind) {
     case COOP_CALL_GET_TASK_REF:
         set_result(t, t->tid);
         break;
@@ -340,17 +344,17 @@ void coop__handle_call(coop_sched *s, coop_task *t)
         break;
     case COOP_CALL_ADD_TASK:
     case COOP_CALL_CREATE_TASK:
-        join_child(s, t, c.child);
+        join_child(s, t, child);
         break;
     case COOP_CALL_KILL_TASK: {
-        coop_task *victim = coop__tab_find(s, c.tid);
+        coop_task *victim = coop__tab_find(s, c->tid);
         set_result(t, victim != NULL);
         if (victim)
             coop__end_task(s, victim, -COOP_ECANCELED, t->tid);
         break;
     }
     case COOP_CALL_WAIT_TASK:
-        wait_task(s, t, c.tid);
+        wait_task(s, t, c->tid);
         return;
     case COOP_CALL_KILL_OS:
         s->stopped = true;
@@ -358,27 +362,27 @@ void coop__handle_call(coop_sched *s, coop_task *t)
         coop__kill_all(s, t->tid);
         return;
     case COOP_CALL_WAIT:
-        wait_for(s, t, c.ns);
+        wait_for(s, t, c->ns);
         return;
     case COOP_CALL_SEND_SIGNAL:
-        send_signal(s, t, c.sigs[0], c.value);
-        resume_sender(s, t, c.ns);
+        send_signal(s, t, c->sigs[0], c->value);
+        resume_sender(s, t, c->ns);
         return;
     case COOP_CALL_WAIT_SIGNAL:
     case COOP_CALL_WAIT_SIGNALS:
-        wait_signals(s, t, &c);
+        wait_signals(s, t, c);
         return;
     case COOP_CALL_SEND_WAIT_SIGNAL: {
         /* Sending first means the sender cannot be among the woken. */
-        send_signal(s, t, c.sigs[0], c.value);
-        wait_signals(s, t, &c);
+        send_signal(s, t, c->sigs[0], c->value);
+        wait_signals(s, t, c);
         return;
     }
     case COOP_CALL_STREAM_REGISTER:
-        set_result(t, s->poller.ops ? coop__stream_register(s, t, c.fd, c.events) : -COOP_ENOSYS);
+        set_result(t, s->poller.ops ? coop__stream_register(s, t, c->fd, c->events) : -COOP_ENOSYS);
         break;
     case COOP_CALL_STREAM_WAIT:
-        stream_wait(s, t, c.ns);
+        stream_wait(s, t, c->ns);
         return;
     default:
         set_result(t, -COOP_EINVAL);

@@ -12,11 +12,14 @@ static coop_task *pick_general(coop_sched *s)
 {
     coop_task *best = NULL;
     int best_prio = 0;
-    for (int p = coop__next_prio(s, 0); p; p = coop__next_prio(s, p)) {
-        coop_task *h = coop__ring_head(s, p);
-        if (h && (!best || h->time2run_ns < best->time2run_ns)) {
-            best = h;
-            best_prio = p;
+    for (int w = 0; w < 2; w++) {
+        for (uint64_t bits = s->ring_bits[w]; bits; bits &= bits - 1) {
+            int p = w * 64 + coop__lowest_bit(bits);
+            coop_task *h = coop__ring_head(s, p);
+            if (h && (!best || h->time2run_ns < best->time2run_ns)) {
+                best = h;
+                best_prio = p;
+            }
         }
     }
     if (s->heap.n && coop__heap_top(s) && s->heap.v[0].t <= s->now_ns) {
