@@ -34,17 +34,9 @@
  * memory they hold.  Timeouts, whose tasks are often woken early, have
  * indexed entries and leave at once.
  */
-#define CHAIN_BITS 7
-_Static_assert((1u << CHAIN_BITS) == COOP__CHAIN_CACHE, "the chain cache size is 1 << CHAIN_BITS");
-
-static inline uint32_t chain_index(uint64_t t)
-{
-    return (uint32_t)((t * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - CHAIN_BITS));
-}
-
 static inline struct coop__chain_slot *chain_slot(coop_sched *s, uint64_t t)
 {
-    return &s->chains[chain_index(t)];
+    return &s->chains[coop__chain_index(t)];
 }
 
 /* Forgets the chain ending with t, which is leaving the heap. */
@@ -68,8 +60,6 @@ static coop_task *first_live(coop_sched *s, coop_task *n)
     }
     return n;
 }
-
-static inline void promote(struct coop__heap_entry *e, coop_task *next) { coop__promote(e, next); }
 
 /* The heap half of coop__enqueue (ready.h): for new chains, late tasks, timeouts, and permuted ties. */
 void coop__enqueue_heap(coop_sched *s, coop_task *t)
@@ -144,7 +134,7 @@ coop_task *coop__heap_top(coop_sched *s)
             return e->task;
         coop_task *next = first_live(s, e->task);
         if (next)
-            promote(e, next);
+            coop__promote(e, next);
         else
             coop__heap_pop_top(&s->heap);
     }
@@ -165,7 +155,7 @@ coop_task *coop__heap_take_top(coop_sched *s)
     coop_task *next = first_live(s, t->next);
     t->next = NULL;
     if (next) {
-        promote(e, next);
+        coop__promote(e, next);
     } else {
         if (!(e->ps & COOP__PS_INDEXED))
             coop__heap_index_top(&s->heap);
@@ -189,7 +179,7 @@ void coop__heap_compact(coop_sched *s)
         if (!head)
             continue;
         if (head != e.task)
-            promote(&e, head);
+            coop__promote(&e, head);
         for (coop_task *p = head; p->next;) {
             coop_task *n = p->next;
             if (n->where == COOP__DEAD)
@@ -247,7 +237,7 @@ int coop__heap_verify(const coop_sched *s)
         const coop_task *t = c->tail;
         if (!t)
             continue;
-        coop_assert(chain_index(c->t) == i);
+        coop_assert(coop__chain_index(c->t) == i);
         coop_assert(t->where == COOP__TIMED && t->next == NULL && t->time2run_ns == c->t);
         coop_assert(t->flags & (COOP__F_IN_CHAIN | COOP__F_IN_HEAP));
     }
