@@ -17,7 +17,12 @@ COOP_API void coop__assert_fail(const char *expr, const char *file, unsigned lin
 
 #define COOP__NO_INDEX UINT32_MAX
 #define COOP__NPRIO 101 /* prios 1..100; slot 0 unused */
-#define COOP__POLL_BATCH 64
+/* Ready fds taken per poller wait: enough for a busy server's round, small without an OS. */
+#ifdef COOP_HAVE_LIBC
+#define COOP__POLL_BATCH 256
+#else
+#define COOP__POLL_BATCH 16
+#endif
 #define COOP__CHAIN_CACHE 128 /* heap chains reachable for appending; a power of two */
 #define COOP__RECORD_SIZE 48  /* sizeof(struct coop_task): the state follows it */
 /* The task table tags an ended task's tid into a pointer-sized slot (see struct coop__tasktab). */

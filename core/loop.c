@@ -255,9 +255,12 @@ static int64_t idle_timeout(coop_sched *s)
 coop_loop_result coop_mainloop(coop_sched *s, bool stop_on_error, coop_report *report)
 {
     coop_set_stop_on_error(s, stop_on_error);
-    bool busy = false;
+    bool busy = false, fresh = false;
     for (;;) {
-        coop__refresh_now(s);
+        /* A wait in the poller has just read the clock; once per turn is enough. */
+        if (!fresh)
+            coop__refresh_now(s);
+        fresh = false;
         /* While tasks keep the loop busy, I/O is checked once a polling period has passed, by the time just read. */
         if (busy && s->nio && s->now_ns - s->last_poll_ns >= (uint64_t)s->poll_period_ns)
             (void)coop_poll_io(s, 0);
@@ -281,8 +284,10 @@ coop_loop_result coop_mainloop(coop_sched *s, bool stop_on_error, coop_report *r
         int64_t timeout = idle_timeout(s);
         if (timeout < 0 && s->nio == 0)
             return COOP_LOOP_BLOCKED;
-        if (s->poller.ops)
+        if (s->poller.ops) {
             (void)coop_poll_io(s, timeout);
+            fresh = true;
+        }
         /* Without a poller there is nothing to sleep in: the loop spins on the clock. */
     }
 }

@@ -10,7 +10,7 @@
 _Static_assert((COOP__EV_REQUESTABLE & KNOWN) == 0, "KNOWN must not clash with COOP_EV_*");
 
 /* Events fetched per epoll_wait() call; a larger max just gets fewer. */
-#define BATCH 64
+#define BATCH 256
 
 /*
  * The kernel's interest list cannot say whether an fd is in it without a
