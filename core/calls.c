@@ -227,17 +227,17 @@ static void send_signal(coop_sched *s, coop_task *from, struct coop__signal *sig
 static void wait_task(coop_sched *s, coop_task *t, uint32_t tid)
 {
     coop_task *target = coop__tab_find(s, tid);
+    struct coop__calls *tc = NULL;
     if (tid == t->tid) {
         set_result(t, -COOP_EDEADLK);
     } else if (!target) {
         set_result(t, -COOP_ESRCH);
-    } else if (!coop__calls_of(target) ||
-               (target->calls->nwaiters == target->calls->waitcap &&
-                coop__grow(s, (void **)&target->calls->waiters, &target->calls->waitcap,
-                           target->calls->nwaiters + 1, sizeof(*target->calls->waiters)))) {
+    } else if (!(tc = coop__calls_of(target)) ||
+               (tc->nwaiters == tc->waitcap &&
+                coop__grow(s, (void **)&tc->waiters, &tc->waitcap, tc->nwaiters + 1, sizeof(*tc->waiters)))) {
         set_result(t, -COOP_ENOMEM);
     } else {
-        target->calls->waiters[target->calls->nwaiters++] = t;
+        tc->waiters[tc->nwaiters++] = t;
         t->calls->wait_tid = tid;
         block(s, t, COOP__BLOCK_TASK, 0);
         return;
@@ -357,9 +357,7 @@ void coop__handle_call(coop_sched *s, coop_task *t)
         wait_task(s, t, c->tid);
         return;
     case COOP_CALL_KILL_OS:
-        s->stopped = true;
-        s->halt |= COOP__HALT_STOP;
-        coop__kill_all(s, t->tid);
+        coop_shutdown(s); /* the killer is t, the task being handled */
         return;
     case COOP_CALL_WAIT:
         wait_for(s, t, c->ns);

@@ -9,6 +9,18 @@
  * order, so a hash (even one of an address) never leaks into any order.
  */
 
+/* FNV-1a: fixed, so a key's bucket never varies between runs or builds. */
+uint32_t coop__hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
 struct coop__hnode *coop__htab_bucket(const struct coop__htab *h, uint32_t hash)
 {
     return h->cap ? h->v[hash & (h->cap - 1)] : NULL;

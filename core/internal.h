@@ -367,6 +367,7 @@ coop_task *coop__heap_take_top(coop_sched *s);
 void coop__heap_compact(coop_sched *s);
 
 /* Hash tables of intrusive nodes. */
+uint32_t coop__hash_bytes(const void *p, size_t n);
 struct coop__hnode *coop__htab_bucket(const struct coop__htab *h, uint32_t hash);
 int coop__htab_reserve(coop_sched *s, struct coop__htab *h);
 void coop__htab_insert(struct coop__htab *h, struct coop__hnode *e);

@@ -4,10 +4,9 @@
 #include "internal.h"
 
 /*
- * FNV-1a over the bytes of the step function's address, the period and
- * the state size.  The hash picks a bucket only: kinds are never
- * iterated for anything a task can observe, so addresses cannot leak
- * into any order.
+ * The hash of the bytes of the step function's address, the period and
+ * the state size.  It picks a bucket only: kinds are never iterated for
+ * anything a task can observe, so addresses cannot leak into any order.
  */
 static uint32_t kind_hash(coop_step_fn step, int64_t period_ns, size_t state_size)
 {
@@ -15,12 +14,7 @@ static uint32_t kind_hash(coop_step_fn step, int64_t period_ns, size_t state_siz
     memcpy(bytes, &step, sizeof(step));
     memcpy(bytes + sizeof(step), &period_ns, sizeof(period_ns));
     memcpy(bytes + sizeof(step) + sizeof(period_ns), &state_size, sizeof(state_size));
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < sizeof(bytes); i++) {
-        h ^= bytes[i];
-        h *= 16777619u;
-    }
-    return h;
+    return coop__hash_bytes(bytes, sizeof(bytes));
 }
 
 /* The kind for these values, with one more reference; NULL when out of memory. */

@@ -61,7 +61,11 @@ static coop_task *first_live(coop_sched *s, coop_task *n)
     return n;
 }
 
-/* The heap half of coop__enqueue (ready.h): for new chains, late tasks, timeouts, and permuted ties. */
+/*
+ * The heap half of coop__enqueue (ready.h), which has already appended
+ * to any chain that could take the task: a new entry for a new chain, a
+ * late task, a timeout or a permuted tie.
+ */
 void coop__enqueue_heap(coop_sched *s, coop_task *t)
 {
     uint64_t seq = s->next_seq++;
@@ -81,16 +85,7 @@ void coop__enqueue_heap(coop_sched *s, coop_task *t)
 
     struct coop__chain_slot *c = chain_slot(s, t->time2run_ns);
     bool same_key = c->tail && c->t == t->time2run_ns && c->prio == t->prio;
-    if (chainable && same_key) {
-        if (t == s->stale) {
-            s->stale = NULL;
-            coop__heap_del(&s->heap, t);
-        }
-        c->tail->next = t;
-        t->flags |= COOP__F_IN_CHAIN;
-        c->tail = t;
-        return;
-    }
+    coop_assert(!(chainable && same_key));
     uint64_t ps = (uint64_t)t->prio << 56 | seq << 1 | (timeout ? COOP__PS_INDEXED : 0);
     if (t == s->stale) {
         s->stale = NULL;

@@ -106,8 +106,8 @@ static inline void coop__promote(struct coop__heap_entry *e, coop_task *next)
  * Queues the task by its key (time2run, prio, seq): in a ring when it is
  * due exactly now, behind a chain's tail when one with its future key may
  * still grow (the common case of a periodic task on a shared grid), and
- * otherwise through coop__enqueue_heap, which also covers a task with a
- * stale entry to re-key.
+ * otherwise through coop__enqueue_heap.  A stale entry (see
+ * coop_sched.stale) is dropped, or re-keyed by coop__enqueue_heap.
  */
 static inline void coop__enqueue(coop_sched *s, coop_task *t)
 {
@@ -122,8 +122,9 @@ static inline void coop__enqueue(coop_sched *s, coop_task *t)
             return;
         }
         struct coop__chain_slot *c = &s->chains[coop__chain_index(t->time2run_ns)];
-        if (t->time2run_ns > s->now_ns && t != s->stale && c->tail && c->t == t->time2run_ns &&
-            c->prio == t->prio) {
+        if (t->time2run_ns > s->now_ns && c->tail && c->t == t->time2run_ns && c->prio == t->prio) {
+            if (t == s->stale)
+                coop__dequeue(s, t);
             t->where = COOP__TIMED;
             t->flags = (uint16_t)((t->flags & ~COOP__F_LATE) | COOP__F_IN_CHAIN);
             t->next = NULL;

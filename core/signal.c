@@ -3,23 +3,12 @@
 
 #include "internal.h"
 
-/* FNV-1a: fixed, so bucket placement never varies between runs or builds. */
-static uint32_t hash_name(const char *name, size_t len)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)name[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
 static size_t signal_size(size_t len) { return sizeof(struct coop__signal) + len + 1; }
 
 struct coop__signal *coop__signal_find(const coop_sched *s, const char *name)
 {
     size_t len = strlen(name);
-    uint32_t h = hash_name(name, len);
+    uint32_t h = coop__hash_bytes(name, len);
     for (struct coop__hnode *e = coop__htab_bucket(&s->signals, h); e; e = e->chain) {
         struct coop__signal *g = (struct coop__signal *)e;
         if (e->hash == h && g->len == len && memcmp(g->name, name, len) == 0)
@@ -49,7 +38,7 @@ struct coop__signal *coop__signal_intern(coop_sched *s, const char *name)
     g = coop__alloc(s, signal_size(len));
     if (!g)
         return NULL;
-    g->node.hash = hash_name(name, len);
+    g->node.hash = coop__hash_bytes(name, len);
     g->len = (uint32_t)len;
     g->head = g->tail = NULL;
     memcpy(g->name, name, len + 1);

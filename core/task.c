@@ -209,25 +209,11 @@ void coop__end_task(coop_sched *s, coop_task *t, int status, uint32_t killer)
 
 void coop__kill_all(coop_sched *s, uint32_t killer)
 {
-    /*
-     * tid order.  Cleanups may end or start other tasks and compact the
-     * table, so the slot is found again by tid each time; the slot after
-     * the last one is nearly always the answer, so a search is rare.
-     */
-    uint32_t next = 0, i = 0;
-    for (;;) {
-        const struct coop__tasktab *tab = &s->tab;
-        bool hint = i < tab->n && coop__tab_tid(s, i) >= next && (i == 0 || coop__tab_tid(s, i - 1) < next);
-        if (!hint)
-            i = coop__tab_lower(s, next);
-        while (i < tab->n && !coop__tab_task(s, i))
-            i++;
-        if (i >= tab->n)
-            break;
-        coop_task *t = coop__tab_task(s, i);
-        next = t->tid + 1;
+    /* tid order; the iterator copes with cleanups that end or start other tasks. */
+    coop_task_iter it;
+    coop_task_iter_init(&it, s);
+    for (coop_task *t; (t = coop_task_iter_next(&it));)
         coop__end_task(s, t, -COOP_ECANCELED, killer);
-    }
 }
 
 /* Makes the start time absolute, runs the setup, and applies what the setup yielded. */
@@ -273,6 +259,16 @@ int coop__task_join(coop_sched *s, coop_task *t)
     return 0;
 }
 
+/* Writes "task_<tid>" into a buffer of at least 16 bytes. */
+static const char *auto_name(char *buf, size_t cap, uint32_t tid)
+{
+    struct coop__buf b = { buf, cap, 0 };
+    buf[0] = '\0';
+    coop__buf_str(&b, "task_");
+    coop__buf_uint(&b, tid);
+    return buf;
+}
+
 /* The name for logs and traces; an automatic one is formatted into a scratch buffer, without allocating. */
 const char *coop__task_label(coop_sched *s, const coop_task *t)
 {
@@ -280,11 +276,7 @@ const char *coop__task_label(coop_sched *s, const coop_task *t)
         return name_slot(t);
     if (t->calls && t->calls->auto_name[0])
         return t->calls->auto_name;
-    struct coop__buf b = { s->label, sizeof(s->label), 0 };
-    s->label[0] = '\0';
-    coop__buf_str(&b, "task_");
-    coop__buf_uint(&b, t->tid);
-    return s->label;
+    return auto_name(s->label, sizeof(s->label), t->tid);
 }
 
 uint32_t coop_task_tid(const coop_task *t) { return t->tid; }
@@ -302,12 +294,7 @@ const char *coop_task_name(const coop_task *t)
     struct coop__calls *c = coop__calls_of((coop_task *)(uintptr_t)t);
     if (!c)
         return "task";
-    if (!c->auto_name[0]) {
-        struct coop__buf b = { c->auto_name, sizeof(c->auto_name), 0 };
-        coop__buf_str(&b, "task_");
-        coop__buf_uint(&b, t->tid);
-    }
-    return c->auto_name;
+    return c->auto_name[0] ? c->auto_name : auto_name(c->auto_name, sizeof(c->auto_name), t->tid);
 }
 
 int coop_task_prio(const coop_task *t) { return t->prio; }
