@@ -760,10 +760,9 @@ static uint64_t batch_size(const coop_sim *sim)
 
 static void after_steps(coop_sim *sim, uint64_t n)
 {
+    /* What follows acts per step; batch_size runs several only where it does nothing. */
     sim->steps += n;
     sim->busy += n;
-    if (n != 1)
-        return; /* batch_size allows batches only where nothing below applies */
     if (sim->cfg.profile == COOP_SIM_SEED)
         sim->next_step_ns = sim->now_ns / 1000000 * 1000000 + 1000000;
     else
