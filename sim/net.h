@@ -8,7 +8,7 @@
 
 #include "coop/alloc.h"
 #include "coop/poller.h"
-#include "prng.h"
+#include "base/prng.h"
 
 /*
  * The model.  A connection has two ends.  An end is either a *task end*

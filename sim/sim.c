@@ -8,7 +8,7 @@
 
 #include "coop/program.h"
 #include "net.h"
-#include "prng.h"
+#include "base/prng.h"
 #include "trace.h"
 
 /* A scripted event.  Events run in (t_ns, seq) order, so ties run in the order they were added. */

@@ -18,7 +18,7 @@
 #include "coop/poller.h"
 #include "coop/real.h"
 #include "net.h"
-#include "prng.h"
+#include "base/prng.h"
 
 /* ---- The counting allocator every backend under test allocates through. ---- */
 

@@ -6,7 +6,7 @@
 
 #include "coop/errors.h"
 #include "net.h"
-#include "prng.h"
+#include "base/prng.h"
 
 #define MS UINT64_C(1000000)
 #define US UINT64_C(1000)

@@ -1,5 +1,5 @@
 /* PCG32: seeding, 32- and 64-bit draws, bounded draws. */
-#include "prng.h"
+#include "base/prng.h"
 
 void coop_prng_seed(coop_prng *r, uint64_t seed, uint64_t stream)
 {

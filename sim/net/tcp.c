@@ -1,0 +1,272 @@
+/* Connection behaviour: states, sending within the window, FIN and RST, refusals, accept queues, and landing segments. */
+#include "net/private.h"
+
+void net_set_state(struct net_conn *c, coop_net_state st)
+{
+    if (c->state == COOP_NET_TASK_RESET || c->state == COOP_NET_PEER_RESET || c->state == COOP_NET_REFUSED)
+        return;
+    if (st == COOP_NET_OPEN && c->state != COOP_NET_CONNECTING)
+        return;
+    c->state = st;
+}
+
+static bool end_finished(const struct net_end *e)
+{
+    return e->closed || e->kind == END_NONE || (e->kind == END_PEER && e->dead);
+}
+
+/* Frees a finished connection's rings; its state and capture stay. */
+void net_conn_tidy(coop_net *net, struct net_conn *c)
+{
+    if (!end_finished(&c->end[0]) || !end_finished(&c->end[1]))
+        return;
+    for (unsigned d = 0; d < 2; d++)
+        if (c->dir[d].nseg || c->dir[d].snd_len)
+            return;
+    for (unsigned d = 0; d < 2; d++) {
+        struct net_dir *dir = &c->dir[d];
+        mem_free(net, dir->buf, dir->cap);
+        dir->buf = NULL;
+        dir->cap = dir->head = dir->rcv_len = 0;
+    }
+}
+
+/*
+ * Sends what direction d may send now: the unsent bytes that fit in the
+ * receiver's free window and in the segment slots, then the FIN once
+ * every byte is out.
+ */
+void net_pump(coop_net *net, struct net_conn *c, unsigned d)
+{
+    struct net_dir *dir = &c->dir[d];
+    const struct net_end *tx = &c->end[d];
+    if (tx->dead || !tx->established)
+        return;
+    size_t unsent = dir->snd_len - dir->inflight;
+    size_t used = dir->rcv_len + dir->inflight;
+    size_t window = c->recv_buf > used ? c->recv_buf - used : 0;
+    if (unsent && window && dir->nseg < NET_DATA_SEGS) {
+        size_t n = min_size(unsent, window);
+        if (n >= 2 && dir->nseg + 2 <= NET_DATA_SEGS && net->faults.split_pct &&
+            chance(net, net->faults.split_pct)) {
+            size_t k = 1 + (size_t)net_draw_below(net->rng, (uint64_t)n - 1);
+            trace(net, "fault:split", c->id, end_fd(tx), n);
+            net_transmit(net, c, d, SEG_DATA, k, 0);
+            net_transmit(net, c, d, SEG_DATA, n - k, sat_add(dir->last_due_ns, NET_SPLIT_GAP_NS));
+        } else {
+            net_transmit(net, c, d, SEG_DATA, n, 0);
+        }
+        unsent -= n;
+    }
+    if (!unsent && dir->fin_queued && !dir->fin_sent) {
+        dir->fin_sent = true;
+        net_transmit(net, c, d, SEG_FIN, 0, 0);
+    }
+}
+
+/* End side starts an orderly close of its sending direction. */
+void net_send_fin(coop_net *net, struct net_conn *c, unsigned side)
+{
+    struct net_end *e = &c->end[side];
+    if (e->wr_shut)
+        return;
+    e->wr_shut = true;
+    c->dir[side].fin_queued = true;
+    net_pump(net, c, side);
+}
+
+/*
+ * End side aborts: its unsent bytes are dropped, what is in flight still
+ * lands, and a reset follows it.  The end is dead from now on.
+ */
+void net_send_rst(coop_net *net, struct net_conn *c, unsigned side)
+{
+    struct net_end *e = &c->end[side];
+    struct net_dir *dir = &c->dir[side];
+    if (e->dead)
+        return;
+    trace(net, "reset", c->id, end_fd(e), 0);
+    dir->snd_len = dir->inflight;
+    e->dead = e->rd_shut = e->wr_shut = true;
+    net_transmit(net, c, side, SEG_RST, 0, 0);
+}
+
+/*
+ * End side receives a reset (or a refusal, when it was still connecting).
+ * As in Linux's tcp_reset(), a reset after the other end's FIN, while we
+ * have not sent ours, is reported as EPIPE rather than ECONNRESET.
+ */
+static void end_reset(coop_net *net, struct net_conn *c, unsigned side)
+{
+    struct net_end *e = &c->end[side];
+    if (e->dead)
+        return;
+    if (!e->closed) {
+        if (!e->established)
+            e->so_error = COOP_ECONNREFUSED;
+        else if (e->fin_landed && !c->dir[side].fin_queued)
+            e->so_error = COOP_EPIPE;
+        else
+            e->so_error = COOP_ECONNRESET;
+    }
+    e->dead = e->rd_shut = e->wr_shut = true;
+    net_dir_purge(net, c, side);
+}
+
+/* The request of c cannot be accepted: a task connector learns it one latency later, a peer at once. */
+static void refuse(coop_net *net, struct net_conn *c, int err)
+{
+    struct net_end *e = &c->end[0];
+    net_set_state(c, COOP_NET_REFUSED);
+    trace(net, "refuse", c->id, end_fd(e), 0);
+    c->end[1].kind = END_NONE;
+    net_dir_purge(net, c, 0);
+    if (e->kind == END_PEER || e->closed) {
+        if (e->kind == END_PEER)
+            e->so_error = err;
+        e->dead = e->rd_shut = e->wr_shut = true;
+        return;
+    }
+    if (err == COOP_ECONNREFUSED) {
+        /* The reset travels back from the phantom accepting end. */
+        c->end[1].dead = c->end[1].rd_shut = c->end[1].wr_shut = true;
+        net_transmit(net, c, 1, SEG_RST, 0, 0);
+    } else {
+        e->so_error = err;
+        e->dead = e->rd_shut = e->wr_shut = true;
+    }
+}
+
+static void queue_push(coop_net *net, struct net_listener *l, struct net_conn *c)
+{
+    c->q_next = 0;
+    if (l->q_tail)
+        conn_get(net, l->q_tail)->q_next = c->id;
+    else
+        l->q_head = c->id;
+    l->q_tail = c->id;
+    l->q_len++;
+}
+
+struct net_conn *net_queue_pop(coop_net *net, struct net_listener *l)
+{
+    struct net_conn *c = conn_get(net, l->q_head);
+    l->q_head = c->q_next;
+    if (!l->q_head)
+        l->q_tail = 0;
+    l->q_len--;
+    c->q_next = 0;
+    return c;
+}
+
+/* The connection request of c lands at its port. */
+static void land_syn(coop_net *net, struct net_conn *c, const struct net_seg *s)
+{
+    struct net_end *srv = &c->end[1];
+    struct net_listener *l = net_listener_at_port(net, c->port);
+    if (!l || (l->peer && l->refuse)) {
+        refuse(net, c, COOP_ECONNREFUSED);
+        return;
+    }
+    if (net->faults.refuse_pct && chance(net, net->faults.refuse_pct)) {
+        trace(net, "fault:refuse", c->id, end_fd(&c->end[0]), 0);
+        refuse(net, c, COOP_ECONNREFUSED);
+        return;
+    }
+    if (!l->peer && l->q_len > l->backlog) {
+        if (c->syn_tries >= NET_SYN_RETRIES) {
+            refuse(net, c, COOP_ETIMEDOUT);
+            return;
+        }
+        /* A full queue drops the request; the connector retries, with the bytes queued behind it. */
+        struct net_seg retry = *s;
+        retry.due_ns = sat_add(*net->now_ns, NET_SYN_RTO_NS << c->syn_tries);
+        retry.seq = net->seq++;
+        c->syn_tries++;
+        struct net_dir *dir = &c->dir[0];
+        for (uint32_t i = 0; i < dir->nseg; i++) {
+            struct net_seg *later = &dir->seg[(dir->seg_head + i) % NET_SEGS];
+            if (later->due_ns < retry.due_ns)
+                later->due_ns = retry.due_ns;
+        }
+        if (retry.due_ns > dir->last_due_ns)
+            dir->last_due_ns = retry.due_ns;
+        net_seg_push_front(dir, retry);
+        net_dir_sync(net, c, 0);
+        return;
+    }
+    srv->established = true;
+    if (l->peer) {
+        srv->kind = END_PEER;
+        srv->reading = true;
+        c->peer_n = ++l->accepted;
+        net_set_state(c, COOP_NET_OPEN);
+        trace(net, "accept", c->id, -1, 0);
+    } else {
+        srv->kind = END_TASK;
+        queue_push(net, l, c);
+    }
+    if (c->end[0].kind == END_TASK)
+        net_transmit(net, c, 1, SEG_SYNACK, 0, 0);
+}
+
+/* Data of direction d lands at end 1 - d. */
+static void land_data(coop_net *net, struct net_conn *c, unsigned d, const struct net_seg *s)
+{
+    struct net_dir *dir = &c->dir[d];
+    struct net_end *rx = &c->end[1 - d];
+    if (s->reset) {
+        trace(net, "fault:reset", c->id, end_fd(rx), s->len);
+        net_set_state(c, COOP_NET_PEER_RESET);
+        end_reset(net, c, 0);
+        end_reset(net, c, 1);
+        return;
+    }
+    dir->inflight -= s->len;
+    dir->snd_len -= s->len;
+    dir->rcv_len += s->len;
+    if (rx->dead || rx->kind == END_NONE) {
+        net_ring_consume(dir, NULL, dir->rcv_len);
+    } else if (rx->closed) {
+        /* Data for a closed socket is answered with a reset, as the kernel does. */
+        net_ring_consume(dir, NULL, dir->rcv_len);
+        net_send_rst(net, c, 1 - d);
+    } else if (rx->kind == END_PEER && rx->reading) {
+        trace(net, "recv", c->id, -1, dir->rcv_len);
+        net_ring_consume(dir, NULL, dir->rcv_len);
+    }
+    net_pump(net, c, d);
+}
+
+void net_land(coop_net *net, struct net_conn *c, unsigned d, const struct net_seg *s)
+{
+    struct net_end *rx = &c->end[1 - d];
+    switch (s->kind) {
+    case SEG_SYN:
+        land_syn(net, c, s);
+        break;
+    case SEG_SYNACK:
+        if (rx->closed) {
+            /* The connector gave up meanwhile; its stack answers with a reset. */
+            if (!c->end[d].dead) {
+                trace(net, "reset", c->id, -1, 0);
+                net_transmit(net, c, 1 - d, SEG_RST, 0, 0);
+            }
+            break;
+        }
+        rx->established = true;
+        net_pump(net, c, 1 - d);
+        break;
+    case SEG_DATA:
+        land_data(net, c, d, s);
+        break;
+    case SEG_FIN:
+        rx->rd_shut = rx->fin_landed = true;
+        break;
+    case SEG_RST:
+        end_reset(net, c, 1 - d);
+        break;
+    default:
+        sim_assert(!"unknown segment kind");
+    }
+}
