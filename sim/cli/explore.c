@@ -267,7 +267,7 @@ int cli_explore(struct cli *c, int argc, char **argv)
                 goto bad_value;
             i++;
         } else if (!strcmp(a, "--faults") && v) {
-            if (coop_scn_parse_faults(v, &e.ov.faults))
+            if (coop_sim_faults_parse(v, &e.ov.faults))
                 goto bad_value;
             i++;
         } else if (!strcmp(a, "--ties") && v) {

@@ -348,7 +348,7 @@ int cli_run(struct cli *c, int argc, char **argv)
             o.ov.seed_set = true;
             i++;
         } else if (!strcmp(a, "--faults") && v) {
-            if (coop_scn_parse_faults(v, &o.ov.faults))
+            if (coop_sim_faults_parse(v, &o.ov.faults))
                 goto bad_value;
             o.ov.faults_set = true;
             i++;

@@ -33,10 +33,6 @@ static const char *const setting_names[SET__COUNT] = {
     "fault-rate", "ties", "tick32",     "stop-on-error", "busy-limit", "run-until", "link",  "buffers",
 };
 
-static const char *const fault_names[] = {
-    "jitter", "split", "short-io", "eagain", "reset", "refuse", "clock-jump", "alloc", "points",
-};
-
 /* The parser's state while it walks the file. */
 struct parser {
     coop_scenario *scn;
@@ -56,52 +52,6 @@ static char *dup_str(const char *s)
     if (d)
         memcpy(d, s, n);
     return d;
-}
-
-int coop_scn_parse_faults(const char *text, uint32_t *mask)
-{
-    if (!strcmp(text, "none")) {
-        *mask = 0;
-        return 0;
-    }
-    if (!strcmp(text, "all")) {
-        *mask = COOP_SIM_FAULTS_ALL;
-        return 0;
-    }
-    if (!strcmp(text, "seed")) {
-        *mask = COOP_SIM_FAULTS_FROM_SEED;
-        return 0;
-    }
-    if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-        int64_t v;
-        if (scn_parse_int(text, false, &v) || (uint64_t)v & ~(uint64_t)COOP_SIM_FAULTS_ALL)
-            return -COOP_EINVAL;
-        *mask = (uint32_t)v;
-        return 0;
-    }
-    uint32_t m = 0;
-    const char *p = text;
-    while (*p) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        size_t k;
-        for (k = 0; k < sizeof(fault_names) / sizeof(fault_names[0]); k++)
-            if (strlen(fault_names[k]) == n && !strncmp(fault_names[k], p, n))
-                break;
-        if (k == sizeof(fault_names) / sizeof(fault_names[0]))
-            return -COOP_EINVAL;
-        m |= 1u << k;
-        p += n;
-        if (*p == ',') {
-            p++;
-            if (!*p)
-                return -COOP_EINVAL;
-        }
-    }
-    if (!m)
-        return -COOP_EINVAL;
-    *mask = m;
-    return 0;
 }
 
 void coop_scn_format_time(uint64_t ns, char *buf, size_t len)
@@ -444,7 +394,7 @@ static int parse_setting(struct parser *p, int k)
         if (want_word(p, 1, "a fault list"))
             return -1;
         uint32_t m;
-        if (coop_scn_parse_faults(p->toks.t[1].text, &m))
+        if (coop_sim_faults_parse(p->toks.t[1].text, &m))
             return FAIL_AT(
                 p, &p->toks.t[1],
                 "faults are none, all, seed, 0xMASK, or a list of jitter, split, short-io, eagain, "
@@ -737,7 +687,7 @@ static int parse_action(struct parser *p, int i, coop_scn_line *ln)
             const uint32_t net_kinds = COOP_SIM_FAULT_JITTER | COOP_SIM_FAULT_SPLIT |
                                        COOP_SIM_FAULT_SHORT_IO | COOP_SIM_FAULT_EAGAIN |
                                        COOP_SIM_FAULT_RESET | COOP_SIM_FAULT_REFUSE;
-            if (coop_scn_parse_faults(p->toks.t[i + 2].text, &m) || (m & ~net_kinds))
+            if (coop_sim_faults_parse(p->toks.t[i + 2].text, &m) || (m & ~net_kinds))
                 return FAIL_AT(
                     p, &p->toks.t[i + 2],
                     "network faults are none or a list of jitter, split, short-io, eagain, reset, refuse",

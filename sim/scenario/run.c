@@ -76,28 +76,12 @@ static void fault_event(coop_sim *sim, void *arg)
         coop_sim_trace_line(sim, "fault", fields);
         (void)coop_sim_jump_at(sim, coop_sim_now(sim), (uint64_t)ln->value);
         break;
-    case COOP_SCN_FAULT_NET: {
-        /* The same rates as the simulator's own fault mix (see apply_net_faults in sim.c). */
-        uint32_t pct = fa->run->scn->cfg.fault_pct ? fa->run->scn->cfg.fault_pct : 5;
-        uint32_t m = (uint32_t)ln->value;
-        coop_net_faults f = { 0 };
-        if (m & COOP_SIM_FAULT_JITTER)
-            f.jitter_ns = 2000000;
-        if (m & COOP_SIM_FAULT_SPLIT)
-            f.split_pct = pct * 4;
-        if (m & COOP_SIM_FAULT_SHORT_IO)
-            f.short_io_pct = pct * 4;
-        if (m & COOP_SIM_FAULT_EAGAIN)
-            f.eagain_pct = pct * 2;
-        if (m & COOP_SIM_FAULT_RESET)
-            f.reset_pct = pct / 5 ? pct / 5 : 1;
-        if (m & COOP_SIM_FAULT_REFUSE)
-            f.refuse_pct = pct;
-        coop_net_set_faults(net, &f);
-        snprintf(fields, sizeof(fields), "\"kind\":\"net\",\"mask\":%" PRIu32 ",\"fired\":true", m);
+    case COOP_SCN_FAULT_NET:
+        coop_sim_set_net_faults(sim, (uint32_t)ln->value);
+        snprintf(fields, sizeof(fields), "\"kind\":\"net\",\"mask\":%" PRIu32 ",\"fired\":true",
+                 (uint32_t)ln->value);
         coop_sim_trace_line(sim, "fault", fields);
         break;
-    }
     default:
         break;
     }
@@ -211,23 +195,6 @@ static void emit_expect(struct scn_run *r, const coop_scn_line *ln, bool ok)
     snprintf(fields, sizeof(fields), "\"line\":%u,\"ok\":%s,\"what\":\"%s\"", ln->line, ok ? "true" : "false",
              esc);
     coop_sim_trace_line(r->sim, "expect", fields);
-}
-
-static const char *fault_list(uint32_t m, char *buf, size_t len)
-{
-    static const char *const names[] = {
-        "jitter", "split", "short-io", "eagain", "reset", "refuse", "clock-jump", "alloc", "points",
-    };
-    if (!m) {
-        snprintf(buf, len, "none");
-        return buf;
-    }
-    size_t n = 0;
-    buf[0] = '\0';
-    for (int k = 0; k < 9; k++)
-        if (m & (1u << k))
-            n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "," : "", names[k]);
-    return buf;
 }
 
 int coop_scn_convert(const char *jsonl, size_t len, int fmt, char **out, size_t *outlen)
@@ -447,7 +414,8 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
                 "  %d of %d expectations failed; the run ended %s at %s after %" PRIu64
                 " steps (seed %" PRIu64 ", faults %s, ties %s)\n",
                 res->failed, res->checked, coop_sim_status_name(res->end), t, res->steps, res->seed,
-                fault_list(res->faults, fl, sizeof(fl)), res->permute_ties ? "permute" : "fifo");
+                (coop_sim_faults_format(res->faults, fl, sizeof(fl)), fl),
+                res->permute_ties ? "permute" : "fifo");
         bool brief = ov && ov->brief;
         if (!brief &&
             (res->end == COOP_SIM_HANG || res->end == COOP_SIM_FAILED || res->end == COOP_SIM_BUSY_LOOP)) {

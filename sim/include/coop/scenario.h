@@ -165,7 +165,5 @@ int coop_scn_convert(const char *jsonl, size_t len, int fmt, char **out, size_t 
 
 /* Formats a time as the language writes it: "1.5s", "250ms", "10us", "7ns". */
 void coop_scn_format_time(uint64_t ns, char *buf, size_t len);
-/* Parses a fault list ("jitter,split", "0x12", "none", "seed"); 0 or -COOP_EINVAL. */
-int coop_scn_parse_faults(const char *text, uint32_t *mask);
 
 #endif

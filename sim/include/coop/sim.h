@@ -32,6 +32,17 @@ enum coop_sim_fault {
     COOP_SIM_FAULTS_FROM_SEED = 1 << 30
 };
 
+/*
+ * The fault kinds by name: "jitter", "split", "short-io", "eagain",
+ * "reset", "refuse", "clock-jump", "alloc", "points" (NULL for a bit that
+ * names none).  docs/exploring.md says what each one's rate means.
+ */
+COOP_API const char *coop_sim_fault_name(uint32_t bit);
+/* Parses "none", "all", "seed", "0xMASK" or a list such as "jitter,split"; 0 or -COOP_EINVAL. */
+COOP_API int coop_sim_faults_parse(const char *text, uint32_t *mask);
+/* Writes "none" or a list such as "jitter,split"; returns the length the whole text needs. */
+COOP_API size_t coop_sim_faults_format(uint32_t mask, char *buf, size_t len);
+
 /* Receives every trace line (JSON, no newline) as it is produced. */
 typedef void (*coop_sim_line_fn)(void *ctx, const char *line, size_t len);
 
@@ -79,6 +90,13 @@ COOP_API uint64_t coop_sim_seed(const coop_sim *sim);
 COOP_API uint32_t coop_sim_faults(const coop_sim *sim);
 
 /* ---- Moving time ---- */
+
+/*
+ * Switches the network fault kinds of mask on, and the others off, from
+ * now on, at the simulation's fault rate: what a scenario's `fault net`
+ * line does.  The other kinds of mask are ignored.
+ */
+COOP_API void coop_sim_set_net_faults(coop_sim *sim, uint32_t mask);
 
 /* Runs one task step, first jumping to the next due time if nothing is due now. */
 COOP_API coop_sim_status coop_sim_step(coop_sim *sim);

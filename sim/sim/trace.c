@@ -1,5 +1,5 @@
 /* Trace lines: building JSON objects field by field, hashing them, and keeping the last few. */
-#include "trace.h"
+#include "sim/trace.h"
 
 #include <stdio.h>
 #include <stdlib.h>

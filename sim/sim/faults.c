@@ -1,0 +1,182 @@
+/* Faults: the one table of fault kinds and their rates, and the hooks through which the seed decides them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/private.h"
+
+/*
+ * Every fault kind, in bit order, with its name and what its rate is.
+ * `per_mille` kinds draw per mille of the fault rate instead of per cent,
+ * and the network's rates scale the configured rate (pct) by num / den,
+ * never below 1 %.  This table is the only place that knows them.
+ */
+static const struct fault_kind {
+    uint32_t bit;
+    const char *name;
+    uint32_t num, den; /* the network's rate: pct * num / den */
+} kinds[] = {
+    { COOP_SIM_FAULT_JITTER, "jitter", 0, 1 },     /* up to 2 ms per delivery, whatever the rate */
+    { COOP_SIM_FAULT_SPLIT, "split", 4, 1 },       /* per delivery */
+    { COOP_SIM_FAULT_SHORT_IO, "short-io", 4, 1 }, /* per read or write */
+    { COOP_SIM_FAULT_EAGAIN, "eagain", 2, 1 },     /* per read or write */
+    { COOP_SIM_FAULT_RESET, "reset", 1, 5 },       /* per data delivery */
+    { COOP_SIM_FAULT_REFUSE, "refuse", 1, 1 },     /* per connection request */
+    { COOP_SIM_FAULT_CLOCK_JUMP, "clock-jump", 0, 1 }, { COOP_SIM_FAULT_ALLOC, "alloc", 0, 1 },
+    { COOP_SIM_FAULT_POINTS, "points", 0, 1 },
+};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+_Static_assert(NKINDS == 9 && COOP_SIM_FAULTS_ALL == 0x1ffu, "every fault kind has a row");
+
+/* The largest extra latency the jitter fault adds to one delivery. */
+#define JITTER_MAX_NS UINT64_C(2000000)
+
+const char *coop_sim_fault_name(uint32_t bit)
+{
+    for (size_t k = 0; k < NKINDS; k++)
+        if (kinds[k].bit == bit)
+            return kinds[k].name;
+    return NULL;
+}
+
+int coop_sim_faults_parse(const char *text, uint32_t *mask)
+{
+    if (!strcmp(text, "none")) {
+        *mask = 0;
+        return 0;
+    }
+    if (!strcmp(text, "all")) {
+        *mask = COOP_SIM_FAULTS_ALL;
+        return 0;
+    }
+    if (!strcmp(text, "seed")) {
+        *mask = COOP_SIM_FAULTS_FROM_SEED;
+        return 0;
+    }
+    if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+        char *end;
+        unsigned long long v = strtoull(text + 2, &end, 16);
+        if (!text[2] || *end || !strchr("0123456789abcdefABCDEF", text[2]) ||
+            v & ~(unsigned long long)COOP_SIM_FAULTS_ALL)
+            return -COOP_EINVAL;
+        *mask = (uint32_t)v;
+        return 0;
+    }
+    uint32_t m = 0;
+    for (const char *p = text;;) {
+        size_t n = strcspn(p, ",");
+        size_t k = 0;
+        while (k < NKINDS && !(strlen(kinds[k].name) == n && !strncmp(kinds[k].name, p, n)))
+            k++;
+        if (k == NKINDS)
+            return -COOP_EINVAL;
+        m |= kinds[k].bit;
+        p += n;
+        if (!*p)
+            break;
+        if (!*++p)
+            return -COOP_EINVAL;
+    }
+    *mask = m;
+    return 0;
+}
+
+size_t coop_sim_faults_format(uint32_t mask, char *buf, size_t len)
+{
+    size_t n = 0;
+    if (len)
+        buf[0] = '\0';
+    if (!(mask & COOP_SIM_FAULTS_ALL))
+        return (size_t)snprintf(buf, len, "none");
+    for (size_t k = 0; k < NKINDS; k++)
+        if (mask & kinds[k].bit) {
+            int w = snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0, "%s%s", n ? "," : "",
+                             kinds[k].name);
+            n += w > 0 ? (size_t)w : 0;
+        }
+    return n;
+}
+
+uint32_t sim_fault_mix(const coop_sim_config *cfg)
+{
+    if (!(cfg->faults & COOP_SIM_FAULTS_FROM_SEED))
+        return cfg->faults & COOP_SIM_FAULTS_ALL;
+    /* The seed's choice never includes allocation failures: they stop most programs at start. */
+    coop_prng mix;
+    coop_prng_seed(&mix, cfg->seed, 5);
+    return coop_prng_next(&mix) & COOP_SIM_FAULTS_ALL & ~(uint32_t)COOP_SIM_FAULT_ALLOC;
+}
+
+/* The network's rate for one fault kind of mask, in per cent. */
+static uint32_t net_rate(uint32_t mask, uint32_t pct, uint32_t bit)
+{
+    if (!(mask & bit))
+        return 0;
+    size_t k = 0;
+    while (kinds[k].bit != bit)
+        k++;
+    uint32_t r = pct * kinds[k].num / kinds[k].den;
+    return r ? r : 1;
+}
+
+void sim_apply_net_faults(coop_sim *sim, uint32_t mask)
+{
+    uint32_t pct = sim->cfg.fault_pct;
+    coop_net_faults f = {
+        .jitter_ns = mask & COOP_SIM_FAULT_JITTER ? JITTER_MAX_NS : 0,
+        .split_pct = net_rate(mask, pct, COOP_SIM_FAULT_SPLIT),
+        .short_io_pct = net_rate(mask, pct, COOP_SIM_FAULT_SHORT_IO),
+        .eagain_pct = net_rate(mask, pct, COOP_SIM_FAULT_EAGAIN),
+        .reset_pct = net_rate(mask, pct, COOP_SIM_FAULT_RESET),
+        .refuse_pct = net_rate(mask, pct, COOP_SIM_FAULT_REFUSE),
+    };
+    coop_net_set_faults(sim->net, &f);
+}
+
+void coop_sim_set_net_faults(coop_sim *sim, uint32_t mask) { sim_apply_net_faults(sim, mask); }
+
+bool sim_on_fault_point(void *ctx, const char *site, uint32_t tid)
+{
+    coop_sim *sim = ctx;
+    bool fired = sim_fault_on(sim, COOP_SIM_FAULT_POINTS) &&
+                 coop_prng_chance(&sim->rng_faults, sim->cfg.fault_pct, 100);
+    sim_trace_fault(sim, "point", site, tid, fired);
+    return fired;
+}
+
+uint64_t sim_on_seq(void *ctx, uint64_t counter)
+{
+    coop_sim *sim = ctx;
+    (void)counter;
+    return coop_prng_next64(&sim->rng_ties) >> 9;
+}
+
+/*
+ * The scheduler's allocator.  With the allocation fault on, a new block
+ * (never a free, never a shrink) fails at the fault rate; the failure is
+ * traced so that a replay shows why a call returned -ENOMEM.
+ */
+void *sim_alloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
+{
+    coop_sim *sim = ctx;
+    if (new_size == 0) {
+        free(ptr);
+        return NULL;
+    }
+    if (new_size > old_size && sim_fault_on(sim, COOP_SIM_FAULT_ALLOC) &&
+        coop_prng_chance(&sim->rng_alloc, sim->cfg.fault_pct, 100)) {
+        sim_trace_fault(sim, "alloc", NULL, 0, true);
+        return NULL;
+    }
+    return realloc(ptr, new_size);
+}
+
+/* The clock-jump fault: per step, fault_pct per mille, a jump of 1 ms to 101 ms. */
+void sim_fault_clock_jump(coop_sim *sim)
+{
+    if (sim_fault_on(sim, COOP_SIM_FAULT_CLOCK_JUMP) &&
+        coop_prng_chance(&sim->rng_faults, sim->cfg.fault_pct, 1000)) {
+        sim->now_ns += 1000000 + coop_prng_below(&sim->rng_faults, 100000000);
+        sim_trace_fault(sim, "clock-jump", NULL, 0, true);
+    }
+}
