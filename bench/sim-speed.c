@@ -5,7 +5,7 @@
 #include "coop/program.h"
 #include "coop/sim.h"
 #include "echo.h"
-#include "net.h"
+#include "net/net.h"
 
 /*
  * The firmware: 50 tasks with 10 ms periods, each doing a little work,

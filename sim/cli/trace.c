@@ -5,7 +5,6 @@
 
 #include "cli.h"
 #include "coop/trace-convert.h"
-#include "jsonl.h"
 
 static const char trace_help[] =
     "usage: coop trace [--to jsonl|text|chrome] [-o OUT] [--summary] FILE\n"
@@ -51,46 +50,60 @@ static struct task_sum *find_task(struct task_sum **v, size_t *n, size_t *cap, i
     return t;
 }
 
+static const char *str_of(const coop_sim_event *e, const char *key)
+{
+    const coop_sim_field *f = coop_sim_field_of(e, key);
+    return f && f->type == COOP_SIM_STR ? f->v.str : NULL;
+}
+
+static bool int_of(const coop_sim_event *e, const char *key, int64_t *out)
+{
+    const coop_sim_field *f = coop_sim_field_of(e, key);
+    if (f && f->type == COOP_SIM_INT)
+        *out = f->v.i;
+    else if (f && f->type == COOP_SIM_UINT && f->v.u <= INT64_MAX)
+        *out = (int64_t)f->v.u;
+    else
+        return false;
+    return true;
+}
+
 static int summarise(FILE *in, const char *name)
 {
     struct task_sum *v = NULL;
     size_t n = 0, cap = 0, lineno = 0;
-    char *line = NULL;
-    size_t lcap = 0;
-    ssize_t len;
-    int rc = CLI_PASS;
-    struct jsonl_obj *o = malloc(sizeof(*o));
+    char *line = malloc(COOP_TRACE_BUF);
+    coop_trace_reader *rd = coop_trace_reader_new();
+    int rc = line && rd ? CLI_PASS : CLI_USAGE;
     const char *endst = "?";
     char endbuf[64] = "";
-    while (o && (len = getline(&line, &lcap, in)) > 0) {
+    for (long len; rc == CLI_PASS && (len = coop_trace_read_line(in, line)) != 0;) {
         lineno++;
-        if (line[len - 1] == '\n')
-            line[--len] = '\0';
-        size_t col;
-        const char *msg;
-        if (jsonl_parse(line, (size_t)len, o, &col, &msg)) {
+        size_t col = COOP_TRACE_LINE_MAX + 1;
+        const char *msg = "line too long";
+        const coop_sim_event *o;
+        if (len < 0 || coop_trace_parse(rd, line, (size_t)len, &o, &col, &msg)) {
             fprintf(stderr, "%s:%zu:%zu: error: %s\n", name, lineno, col, msg);
             rc = CLI_USAGE;
             break;
         }
-        const char *ev = jsonl_str(o, "ev");
-        int64_t tid, t = 0, x;
-        jsonl_int(o, "t_ns", &t);
-        if (ev && !strcmp(ev, "end")) {
-            const char *s = jsonl_str(o, "status");
+        const char *ev = o->ev;
+        int64_t tid, t = o->t_ns <= INT64_MAX ? (int64_t)o->t_ns : INT64_MAX, x = 0;
+        if (!strcmp(ev, "end")) {
+            const char *s = str_of(o, "status");
             snprintf(endbuf, sizeof(endbuf), "%s", s ? s : "?");
             endst = endbuf;
         }
-        if (!ev || !jsonl_int(o, "tid", &tid))
+        if (!int_of(o, "tid", &tid))
             continue;
         struct task_sum *ts = find_task(&v, &n, &cap, tid);
         if (!ts)
             break;
-        const char *task = jsonl_str(o, "task");
+        const char *task = str_of(o, "task");
         if (task)
             snprintf(ts->name, sizeof(ts->name), "%s", task);
         if (!strcmp(ev, "spawn")) {
-            if (jsonl_int(o, "period_ns", &x))
+            if (int_of(o, "period_ns", &x))
                 ts->period_ns = x;
         } else if (!strcmp(ev, "run")) {
             ts->steps++;
@@ -105,21 +118,25 @@ static int summarise(FILE *in, const char *name)
                 }
             }
         } else if (!strcmp(ev, "yield")) {
-            const char *call = jsonl_str(o, "call");
+            const char *call = str_of(o, "call");
             ts->plain_yield = call && !strcmp(call, "yield");
         } else if (!strcmp(ev, "wake")) {
-            const char *r = jsonl_str(o, "reason");
+            const char *r = str_of(o, "reason");
             for (int k = 0; r && k < REASONS; k++)
                 if (!strcmp(r, reason_names[k]))
                     ts->wakes[k]++;
         } else if (!strcmp(ev, "exit")) {
-            jsonl_int(o, "status", &x);
-            snprintf(ts->end, sizeof(ts->end), "exit %" PRId64, x);
+            if (int_of(o, "status", &x))
+                snprintf(ts->end, sizeof(ts->end), "exit %" PRId64, x);
+            else
+                snprintf(ts->end, sizeof(ts->end), "exit");
         } else if (!strcmp(ev, "kill")) {
-            jsonl_int(o, "by", &x);
-            snprintf(ts->end, sizeof(ts->end), "killed by %" PRId64, x);
+            if (int_of(o, "by", &x))
+                snprintf(ts->end, sizeof(ts->end), "killed by %" PRId64, x);
+            else
+                snprintf(ts->end, sizeof(ts->end), "killed");
         } else if (!strcmp(ev, "fail")) {
-            const char *e = jsonl_str(o, "error");
+            const char *e = str_of(o, "error");
             snprintf(ts->end, sizeof(ts->end), "failed %s", e ? e : "?");
         }
     }
@@ -138,7 +155,7 @@ static int summarise(FILE *in, const char *name)
         }
         printf("%zu task(s); the run ended: %s\n", n, endst);
     }
-    free(o);
+    coop_trace_reader_free(rd);
     free(line);
     free(v);
     return rc;

@@ -16,7 +16,8 @@ int net_capture_reserve(coop_net *net, struct net_capture *cap, size_t n)
 void net_capture_add(coop_net *net, struct net_capture *cap, const void *buf, size_t n)
 {
     memcpy(cap->bytes + cap->len, buf, n);
-    cap->chunks[cap->n++] = (coop_net_chunk){ .t_ns = *net->now_ns, .off = cap->len, .len = n };
+    cap->chunks[cap->n++] =
+        (coop_net_chunk){ .t_ns = *net->now_ns, .ev = UINT64_MAX, .off = cap->len, .len = n };
     cap->len += n;
 }
 

@@ -10,7 +10,7 @@
 #include "base/heap.h"
 #include "base/prng.h"
 #include "coop/errors.h"
-#include "net.h"
+#include "net/net.h"
 
 #define NET_FIRST_FD 3     /* 0 to 2 are stdin, stdout and stderr in the world being simulated */
 #define NET_MAX_FDS 65536u /* beyond this, listen/connect/accept give EMFILE */
@@ -195,10 +195,10 @@ static inline size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 static inline bool chance(coop_net *net, uint32_t pct) { return coop_prng_chance(net->rng, pct, 100); }
 static inline int end_fd(const struct net_end *e) { return e->kind == END_TASK ? e->fd : -1; }
 
-static inline void trace(coop_net *net, const char *what, uint32_t conn, int fd, size_t len)
+/* Reports an I/O decision; returns the trace's index for it, or UINT64_MAX. */
+static inline uint64_t trace(coop_net *net, const char *what, uint32_t conn, int fd, size_t len)
 {
-    if (net->trace)
-        net->trace(net->trace_ctx, what, conn, fd, len);
+    return net->trace ? net->trace(net->trace_ctx, what, conn, fd, len) : UINT64_MAX;
 }
 
 static inline void *mem_alloc(coop_net *net, size_t size)

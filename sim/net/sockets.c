@@ -209,7 +209,9 @@ static long net_write(void *ctx, int fd, const void *buf, size_t len)
     net_ring_append(out, buf, n);
     if (to_peer)
         net_capture_add(net, &c->cap, buf, n);
-    trace(net, "send", c->id, fd, n);
+    uint64_t ev = trace(net, "send", c->id, fd, n);
+    if (to_peer)
+        c->cap.chunks[c->cap.n - 1].ev = ev;
     net_pump(net, c, side);
     coop_net_advance(net);
     return (long)n;

@@ -5,11 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonl.h"
-#include "net.h"
-#include "run.h"
-
-const char *scn_rec_text(const struct scn_run *r, size_t i) { return r->buf + r->recs[i].off; }
+#include "coop/net.h"
+#include "scenario/run.h"
 
 void scn_quote(FILE *out, const uint8_t *s, size_t len, size_t max)
 {
@@ -32,71 +29,6 @@ void scn_quote(FILE *out, const uint8_t *s, size_t len, size_t max)
     fputc('"', out);
     if (len > max)
         fprintf(out, "... (%zu bytes)", len);
-}
-
-/* A '*' matches any run of characters; everything else matches itself. */
-static bool glob(const char *pat, const char *s)
-{
-    const char *star = NULL, *back = NULL;
-    while (*s) {
-        if (*pat == '*') {
-            star = pat++;
-            back = s;
-        } else if (*pat == *s) {
-            pat++;
-            s++;
-        } else if (star) {
-            pat = star + 1;
-            s = ++back;
-        } else {
-            return false;
-        }
-    }
-    while (*pat == '*')
-        pat++;
-    return !*pat;
-}
-
-static bool field_matches(const struct jsonl_obj *o, const coop_scn_pair *pr)
-{
-    const struct jsonl_field *f = jsonl_get(o, pr->key);
-    if (!f)
-        return false;
-    char num[32];
-    const char *s = num;
-    switch (f->type) {
-    case JSONL_STR:
-        s = f->str;
-        break;
-    case JSONL_INT:
-        snprintf(num, sizeof(num), "%" PRId64, f->num);
-        break;
-    case JSONL_BOOL:
-        s = f->num ? "true" : "false";
-        break;
-    case JSONL_NULL:
-        s = "null";
-        break;
-    }
-    return glob(pr->val, s);
-}
-
-bool scn_rec_matches(const struct scn_run *r, size_t i, const coop_scn_pair *pat, int npat)
-{
-    const char *line = scn_rec_text(r, i);
-    /* A cheap filter before the full parse: every literal value must appear in the line. */
-    for (int k = 0; k < npat; k++)
-        if (!strchr(pat[k].val, '*') && !strstr(line, pat[k].val))
-            return false;
-    struct jsonl_obj o;
-    size_t col;
-    const char *msg;
-    if (jsonl_parse(line, r->recs[i].len, &o, &col, &msg))
-        return false;
-    for (int k = 0; k < npat; k++)
-        if (!field_matches(&o, &pat[k]))
-            return false;
-    return true;
 }
 
 static bool in_window(const coop_scn_line *ln, uint64_t t)
@@ -166,13 +98,38 @@ static int64_t conn_of(const struct scn_run *r, int peer)
     return coop_sim_peer_conn(r->sim, r->handle[peer]);
 }
 
-/* The index of the n-th (from 0) record matching pattern, or SIZE_MAX. */
-static size_t nth_match(const struct scn_run *r, const coop_scn_pair *pat, int npat, size_t n)
+/* Whether event i matches the pairs; the pattern is compiled each time, against what is recorded now. */
+static bool matches(const struct scn_run *r, size_t i, const coop_scn_pair *pairs, int n)
 {
-    for (size_t i = 0; i < r->nrecs; i++)
-        if (scn_rec_matches(r, i, pat, npat) && n-- == 0)
+    struct scn_pattern p;
+    scn_pattern_init(&p, &r->log, pairs, n);
+    return scn_log_matches(&r->log, i, &p);
+}
+
+/* The first event matching the pairs, or SIZE_MAX. */
+static size_t first_match(const struct scn_run *r, const coop_scn_pair *pairs, int n)
+{
+    struct scn_pattern p;
+    scn_pattern_init(&p, &r->log, pairs, n);
+    for (size_t i = 0; i < r->log.n; i++)
+        if (scn_log_matches(&r->log, i, &p))
             return i;
     return SIZE_MAX;
+}
+
+static uint64_t t_of(const struct scn_run *r, size_t i) { return r->log.ev[i].t_ns; }
+
+/* Event i in the text form, for messages. */
+static const char *text_of(const struct scn_run *r, size_t i, char *buf, size_t len)
+{
+    FILE *f = fmemopen(buf, len, "w");
+    if (!f)
+        return "?";
+    scn_log_write_text(&r->log, i, f);
+    fclose(f);
+    buf[len - 1] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
+    return buf;
 }
 
 static void advance_cursor(struct scn_run *r, size_t idx)
@@ -236,10 +193,8 @@ static void check_recv(struct scn_run *r, const coop_scn_line *ln, struct scn_ve
         return;
     }
     r->recv_off[ln->peer] += ln->len;
-    char connbuf[24];
-    snprintf(connbuf, sizeof(connbuf), "%" PRId64, conn);
-    coop_scn_pair pat[3] = { { "ev", "net" }, { "what", "send" }, { "conn", connbuf } };
-    advance_cursor(r, nth_match(r, pat, 3, last));
+    /* The evidence is the trace event of the write that completed the bytes. */
+    advance_cursor(r, cap.chunks[last].ev == UINT64_MAX ? SIZE_MAX : (size_t)cap.chunks[last].ev);
     v->ok = true;
 }
 
@@ -279,16 +234,15 @@ static void check_end(struct scn_run *r, const coop_scn_line *ln, struct scn_ver
     char connbuf[24];
     snprintf(connbuf, sizeof(connbuf), "%" PRId64, conn);
     coop_scn_pair pat[4] = { { "ev", "net" }, { "what", (char *)what }, { "conn", connbuf }, { "fd", "*" } };
-    for (size_t i = 0; i < r->nrecs; i++) {
-        if (!scn_rec_matches(r, i, pat, 4))
-            continue;
-        if (in_window(ln, r->recs[i].t_ns)) {
-            advance_cursor(r, i);
-            v->ok = true;
-            return;
-        }
+    size_t i = first_match(r, pat, 4);
+    if (i != SIZE_MAX && in_window(ln, t_of(r, i))) {
+        advance_cursor(r, i);
+        v->ok = true;
+        return;
+    }
+    if (i != SIZE_MAX) {
         char ts[32];
-        coop_scn_format_time(r->recs[i].t_ns, ts, sizeof(ts));
+        coop_scn_format_time(t_of(r, i), ts, sizeof(ts));
         why(v, "expected the program to %s the connection %s, but it did at %s", what, when, ts);
         return;
     }
@@ -299,9 +253,12 @@ static void check_end(struct scn_run *r, const coop_scn_line *ln, struct scn_ver
 static void check_pattern(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v, const char *when,
                           const coop_scn_pair *pat, int npat, bool ordered, bool move)
 {
+    struct scn_pattern p;
+    scn_pattern_init(&p, &r->log, pat, npat);
     size_t from = ordered ? r->cursor : 0;
-    for (size_t i = from; i < r->nrecs; i++) {
-        if (in_window(ln, r->recs[i].t_ns) && scn_rec_matches(r, i, pat, npat)) {
+    char text[512];
+    for (size_t i = from; i < r->log.n; i++) {
+        if (in_window(ln, t_of(r, i)) && scn_log_matches(&r->log, i, &p)) {
             if (move)
                 advance_cursor(r, i);
             v->ok = true;
@@ -309,18 +266,18 @@ static void check_pattern(struct scn_run *r, const coop_scn_line *ln, struct scn
         }
     }
     /* Say what came closest: a match at another time, or one before the previous expectation. */
-    for (size_t i = 0; i < r->nrecs; i++) {
-        if (!scn_rec_matches(r, i, pat, npat))
+    for (size_t i = 0; i < r->log.n; i++) {
+        if (!scn_log_matches(&r->log, i, &p))
             continue;
         char ts[32];
-        coop_scn_format_time(r->recs[i].t_ns, ts, sizeof(ts));
-        if (i < from && in_window(ln, r->recs[i].t_ns))
+        coop_scn_format_time(t_of(r, i), ts, sizeof(ts));
+        if (i < from && in_window(ln, t_of(r, i)))
             why(v,
                 "expected it %s after the previous expectation's evidence (trace event %zu), but it came "
                 "before, as event %zu: %s",
-                when, from, i + 1, scn_rec_text(r, i));
+                when, from, i + 1, text_of(r, i, text, sizeof(text)));
         else if (i >= from || !ordered)
-            why(v, "expected it %s, but it happened at %s: %s", when, ts, scn_rec_text(r, i));
+            why(v, "expected it %s, but it happened at %s: %s", when, ts, text_of(r, i, text, sizeof(text)));
         else
             continue;
         return;
@@ -328,12 +285,12 @@ static void check_pattern(struct scn_run *r, const coop_scn_line *ln, struct scn
     /* The closest event in the window: the one that matches the most pairs, the first pair (often ev) included. */
     size_t best = SIZE_MAX;
     int best_n = 0;
-    for (size_t i = 0; npat > 1 && i < r->nrecs; i++) {
-        if (!in_window(ln, r->recs[i].t_ns) || !scn_rec_matches(r, i, pat, 1))
+    for (size_t i = 0; npat > 1 && i < r->log.n; i++) {
+        if (!in_window(ln, t_of(r, i)) || !matches(r, i, pat, 1))
             continue;
         int n = 0;
         for (int k = 1; k < npat; k++)
-            n += scn_rec_matches(r, i, &pat[k], 1);
+            n += matches(r, i, &pat[k], 1);
         if (n > best_n) {
             best_n = n;
             best = i;
@@ -341,7 +298,7 @@ static void check_pattern(struct scn_run *r, const coop_scn_line *ln, struct scn
     }
     if (best != SIZE_MAX)
         why(v, "expected it %s, but no trace event matches; the closest (%d of %d pairs): %s", when,
-            best_n + 1, npat, scn_rec_text(r, best));
+            best_n + 1, npat, text_of(r, best, text, sizeof(text)));
     else
         why(v, "expected it %s, but no trace event matches", when);
 }
@@ -381,15 +338,19 @@ void scn_check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v
     case COOP_SCN_EXPECT_ANYWHERE:
         check_pattern(r, ln, v, when, ln->pat, ln->npat, false, false);
         return;
-    case COOP_SCN_EXPECT_NEVER:
-        for (size_t i = 0; i < r->nrecs; i++) {
-            if (in_window(ln, r->recs[i].t_ns) && scn_rec_matches(r, i, ln->pat, ln->npat)) {
-                why(v, "expected no such event %s, but found: %s", when, scn_rec_text(r, i));
+    case COOP_SCN_EXPECT_NEVER: {
+        struct scn_pattern p;
+        scn_pattern_init(&p, &r->log, ln->pat, ln->npat);
+        for (size_t i = 0; i < r->log.n; i++) {
+            if (in_window(ln, t_of(r, i)) && scn_log_matches(&r->log, i, &p)) {
+                char text[512];
+                why(v, "expected no such event %s, but found: %s", when, text_of(r, i, text, sizeof(text)));
                 return;
             }
         }
         v->ok = true;
         return;
+    }
     case COOP_SCN_EXPECT_EXIT: {
         char status[32];
         snprintf(status, sizeof(status), "%" PRId64, ln->value);
@@ -409,10 +370,12 @@ void scn_check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v
             coop_scn_pair any[2] = { { "task", ln->name }, { "ev", "exit" } };
             for (int k = 0; k < 2 && !v->ok; k++) {
                 any[1].val = k ? "kill" : "exit";
-                size_t i = nth_match(r, any, 2, 0);
+                size_t i = first_match(r, any, 2);
                 if (i != SIZE_MAX) {
+                    char text[512];
                     size_t l = strlen(v->why);
-                    snprintf(v->why + l, sizeof(v->why) - l, "; the task ended thus: %s", scn_rec_text(r, i));
+                    snprintf(v->why + l, sizeof(v->why) - l, "; the task ended thus: %s",
+                             text_of(r, i, text, sizeof(text)));
                     return;
                 }
             }

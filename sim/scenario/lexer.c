@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scn.h"
+#include "base/text.h"
+#include "scenario/scn.h"
 
 void scn_error(struct scn_err *e, unsigned line, unsigned col, const char *hint, const char *fmt, ...)
 {
@@ -31,17 +32,6 @@ void scn_toks_fini(struct scn_toks *toks)
         free(toks->t[i].key);
     }
     toks->n = 0;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /*
@@ -76,7 +66,7 @@ static int lex_string(const char *s, size_t len, size_t *pos, bool hex, unsigned
                 i++;
                 continue;
             }
-            int hi = hexval(c), lo = i + 1 < len ? hexval(s[i + 1]) : -1;
+            int hi = text_hexval(c), lo = i + 1 < len ? text_hexval(s[i + 1]) : -1;
             if (hi < 0 || lo < 0) {
                 scn_error(err, lineno, (unsigned)(hi < 0 ? i : i + 1) + 1,
                           "x\"...\" holds pairs of hex digits, e.g. x\"0d 0a\"", "bad hex digit");
@@ -120,7 +110,7 @@ static int lex_string(const char *s, size_t len, size_t *pos, bool hex, unsigned
             out[n++] = e;
             break;
         case 'x': {
-            int hi = i < len ? hexval(s[i]) : -1, lo = i + 1 < len ? hexval(s[i + 1]) : -1;
+            int hi = i < len ? text_hexval(s[i]) : -1, lo = i + 1 < len ? text_hexval(s[i + 1]) : -1;
             if (hi < 0 || lo < 0) {
                 scn_error(err, lineno, (unsigned)i - 1, "\\x takes exactly two hex digits, e.g. \\x0a",
                           "bad \\x escape");
@@ -236,7 +226,7 @@ int scn_parse_int(const char *s, bool allow_neg, int64_t *out)
     if (!*s)
         return -1;
     for (; *s; s++) {
-        int d = hexval(*s);
+        int d = text_hexval(*s);
         if (d < 0 || d >= base)
             return -1;
         if (v > (UINT64_C(1) << 62) / (uint64_t)base)

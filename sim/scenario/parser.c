@@ -3,8 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net.h"
-#include "scn.h"
+#include "base/text.h"
+#include "coop/net.h"
+#include "scenario/scn.h"
 
 /* The settings, each allowed once; their index in coop_scenario.setting_line. */
 enum setting {
@@ -44,15 +45,6 @@ struct parser {
 };
 
 #define FAIL_AT(p, tok, hint, ...) (scn_error(&(p)->err, (p)->lineno, (tok)->col, (hint), __VA_ARGS__), -1)
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 void coop_scn_format_time(uint64_t ns, char *buf, size_t len)
 {
@@ -202,8 +194,8 @@ static int parse_pattern(struct parser *p, int i, coop_scn_line *ln)
         if (t->kind == SCN_KEYSTR) {
             if (memchr(t->text, '\0', t->len))
                 return FAIL_AT(p, t, NULL, "a pattern value cannot hold a NUL byte");
-            pr->key = dup_str(t->key);
-            pr->val = dup_str(t->text);
+            pr->key = text_dup(t->key);
+            pr->val = text_dup(t->text);
         } else if (t->kind == SCN_WORD) {
             const char *eq = strchr(t->text, '=');
             if (!eq || eq == t->text)
@@ -214,7 +206,7 @@ static int parse_pattern(struct parser *p, int i, coop_scn_line *ln)
                 memcpy(pr->key, t->text, (size_t)(eq - t->text));
                 pr->key[eq - t->text] = '\0';
             }
-            pr->val = dup_str(eq + 1);
+            pr->val = text_dup(eq + 1);
         } else {
             return FAIL_AT(p, t, "a pattern is key=value pairs; quote a value as key=\"a b\"",
                            "expected key=value, found a string");
@@ -324,7 +316,7 @@ static int parse_setting(struct parser *p, int k)
     case SET_PROGRAM:
         if (want_word(p, 1, "a program name"))
             return -1;
-        scn->program = dup_str(p->toks.t[1].text);
+        scn->program = text_dup(p->toks.t[1].text);
         if (!scn->program)
             return FAIL_AT(p, t0, NULL, "out of memory");
         for (int i = 2; i < p->toks.n; i++) {
@@ -340,7 +332,7 @@ static int parse_setting(struct parser *p, int k)
                     snprintf(a, n, "%s=%s", t->key, t->text);
                 scn->argv[scn->argc] = a;
             } else {
-                scn->argv[scn->argc] = dup_str(t->text);
+                scn->argv[scn->argc] = text_dup(t->text);
             }
             if (!scn->argv[scn->argc++])
                 return FAIL_AT(p, t, NULL, "out of memory");
@@ -530,7 +522,7 @@ static int parse_expect(struct parser *p, int i, coop_scn_line *ln)
         ln->op = COOP_SCN_EXPECT_EXIT;
         if (want_word(p, i + 1, "a task name") || want_word(p, i + 2, "an exit status, killed or any"))
             return -1;
-        ln->name = dup_str(p->toks.t[i + 1].text);
+        ln->name = text_dup(p->toks.t[i + 1].text);
         if (!ln->name)
             return FAIL_AT(p, t, NULL, "out of memory");
         if (is_word(&p->toks.t[i + 2], "killed"))
@@ -556,7 +548,7 @@ static int parse_expect(struct parser *p, int i, coop_scn_line *ln)
                            "a run ends done, running, no-tasks, hang, stopped, until, failed, step-limit, "
                            "time-limit or busy-loop",
                            "unknown end '%s'", p->toks.t[i + 1].text);
-        ln->name = dup_str(end_names[k]);
+        ln->name = text_dup(end_names[k]);
         if (!ln->name)
             return FAIL_AT(p, t, NULL, "out of memory");
         ln->when = COOP_SCN_ANY;
@@ -592,7 +584,7 @@ static int parse_action(struct parser *p, int i, coop_scn_line *ln)
             return FAIL_AT(p, nt, NULL, "more than %d peers", COOP_SCN_MAX_PEERS);
         if (parse_count(p, i + 2, "a port", 1, 65535, &v))
             return -1;
-        scn->peers[scn->npeers] = dup_str(nt->text);
+        scn->peers[scn->npeers] = text_dup(nt->text);
         if (!scn->peers[scn->npeers])
             return FAIL_AT(p, nt, NULL, "out of memory");
         ln->peer = scn->npeers++;
@@ -640,7 +632,7 @@ static int parse_action(struct parser *p, int i, coop_scn_line *ln)
             return FAIL_AT(p, &p->toks.t[i + 1], NULL, "a signal name has at most %d bytes", COOP_NAME_MAX);
         if (parse_count(p, i + 2, "a signal value", INT64_MIN + 1, INT64_MAX, &v))
             return -1;
-        ln->name = dup_str(p->toks.t[i + 1].text);
+        ln->name = text_dup(p->toks.t[i + 1].text);
         ln->value = v;
         if (!ln->name)
             return FAIL_AT(p, t, NULL, "out of memory");
@@ -650,7 +642,7 @@ static int parse_action(struct parser *p, int i, coop_scn_line *ln)
         ln->op = COOP_SCN_KILL;
         if (want_word(p, i + 1, "a task name"))
             return -1;
-        ln->name = dup_str(p->toks.t[i + 1].text);
+        ln->name = text_dup(p->toks.t[i + 1].text);
         if (!ln->name)
             return FAIL_AT(p, t, NULL, "out of memory");
         return no_more(p, i + 2);
@@ -814,7 +806,7 @@ int coop_scenario_parse(const char *path, const char *text, size_t len, coop_sce
         return -COOP_ENOMEM;
     }
     p.scn->run_until_ns = COOP_SCN_NO_TIME;
-    p.scn->path = dup_str(p.err.path);
+    p.scn->path = text_dup(p.err.path);
     if (len > COOP_SCN_MAX_FILE) {
         scn_error(&p.err, 1, 1, NULL, "the file is larger than %u bytes", COOP_SCN_MAX_FILE);
         goto fail;

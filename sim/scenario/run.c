@@ -5,45 +5,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
+#include "coop/net.h"
 #include "coop/trace-convert.h"
-#include "net.h"
-#include "run.h"
+#include "scenario/run.h"
 
 #define TAIL_LINES 16
 
-static void on_line(void *ctx, const char *line, size_t len)
+static void on_event(void *ctx, const coop_sim_event *e)
 {
     struct scn_run *r = ctx;
-    if (r->oom)
+    scn_log_add(&r->log, e);
+}
+
+/* The whole trace as JSON lines, kept only when the caller asks for it. */
+struct jsonl_buf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+};
+
+static void on_line(void *ctx, const char *line, size_t len)
+{
+    struct jsonl_buf *b = ctx;
+    if (b->oom || grow(coop_allocator_libc(), (void **)&b->p, &b->cap, b->len + len + 1, 1, 65536)) {
+        b->oom = true;
         return;
-    if (r->nrecs == r->rcap) {
-        size_t cap = r->rcap ? r->rcap * 2 : 256;
-        struct scn_rec *v = realloc(r->recs, cap * sizeof(*v));
-        if (!v) {
-            r->oom = true;
-            return;
-        }
-        r->recs = v;
-        r->rcap = cap;
     }
-    if (r->len + len + 2 > r->cap) {
-        size_t cap = (r->len + len + 2) * 2 + 4096;
-        char *b = realloc(r->buf, cap);
-        if (!b) {
-            r->oom = true;
-            return;
-        }
-        r->buf = b;
-        r->cap = cap;
-    }
-    struct scn_rec *rec = &r->recs[r->nrecs++];
-    rec->off = r->len;
-    rec->len = len;
-    memcpy(r->buf + r->len, line, len);
-    r->buf[r->len + len] = '\0';
-    r->len += len + 1;
-    /* Every line starts {"t_ns":N. */
-    rec->t_ns = len > 8 ? strtoull(line + 8, NULL, 10) : 0;
+    memcpy(b->p + b->len, line, len);
+    b->p[b->len + len] = '\n';
+    b->len += len + 1;
 }
 
 /* ---- Scripted faults ---- */
@@ -58,30 +49,40 @@ static void fault_event(coop_sim *sim, void *arg)
 {
     struct fault_arg *fa = arg;
     const coop_scn_line *ln = fa->ln;
-    char fields[160];
     coop_net *net = coop_sim_net(sim);
     switch (ln->op) {
     case COOP_SCN_FAULT_RESET: {
         int64_t conn = coop_sim_peer_conn(sim, fa->run->handle[ln->peer]);
-        snprintf(fields, sizeof(fields), "\"kind\":\"reset\",\"conn\":%" PRId64 ",\"fired\":%s", conn,
-                 conn > 0 ? "true" : "false");
-        coop_sim_trace_line(sim, "fault", fields);
+        coop_sim_field f[3] = {
+            { .key = "kind", .type = COOP_SIM_STR, .v.str = "reset" },
+            { .key = "conn", .type = COOP_SIM_INT, .v.i = conn },
+            { .key = "fired", .type = COOP_SIM_BOOL, .v.b = conn > 0 },
+        };
+        coop_sim_emit(sim, "fault", f, 3);
         if (conn > 0)
             (void)coop_net_peer_reset(net, (uint32_t)conn);
         break;
     }
-    case COOP_SCN_FAULT_JUMP:
-        snprintf(fields, sizeof(fields), "\"kind\":\"clock-jump\",\"ns\":%" PRId64 ",\"fired\":true",
-                 ln->value);
-        coop_sim_trace_line(sim, "fault", fields);
+    case COOP_SCN_FAULT_JUMP: {
+        coop_sim_field f[3] = {
+            { .key = "kind", .type = COOP_SIM_STR, .v.str = "clock-jump" },
+            { .key = "ns", .type = COOP_SIM_INT, .v.i = ln->value },
+            { .key = "fired", .type = COOP_SIM_BOOL, .v.b = true },
+        };
+        coop_sim_emit(sim, "fault", f, 3);
         (void)coop_sim_jump_at(sim, coop_sim_now(sim), (uint64_t)ln->value);
         break;
-    case COOP_SCN_FAULT_NET:
+    }
+    case COOP_SCN_FAULT_NET: {
         coop_sim_set_net_faults(sim, (uint32_t)ln->value);
-        snprintf(fields, sizeof(fields), "\"kind\":\"net\",\"mask\":%" PRIu32 ",\"fired\":true",
-                 (uint32_t)ln->value);
-        coop_sim_trace_line(sim, "fault", fields);
+        coop_sim_field f[3] = {
+            { .key = "kind", .type = COOP_SIM_STR, .v.str = "net" },
+            { .key = "mask", .type = COOP_SIM_UINT, .v.u = (uint32_t)ln->value },
+            { .key = "fired", .type = COOP_SIM_BOOL, .v.b = true },
+        };
+        coop_sim_emit(sim, "fault", f, 3);
         break;
+    }
     default:
         break;
     }
@@ -155,26 +156,9 @@ static const char *what_of(const coop_scn_line *ln)
     return e ? e : s;
 }
 
-static void json_escape(char *out, size_t len, const char *s)
-{
-    size_t n = 0;
-    for (; *s && n + 8 < len; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            out[n++] = '\\';
-            out[n++] = (char)c;
-        } else if (c < 0x20) {
-            n += (size_t)snprintf(out + n, len - n, "\\u%04x", c);
-        } else {
-            out[n++] = (char)c;
-        }
-    }
-    out[n] = '\0';
-}
-
 static void emit_expect(struct scn_run *r, const coop_scn_line *ln, bool ok)
 {
-    char what[600], esc[1300], fields[1400];
+    char what[600];
     snprintf(what, sizeof(what), "%s", what_of(ln));
     /* Trailing comments and blanks are not part of what was expected. */
     char *hash = NULL;
@@ -191,10 +175,12 @@ static void emit_expect(struct scn_run *r, const coop_scn_line *ln, bool ok)
         *hash = '\0';
     for (size_t n = strlen(what); n && (what[n - 1] == ' ' || what[n - 1] == '\t' || what[n - 1] == '\r');)
         what[--n] = '\0';
-    json_escape(esc, sizeof(esc), what);
-    snprintf(fields, sizeof(fields), "\"line\":%u,\"ok\":%s,\"what\":\"%s\"", ln->line, ok ? "true" : "false",
-             esc);
-    coop_sim_trace_line(r->sim, "expect", fields);
+    coop_sim_field f[3] = {
+        { .key = "line", .type = COOP_SIM_UINT, .v.u = ln->line },
+        { .key = "ok", .type = COOP_SIM_BOOL, .v.b = ok },
+        { .key = "what", .type = COOP_SIM_STR, .v.str = what },
+    };
+    coop_sim_emit(r->sim, "expect", f, 3);
 }
 
 int coop_scn_convert(const char *jsonl, size_t len, int fmt, char **out, size_t *outlen)
@@ -219,24 +205,12 @@ int coop_scn_convert(const char *jsonl, size_t len, int fmt, char **out, size_t 
 /* Writes the last TAIL_LINES trace events, in the text form, indented. */
 static void write_tail(FILE *out, const struct scn_run *r)
 {
-    size_t from = r->nrecs > TAIL_LINES ? r->nrecs - TAIL_LINES : 0;
-    char *j = NULL, *text = NULL;
-    size_t jlen = 0, tlen = 0;
-    FILE *m = open_memstream(&j, &jlen);
-    if (!m)
-        return;
-    for (size_t i = from; i < r->nrecs; i++)
-        fprintf(m, "%s\n", scn_rec_text(r, i));
-    fclose(m);
-    if (coop_scn_convert(j, jlen, COOP_TRACE_TEXT, &text, &tlen) == 0 && text) {
-        fprintf(out, "  trace tail (last %zu of %zu events):\n", r->nrecs - from, r->nrecs);
-        for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
-            nl = strchr(line, '\n');
-            fprintf(out, "    %.*s\n", nl ? (int)(nl - line) : (int)strlen(line), line);
-        }
+    size_t n = r->log.n, from = n > TAIL_LINES ? n - TAIL_LINES : 0;
+    fprintf(out, "  trace tail (last %zu of %zu events):\n", n - from, n);
+    for (size_t i = from; i < n; i++) {
+        fputs("    ", out);
+        scn_log_write_text(&r->log, i, out);
     }
-    free(text);
-    free(j);
 }
 
 /* ---- The run ---- */
@@ -290,8 +264,14 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         cfg.faults = ov->faults;
     if (ov && ov->ties_set)
         cfg.permute_ties = ov->permute_ties;
-    cfg.on_line = on_line;
-    cfg.on_line_ctx = r;
+    struct jsonl_buf jsonl = { 0 };
+    scn_log_init(&r->log);
+    cfg.on_event = on_event;
+    cfg.on_event_ctx = r;
+    if (keep_trace) {
+        cfg.on_line = on_line;
+        cfg.on_line_ctx = &jsonl;
+    }
     int rc = 0;
     r->sim = coop_sim_new(&cfg);
     if (!r->sim) {
@@ -394,11 +374,12 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         }
     }
     free(cursor_at);
-    char endf[96];
-    snprintf(endf, sizeof(endf), "\"status\":\"%s\",\"steps\":%" PRIu64, coop_sim_status_name(r->end),
-             coop_sim_steps(r->sim));
-    coop_sim_trace_line(r->sim, "end", endf);
-    if (r->oom) {
+    coop_sim_field endf[2] = {
+        { .key = "status", .type = COOP_SIM_STR, .v.str = coop_sim_status_name(r->end) },
+        { .key = "steps", .type = COOP_SIM_UINT, .v.u = coop_sim_steps(r->sim) },
+    };
+    coop_sim_emit(r->sim, "end", endf, 2);
+    if (r->log.oom) {
         res->failed++;
         fprintf(out, "  out of memory while recording the trace\n");
     }
@@ -439,20 +420,19 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
     }
     fclose(out);
     res->report = rep;
-    if (keep_trace && !r->oom) {
-        res->jsonl = malloc(r->len + 1);
-        if (res->jsonl) {
-            /* The lines are NUL-separated in the buffer; the file form is newline-separated. */
-            for (size_t i = 0; i < r->len; i++)
-                res->jsonl[i] = r->buf[i] ? r->buf[i] : '\n';
-            res->jsonl_len = r->len;
-        }
+    if (keep_trace && !jsonl.oom) {
+        res->jsonl = jsonl.p;
+        res->jsonl_len = jsonl.len;
+    } else {
+        free(jsonl.p);
     }
+    /* What freeing the simulation traces (the kills of tasks still alive) comes after the end. */
+    jsonl = (struct jsonl_buf){ .oom = true };
 out:
     if (r->sim)
         coop_sim_free(r->sim);
-    free(r->buf);
-    free(r->recs);
+    free(jsonl.p);
+    scn_log_fini(&r->log);
     free(r);
     free(fargs);
     free(v);

@@ -158,13 +158,13 @@ int64_t coop_sim_peer_conn(const coop_sim *sim, int peer)
 
 static void trace_script(coop_sim *sim, const char *what, int peer, const char *detail)
 {
-    struct sim_line l;
-    sim_line_begin(&l, sim->now_ns, "script");
-    sim_line_str(&l, "what", what);
+    struct sim_rec l;
+    rec_begin(&l, sim->now_ns, "script");
+    rec_str(&l, "what", what);
     if (peer >= 0)
-        sim_line_int(&l, "peer", peer);
+        rec_int(&l, "peer", peer);
     if (detail)
-        sim_line_str(&l, "detail", detail);
+        rec_str(&l, "detail", detail);
     sim_emit(sim, &l);
 }
 

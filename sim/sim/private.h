@@ -10,7 +10,7 @@
 #include "base/prng.h"
 #include "coop/program.h"
 #include "coop/sim.h"
-#include "net.h"
+#include "net/net.h"
 #include "sim/trace.h"
 
 /* What a scripted event does. */
@@ -89,10 +89,10 @@ uint64_t sim_sched_now(const coop_sim *sim);
 
 /* ---- The trace (record.c) ---- */
 
-/* Finishes l and hands it to the trace, unless the trace is off. */
-void sim_emit(coop_sim *sim, struct sim_line *l);
+/* Hands r to the trace, unless the trace is off; r->ev.seq is its index then. */
+void sim_emit(coop_sim *sim, struct sim_rec *r);
 void sim_on_core_event(void *ctx, const coop_trace_event *e);
-void sim_on_net_event(void *ctx, const char *what, uint32_t conn, int fd, size_t len);
+uint64_t sim_on_net_event(void *ctx, const char *what, uint32_t conn, int fd, size_t len);
 void sim_trace_fault(coop_sim *sim, const char *kind, const char *site, uint32_t tid, bool fired);
 
 /* ---- Faults (faults.c) ---- */

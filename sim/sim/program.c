@@ -5,13 +5,13 @@
 static void log_to_trace(void *ctx, coop_task *t, const char *text)
 {
     coop_sim *sim = ctx;
-    struct sim_line l;
-    sim_line_begin(&l, sim->now_ns, "log");
+    struct sim_rec l;
+    rec_begin(&l, sim->now_ns, "log");
     if (t) {
-        sim_line_str(&l, "task", coop_task_name(t));
-        sim_line_uint(&l, "tid", coop_task_tid(t));
+        rec_str(&l, "task", coop_task_name(t));
+        rec_uint(&l, "tid", coop_task_tid(t));
     }
-    sim_line_str(&l, "text", text);
+    rec_str(&l, "text", text);
     sim_emit(sim, &l);
 }
 

@@ -3,19 +3,17 @@
 
 #include "sim/private.h"
 
-void sim_emit(coop_sim *sim, struct sim_line *l)
+void sim_emit(coop_sim *sim, struct sim_rec *r)
 {
-    if (sim->cfg.trace_off)
-        return;
-    sim_line_end(l);
-    sim_trace_emit(&sim->trace, l);
+    if (!sim->cfg.trace_off)
+        sim_trace_emit(&sim->trace, r);
 }
 
-static void task_fields(struct sim_line *l, const coop_trace_event *e)
+static void task_fields(struct sim_rec *l, const coop_trace_event *e)
 {
     if (e->tid) {
-        sim_line_str(l, "task", e->task);
-        sim_line_uint(l, "tid", e->tid);
+        rec_str(l, "task", e->task);
+        rec_uint(l, "tid", e->tid);
     }
 }
 
@@ -31,89 +29,96 @@ static const char *base_name(const char *path)
 void sim_on_core_event(void *ctx, const coop_trace_event *e)
 {
     coop_sim *sim = ctx;
-    struct sim_line l;
-    sim_line_begin(&l, sim->now_ns, coop_trace_kind_name(e->kind));
+    struct sim_rec l;
+    rec_begin(&l, sim->now_ns, coop_trace_kind_name(e->kind));
     task_fields(&l, e);
     switch (e->kind) {
     case COOP_TR_SPAWN:
-        sim_line_int(&l, "prio", e->code);
-        sim_line_int(&l, "period_ns", e->value);
+        rec_int(&l, "prio", e->code);
+        rec_int(&l, "period_ns", e->value);
         break;
     case COOP_TR_RUN:
         break;
     case COOP_TR_YIELD:
-        sim_line_str(&l, "call", coop_call_name(e->call));
+        rec_str(&l, "call", coop_call_name(e->call));
         if (e->code)
-            sim_line_str(&l, "error", coop_strerror((int)e->code));
+            rec_str(&l, "error", coop_strerror((int)e->code));
         break;
     case COOP_TR_WAKE:
-        sim_line_str(&l, "reason", coop_wake_name(e->reason));
+        rec_str(&l, "reason", coop_wake_name(e->reason));
         if (e->signal) {
-            sim_line_str(&l, "signal", e->signal);
-            sim_line_int(&l, "value", e->value);
+            rec_str(&l, "signal", e->signal);
+            rec_int(&l, "value", e->value);
         }
         if (e->fd >= 0)
-            sim_line_int(&l, "fd", e->fd);
+            rec_int(&l, "fd", e->fd);
         break;
     case COOP_TR_EXIT:
-        sim_line_int(&l, "status", e->code);
+        rec_int(&l, "status", e->code);
         break;
     case COOP_TR_KILL:
-        sim_line_int(&l, "by", e->code);
+        rec_int(&l, "by", e->code);
         break;
     case COOP_TR_FAIL: {
         char at[128];
         snprintf(at, sizeof(at), "%s:%u", base_name(e->file), e->line);
-        sim_line_str(&l, "error", coop_strerror((int)e->code));
-        sim_line_str(&l, "at", at);
+        rec_str(&l, "error", coop_strerror((int)e->code));
+        rec_str(&l, "at", at);
         break;
     }
     case COOP_TR_SIGNAL:
-        sim_line_str(&l, "signal", e->signal);
-        sim_line_int(&l, "value", e->value);
-        sim_line_int(&l, "woken", e->code);
+        rec_str(&l, "signal", e->signal);
+        rec_int(&l, "value", e->value);
+        rec_int(&l, "woken", e->code);
         break;
     case COOP_TR_IO:
-        sim_line_int(&l, "fd", e->fd);
-        sim_line_int(&l, "events", e->value);
+        rec_int(&l, "fd", e->fd);
+        rec_int(&l, "events", e->value);
         break;
     }
     sim_emit(sim, &l);
 }
 
-void sim_on_net_event(void *ctx, const char *what, uint32_t conn, int fd, size_t len)
+uint64_t sim_on_net_event(void *ctx, const char *what, uint32_t conn, int fd, size_t len)
 {
     coop_sim *sim = ctx;
-    struct sim_line l;
-    sim_line_begin(&l, sim->now_ns, "net");
-    sim_line_str(&l, "what", what);
-    sim_line_uint(&l, "conn", conn);
+    struct sim_rec l;
+    rec_begin(&l, sim->now_ns, "net");
+    rec_str(&l, "what", what);
+    rec_uint(&l, "conn", conn);
     if (fd >= 0)
-        sim_line_int(&l, "fd", fd);
+        rec_int(&l, "fd", fd);
     if (len)
-        sim_line_uint(&l, "len", len);
+        rec_uint(&l, "len", len);
     sim_emit(sim, &l);
+    return sim->cfg.trace_off ? UINT64_MAX : l.ev.seq;
 }
 
 void sim_trace_fault(coop_sim *sim, const char *kind, const char *site, uint32_t tid, bool fired)
 {
-    struct sim_line l;
-    sim_line_begin(&l, sim->now_ns, "fault");
-    sim_line_str(&l, "kind", kind);
+    struct sim_rec l;
+    rec_begin(&l, sim->now_ns, "fault");
+    rec_str(&l, "kind", kind);
     if (site)
-        sim_line_str(&l, "site", site);
+        rec_str(&l, "site", site);
     if (tid)
-        sim_line_uint(&l, "tid", tid);
-    sim_line_bool(&l, "fired", fired);
+        rec_uint(&l, "tid", tid);
+    rec_bool(&l, "fired", fired);
     sim_emit(sim, &l);
 }
 
-void coop_sim_trace_line(coop_sim *sim, const char *ev, const char *json_fields)
+void coop_sim_emit(coop_sim *sim, const char *ev, const coop_sim_field *fields, size_t n)
 {
-    struct sim_line l;
-    sim_line_begin(&l, sim->now_ns, ev);
-    sim_line_raw(&l, json_fields);
-    sim_emit(sim, &l);
+    struct sim_rec r;
+    rec_begin(&r, sim->now_ns, ev);
+    for (size_t i = 0; i < n; i++) {
+        if (i == COOP_SIM_MAX_FIELDS) {
+            r.cut = true;
+            break;
+        }
+        r.f[r.ev.nfields++] = fields[i];
+    }
+    sim_emit(sim, &r);
 }
 
 uint64_t coop_sim_trace_hash(const coop_sim *sim) { return sim->trace.hash; }

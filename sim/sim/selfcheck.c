@@ -64,10 +64,11 @@ static int selfcheck_run(const coop_sim_config *cfg, struct selfcheck *c, coop_s
     int err = setup ? setup(sim, ctx) : 0;
     if (err == 0) {
         coop_sim_status st = drive ? drive(sim, ctx) : coop_sim_run(sim);
-        char end[96];
-        snprintf(end, sizeof(end), "\"status\":\"%s\",\"steps\":%llu", coop_sim_status_name(st),
-                 (unsigned long long)coop_sim_steps(sim));
-        coop_sim_trace_line(sim, "end", end);
+        coop_sim_field end[2] = {
+            { .key = "status", .type = COOP_SIM_STR, .v.str = coop_sim_status_name(st) },
+            { .key = "steps", .type = COOP_SIM_UINT, .v.u = coop_sim_steps(sim) },
+        };
+        coop_sim_emit(sim, "end", end, 2);
         *hash = coop_sim_trace_hash(sim);
     }
     coop_sim_free(sim);

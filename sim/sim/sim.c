@@ -52,7 +52,7 @@ coop_sim *coop_sim_new(const coop_sim_config *cfg)
     sim->faults = sim_fault_mix(c);
     sim->free_slot = UINT32_MAX;
     heap_init(&sim->events, coop_allocator_libc(), NULL, NULL);
-    if (sim_trace_init(&sim->trace, c->trace_tail, c->on_line, c->on_line_ctx))
+    if (sim_trace_init(&sim->trace, c))
         goto fail;
     sim->net = coop_net_new(&sim->now_ns, &sim->rng_net, coop_allocator_libc());
     if (!sim->net)

@@ -1,122 +1,145 @@
-/* Trace lines: building JSON objects field by field, hashing them, and keeping the last few. */
+/* Trace events: building them field by field, rendering them as JSON lines, hashing them, and keeping the last few. */
 #include "sim/trace.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void put(struct sim_line *l, const char *s, size_t n)
+#include "base/json.h"
+
+void rec_begin(struct sim_rec *r, uint64_t t_ns, const char *ev)
 {
-    if (l->full)
-        return;
-    /* Keep room for the closing brace and the truncation marker. */
-    if (l->len + n + 16 >= sizeof(l->buf)) {
-        l->full = true;
-        return;
+    r->ev = (coop_sim_event){ .t_ns = t_ns, .ev = ev, .fields = r->f };
+    r->cut = false;
+}
+
+static coop_sim_field *add(struct sim_rec *r, const char *key, coop_sim_ftype type)
+{
+    if (r->ev.nfields == COOP_SIM_MAX_FIELDS) {
+        r->cut = true;
+        return NULL;
     }
-    memcpy(l->buf + l->len, s, n);
-    l->len += n;
+    coop_sim_field *f = &r->f[r->ev.nfields++];
+    f->key = key;
+    f->type = type;
+    return f;
 }
 
-static void puts_(struct sim_line *l, const char *s) { put(l, s, strlen(s)); }
-
-static void put_key(struct sim_line *l, const char *key)
+void rec_str(struct sim_rec *r, const char *key, const char *val)
 {
-    put(l, ",\"", 2);
-    puts_(l, key);
-    put(l, "\":", 2);
+    coop_sim_field *f = add(r, key, COOP_SIM_STR);
+    if (f)
+        f->v.str = val;
 }
 
-/* JSON string escaping: quotes, backslashes and control bytes; other bytes pass through. */
-static void put_string(struct sim_line *l, const char *s)
+void rec_int(struct sim_rec *r, const char *key, int64_t val)
 {
-    put(l, "\"", 1);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        char esc[8];
-        if (c == '"' || c == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            put(l, esc, 2);
-        } else if (c < 0x20) {
-            snprintf(esc, sizeof(esc), "\\u%04x", c);
-            put(l, esc, 6);
-        } else {
-            put(l, (const char *)&c, 1);
-        }
-    }
-    put(l, "\"", 1);
+    coop_sim_field *f = add(r, key, COOP_SIM_INT);
+    if (f)
+        f->v.i = val;
 }
 
-void sim_line_begin(struct sim_line *l, uint64_t t_ns, const char *ev)
+void rec_uint(struct sim_rec *r, const char *key, uint64_t val)
 {
-    l->len = 0;
-    l->full = false;
+    coop_sim_field *f = add(r, key, COOP_SIM_UINT);
+    if (f)
+        f->v.u = val;
+}
+
+void rec_bool(struct sim_rec *r, const char *key, bool val)
+{
+    coop_sim_field *f = add(r, key, COOP_SIM_BOOL);
+    if (f)
+        f->v.b = val;
+}
+
+/* The room kept at the end of a line for the truncation mark and the closing brace. */
+#define TRUNC_MARK ",\"trunc\":true"
+#define LINE_ROOM (COOP_SIM_LINE_MAX - sizeof(TRUNC_MARK) - 1)
+
+/* A line being written: each append either fits whole before LINE_ROOM or fails and writes nothing. */
+struct out {
+    char *buf;
+    size_t len;
+};
+
+static bool out_raw(struct out *o, const char *s, size_t n)
+{
+    if (n >= LINE_ROOM - o->len)
+        return false;
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+    return true;
+}
+
+static bool out_str(struct out *o, const char *s)
+{
+    size_t w = json_escape(o->buf + o->len, LINE_ROOM - o->len, s, strlen(s));
+    if (w == SIZE_MAX)
+        return false;
+    o->len += w;
+    return true;
+}
+
+/* Appends `,"key":value` (without the comma for the first field), or nothing when it does not fit. */
+static bool out_field(struct out *o, const coop_sim_field *f, bool first)
+{
+    size_t mark = o->len;
     char num[32];
-    snprintf(num, sizeof(num), "{\"t_ns\":%llu", (unsigned long long)t_ns);
-    puts_(l, num);
-    put_key(l, "ev");
-    put_string(l, ev);
-}
-
-void sim_line_str(struct sim_line *l, const char *key, const char *val)
-{
-    put_key(l, key);
-    if (val)
-        put_string(l, val);
-    else
-        puts_(l, "null");
-}
-
-void sim_line_int(struct sim_line *l, const char *key, int64_t val)
-{
-    char num[32];
-    snprintf(num, sizeof(num), "%lld", (long long)val);
-    put_key(l, key);
-    puts_(l, num);
-}
-
-void sim_line_uint(struct sim_line *l, const char *key, uint64_t val)
-{
-    char num[32];
-    snprintf(num, sizeof(num), "%llu", (unsigned long long)val);
-    put_key(l, key);
-    puts_(l, num);
-}
-
-void sim_line_bool(struct sim_line *l, const char *key, bool val)
-{
-    put_key(l, key);
-    puts_(l, val ? "true" : "false");
-}
-
-void sim_line_raw(struct sim_line *l, const char *fields)
-{
-    if (fields && *fields) {
-        put(l, ",", 1);
-        puts_(l, fields);
+    bool ok =
+        (first || out_raw(o, ",", 1)) && out_raw(o, "\"", 1) && out_str(o, f->key) && out_raw(o, "\":", 2);
+    switch (f->type) {
+    case COOP_SIM_STR:
+        ok = ok && (f->v.str ? out_raw(o, "\"", 1) && out_str(o, f->v.str) && out_raw(o, "\"", 1)
+                             : out_raw(o, "null", 4));
+        break;
+    case COOP_SIM_INT:
+        snprintf(num, sizeof(num), "%" PRId64, f->v.i);
+        ok = ok && out_raw(o, num, strlen(num));
+        break;
+    case COOP_SIM_UINT:
+        snprintf(num, sizeof(num), "%" PRIu64, f->v.u);
+        ok = ok && out_raw(o, num, strlen(num));
+        break;
+    case COOP_SIM_BOOL:
+        ok = ok && (f->v.b ? out_raw(o, "true", 4) : out_raw(o, "false", 5));
+        break;
     }
+    if (!ok)
+        o->len = mark;
+    return ok;
 }
 
-void sim_line_end(struct sim_line *l)
+size_t trace_render(const coop_sim_event *e, bool cut, char *buf)
 {
-    if (l->full) {
-        const char *mark = ",\"trunc\":true";
-        memcpy(l->buf + l->len, mark, strlen(mark));
-        l->len += strlen(mark);
+    struct out o = { buf, 0 };
+    coop_sim_field head[2] = {
+        { .key = "t_ns", .type = COOP_SIM_UINT, .v.u = e->t_ns },
+        { .key = "ev", .type = COOP_SIM_STR, .v.str = e->ev },
+    };
+    buf[o.len++] = '{';
+    for (size_t i = 0; !cut && i < 2 + e->nfields; i++)
+        cut = !out_field(&o, i < 2 ? &head[i] : &e->fields[i - 2], i == 0);
+    if (cut) {
+        memcpy(buf + o.len, TRUNC_MARK, sizeof(TRUNC_MARK) - 1);
+        o.len += sizeof(TRUNC_MARK) - 1;
     }
-    l->buf[l->len++] = '}';
-    l->buf[l->len] = '\0';
+    buf[o.len++] = '}';
+    buf[o.len] = '\0';
+    return o.len;
 }
 
-int sim_trace_init(struct sim_trace *tr, uint32_t tail, coop_sim_line_fn sink, void *ctx)
+int sim_trace_init(struct sim_trace *tr, const coop_sim_config *cfg)
 {
     memset(tr, 0, sizeof(*tr));
     tr->hash = UINT64_C(14695981039346656037);
-    tr->cap = tail ? tail : 1;
+    tr->cap = cfg->trace_tail ? cfg->trace_tail : 1;
     tr->tail = calloc(tr->cap, COOP_SIM_LINE_MAX);
-    tr->sink = sink;
-    tr->sink_ctx = ctx;
+    tr->on_line = cfg->on_line;
+    tr->line_ctx = cfg->on_line_ctx;
+    tr->on_event = cfg->on_event;
+    tr->event_ctx = cfg->on_event_ctx;
     return tr->tail ? 0 : -1;
 }
 
@@ -135,10 +158,9 @@ static uint64_t fnv(uint64_t h, const char *s, size_t n)
     return h;
 }
 
-void sim_trace_emit(struct sim_trace *tr, const struct sim_line *l)
+void sim_trace_emit(struct sim_trace *tr, struct sim_rec *r)
 {
-    tr->hash = fnv(fnv(tr->hash, l->buf, l->len), "\n", 1);
-    tr->count++;
+    /* The line is rendered straight into its slot of the tail ring. */
     uint32_t slot = (tr->head + tr->n) % tr->cap;
     if (tr->n == tr->cap) {
         slot = tr->head;
@@ -146,9 +168,16 @@ void sim_trace_emit(struct sim_trace *tr, const struct sim_line *l)
     } else {
         tr->n++;
     }
-    memcpy(tr->tail + (size_t)slot * COOP_SIM_LINE_MAX, l->buf, l->len + 1);
-    if (tr->sink)
-        tr->sink(tr->sink_ctx, l->buf, l->len);
+    char *line = tr->tail + (size_t)slot * COOP_SIM_LINE_MAX;
+    size_t len = trace_render(&r->ev, r->cut, line);
+    tr->hash = fnv(fnv(tr->hash, line, len), "\n", 1);
+    r->ev.seq = tr->count++;
+    r->ev.line = line;
+    r->ev.len = len;
+    if (tr->on_line)
+        tr->on_line(tr->line_ctx, line, len);
+    if (tr->on_event)
+        tr->on_event(tr->event_ctx, &r->ev);
 }
 
 const char *sim_trace_tail(const struct sim_trace *tr, size_t i)
@@ -156,4 +185,12 @@ const char *sim_trace_tail(const struct sim_trace *tr, size_t i)
     if (i >= tr->n)
         return NULL;
     return tr->tail + (size_t)((tr->head + i) % tr->cap) * COOP_SIM_LINE_MAX;
+}
+
+const coop_sim_field *coop_sim_field_of(const coop_sim_event *e, const char *key)
+{
+    for (size_t i = 0; i < e->nfields; i++)
+        if (strcmp(e->fields[i].key, key) == 0)
+            return &e->fields[i];
+    return NULL;
 }

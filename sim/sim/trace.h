@@ -1,6 +1,6 @@
-/* The simulator's trace: JSON lines, their running hash, and a tail kept for reports. */
-#ifndef COOP_SIM_TRACE_H
-#define COOP_SIM_TRACE_H
+/* The simulator's trace: events built field by field, written as JSON lines, hashed, and kept in a tail for reports. */
+#ifndef COOP_SIM_SIM_TRACE_H
+#define COOP_SIM_SIM_TRACE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -8,42 +8,49 @@
 
 #include "coop/sim.h"
 
-#define COOP_SIM_LINE_MAX 1024
+#define COOP_SIM_LINE_MAX 1024 /* bytes of one JSON line; longer ones are cut at a field, see below */
 
 /*
- * One line under construction.  Fields are appended in a fixed order by
- * the caller, so equal runs give byte-identical lines; strings are JSON
- * escaped; a line too long for the buffer is cut at a field boundary and
- * marked with "trunc":true.
+ * One event under construction.  Fields are appended in a fixed order by
+ * the caller, so equal runs give byte-identical lines.  String values are
+ * the caller's and must stay valid until the event is emitted.
  */
-struct sim_line {
-    char buf[COOP_SIM_LINE_MAX];
-    size_t len;
-    bool full;
+struct sim_rec {
+    coop_sim_event ev;
+    coop_sim_field f[COOP_SIM_MAX_FIELDS];
+    bool cut; /* fields beyond COOP_SIM_MAX_FIELDS were dropped */
 };
 
-void sim_line_begin(struct sim_line *l, uint64_t t_ns, const char *ev);
-void sim_line_str(struct sim_line *l, const char *key, const char *val);
-void sim_line_int(struct sim_line *l, const char *key, int64_t val);
-void sim_line_uint(struct sim_line *l, const char *key, uint64_t val);
-void sim_line_bool(struct sim_line *l, const char *key, bool val);
-/* Appends pre-formatted `"key":value` pairs, e.g. from a caller of coop_sim_trace_line. */
-void sim_line_raw(struct sim_line *l, const char *fields);
-void sim_line_end(struct sim_line *l);
+void rec_begin(struct sim_rec *r, uint64_t t_ns, const char *ev);
+void rec_str(struct sim_rec *r, const char *key, const char *val);
+void rec_int(struct sim_rec *r, const char *key, int64_t val);
+void rec_uint(struct sim_rec *r, const char *key, uint64_t val);
+void rec_bool(struct sim_rec *r, const char *key, bool val);
 
-/* The trace sink: hash, count, tail ring, and the caller's line callback. */
+/*
+ * Writes e as its JSON line into buf (COOP_SIM_LINE_MAX bytes) and
+ * returns the length.  Strings are escaped as JSON requires and made
+ * valid UTF-8.  A line that would not fit ends after the last field that
+ * does, with "trunc":true, so it is still one valid object.
+ */
+size_t trace_render(const coop_sim_event *e, bool cut, char *buf);
+
+/* The trace sink: hash, count, tail ring, and the caller's callbacks. */
 struct sim_trace {
     uint64_t hash;  /* FNV-1a 64 over every line plus its newline */
-    uint64_t count; /* lines so far */
+    uint64_t count; /* events so far */
     char *tail;     /* cap lines of COOP_SIM_LINE_MAX bytes, a ring */
     uint32_t cap, head, n;
-    coop_sim_line_fn sink;
-    void *sink_ctx;
+    coop_sim_line_fn on_line;
+    void *line_ctx;
+    coop_sim_record_fn on_event;
+    void *event_ctx;
 };
 
-int sim_trace_init(struct sim_trace *tr, uint32_t tail, coop_sim_line_fn sink, void *ctx);
+int sim_trace_init(struct sim_trace *tr, const coop_sim_config *cfg);
 void sim_trace_fini(struct sim_trace *tr);
-void sim_trace_emit(struct sim_trace *tr, const struct sim_line *l);
+/* Renders r, numbers it, hashes it, keeps it in the tail and hands it to the callbacks. */
+void sim_trace_emit(struct sim_trace *tr, struct sim_rec *r);
 const char *sim_trace_tail(const struct sim_trace *tr, size_t i);
 
 #endif

@@ -17,7 +17,7 @@
 #include "coop/errors.h"
 #include "coop/poller.h"
 #include "coop/real.h"
-#include "net.h"
+#include "net/net.h"
 #include "base/prng.h"
 
 /* ---- The counting allocator every backend under test allocates through. ---- */

@@ -81,10 +81,11 @@ int main(int argc, char **argv)
         return 1;
     }
     coop_sim_status st = coop_sim_run_until(sim, COOP_MS(until_ms));
-    char end[128];
-    snprintf(end, sizeof(end), "\"status\":\"%s\",\"steps\":%llu", coop_sim_status_name(st),
-             (unsigned long long)coop_sim_steps(sim));
-    coop_sim_trace_line(sim, "end", end);
+    coop_sim_field end[2] = {
+        { .key = "status", .type = COOP_SIM_STR, .v.str = coop_sim_status_name(st) },
+        { .key = "steps", .type = COOP_SIM_UINT, .v.u = coop_sim_steps(sim) },
+    };
+    coop_sim_emit(sim, "end", end, 2);
     if (hash_only)
         printf("%s %016llx\n", name, (unsigned long long)coop_sim_trace_hash(sim));
     coop_sim_free(sim);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "coop/errors.h"
-#include "net.h"
+#include "net/net.h"
 #include "base/prng.h"
 
 #define MS UINT64_C(1000000)
@@ -64,19 +64,27 @@ static coop_poller P;
 static char tlog[1 << 16];
 static size_t tlen;
 
-static void on_trace(void *ctx, const char *what, uint32_t conn, int fd, size_t len)
+/* What each traced decision was, by its index, so that captures can be checked against it. */
+static const char *twhat[4096];
+static uint64_t tcount;
+
+static uint64_t on_trace(void *ctx, const char *what, uint32_t conn, int fd, size_t len)
 {
     (void)ctx;
+    if (tcount < sizeof(twhat) / sizeof(twhat[0]))
+        twhat[tcount] = what;
     int n = snprintf(tlog + tlen, sizeof(tlog) - tlen, "%llu %s c%u fd%d n%zu\n", (unsigned long long)now_ns,
                      what, conn, fd, len);
     cr_assert(n > 0 && (size_t)n < sizeof(tlog) - tlen, "trace log full");
     tlen += (size_t)n;
+    return tcount++;
 }
 
 static void make_net(uint64_t seed)
 {
     now_ns = 0;
     tlen = 0;
+    tcount = 0;
     tlog[0] = '\0';
     coop_prng_seed(&rng, seed, 2);
     net = coop_net_new(&now_ns, &rng, counting());
@@ -575,11 +583,17 @@ Test(net, capture_records_bytes_and_times)
     cr_assert_eq(cap.len, 6);
     cr_assert_eq(memcmp(cap.bytes, "abcdef", 6), 0);
     cr_assert_eq(cap.nchunks, 3);
-    const coop_net_chunk want[] = { { 2 * MS, 0, 2 }, { 5 * MS, 2, 3 }, { 9 * MS, 5, 1 } };
+    const coop_net_chunk want[] = { { .t_ns = 2 * MS, .off = 0, .len = 2 },
+                                    { .t_ns = 5 * MS, .off = 2, .len = 3 },
+                                    { .t_ns = 9 * MS, .off = 5, .len = 1 } };
     for (int i = 0; i < 3; i++) {
         cr_assert_eq(cap.chunks[i].t_ns, want[i].t_ns);
         cr_assert_eq(cap.chunks[i].off, want[i].off);
         cr_assert_eq(cap.chunks[i].len, want[i].len);
+        /* Each chunk names the trace event of its write. */
+        cr_assert_lt(cap.chunks[i].ev, tcount);
+        cr_assert_str_eq(twhat[cap.chunks[i].ev], "send");
+        cr_assert(i == 0 || cap.chunks[i].ev > cap.chunks[i - 1].ev);
     }
     cr_assert_eq(coop_net_conn_state(net, 1), COOP_NET_TASK_CLOSED);
     cr_assert_eq(coop_net_capture_of(net, 2, &cap), -COOP_ENOENT);

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "coop/trace-convert.h"
-#include "jsonl.h"
 
 static char out_buf[1 << 14];
 
@@ -73,7 +72,7 @@ Test(convert, bad_lines_are_reported_with_their_position)
         { "{\"t_ns\":1,\"t_ns\":2,\"ev\":\"run\"}\n", "t.jsonl:1:17: error: duplicate key" },
         { "{\"ev\":\"run\"}\n", "t.jsonl:1:1: error: a trace event needs \"t_ns\" and \"ev\"" },
         { "{\"t_ns\":1,\"ev\":\"r\\qn\"}\n", "t.jsonl:1:20: error: unknown escape" },
-        { "{\"t_ns\":99999999999999999999,\"ev\":\"run\"}\n", "t.jsonl:1:28: error: integer out of range" },
+        { "{\"t_ns\":99999999999999999999,\"ev\":\"run\"}\n", "t.jsonl:1:29: error: integer out of range" },
         { "{\"t_ns\":1,\"ev\":\"run\"} x\n", "t.jsonl:1:23: error: text after the object" },
         { "{\"t_ns\":1,\"ev\":\"run", "t.jsonl:1:20: error: unterminated string" },
     };
@@ -86,21 +85,51 @@ Test(convert, bad_lines_are_reported_with_their_position)
 
 Test(convert, escapes_and_values)
 {
-    struct jsonl_obj o;
     size_t col;
     const char *msg;
     const char *line =
-        "{\"a\":\"\\u00e9\\n\\t\",\"b\":true,\"c\":false,\"d\":null,\"e\":-9223372036854775808}";
-    cr_assert_eq(jsonl_parse(line, strlen(line), &o, &col, &msg), 0);
-    cr_assert_str_eq(jsonl_str(&o, "a"), "\xc3\xa9\n\t");
-    cr_assert_eq(jsonl_get(&o, "b")->num, 1);
-    cr_assert_eq(jsonl_get(&o, "c")->num, 0);
-    cr_assert_eq(jsonl_get(&o, "d")->type, JSONL_NULL);
-    int64_t e;
-    cr_assert(jsonl_int(&o, "e", &e));
-    cr_assert_eq(e, INT64_MIN);
-    cr_assert_null(jsonl_str(&o, "b"));
-    cr_assert(!jsonl_int(&o, "a", &e));
+        "{\"t_ns\":7,\"ev\":\"x\",\"a\":\"\\u00e9\\n\\t\\ud83d\\ude00\",\"b\":true,\"c\":false,\"d\":null,"
+        "\"e\":-9223372036854775808,\"f\":18446744073709551615}";
+    coop_trace_reader *r = coop_trace_reader_new();
+    const coop_sim_event *ev;
+    cr_assert_eq(coop_trace_parse(r, line, strlen(line), &ev, &col, &msg), 0);
+    cr_assert_eq(ev->t_ns, 7);
+    cr_assert_str_eq(ev->ev, "x");
+    cr_assert_eq(ev->nfields, 6, "t_ns and ev are lifted out of the fields");
+    cr_assert_str_eq(coop_sim_field_of(ev, "a")->v.str, "\xc3\xa9\n\t\xf0\x9f\x98\x80");
+    cr_assert_eq(coop_sim_field_of(ev, "b")->type, COOP_SIM_BOOL);
+    cr_assert(coop_sim_field_of(ev, "b")->v.b);
+    cr_assert(!coop_sim_field_of(ev, "c")->v.b);
+    cr_assert_eq(coop_sim_field_of(ev, "d")->type, COOP_SIM_STR);
+    cr_assert_null(coop_sim_field_of(ev, "d")->v.str);
+    cr_assert_eq(coop_sim_field_of(ev, "e")->type, COOP_SIM_INT);
+    cr_assert_eq(coop_sim_field_of(ev, "e")->v.i, INT64_MIN);
+    cr_assert_eq(coop_sim_field_of(ev, "f")->type, COOP_SIM_UINT);
+    cr_assert_eq(coop_sim_field_of(ev, "f")->v.u, UINT64_MAX);
+    cr_assert_null(coop_sim_field_of(ev, "t_ns"));
+    coop_trace_reader_free(r);
+}
+
+Test(convert, strings_are_valid_utf8)
+{
+    const char *bad[] = {
+        "{\"t_ns\":1,\"ev\":\"a\xff"
+        "b\"}",                             /* a byte that starts nothing */
+        "{\"t_ns\":1,\"ev\":\"\xc0\xaf\"}", /* an overlong '/' */
+        "{\"t_ns\":1,\"ev\":\"\\ud800\"}",  /* a lone high surrogate */
+        "{\"t_ns\":1,\"ev\":\"\\udc00\"}",  /* a lone low surrogate */
+        "{\"t_ns\":-1,\"ev\":\"run\"}",     /* time is never negative */
+    };
+    coop_trace_reader *r = coop_trace_reader_new();
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const coop_sim_event *ev;
+        size_t col = 0;
+        const char *msg = NULL;
+        cr_assert_eq(coop_trace_parse(r, bad[i], strlen(bad[i]), &ev, &col, &msg), -1, "line %zu", i);
+        cr_assert_not_null(msg);
+        cr_assert_gt(col, 0);
+    }
+    coop_trace_reader_free(r);
 }
 
 Test(convert, format_names)

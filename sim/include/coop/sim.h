@@ -46,6 +46,42 @@ COOP_API size_t coop_sim_faults_format(uint32_t mask, char *buf, size_t len);
 /* Receives every trace line (JSON, no newline) as it is produced. */
 typedef void (*coop_sim_line_fn)(void *ctx, const char *line, size_t len);
 
+/*
+ * One field of a trace event.  A string field whose str is NULL is
+ * written as JSON null.  Strings are the producer's: valid only while the
+ * event is being delivered.
+ */
+typedef enum coop_sim_ftype { COOP_SIM_STR, COOP_SIM_INT, COOP_SIM_UINT, COOP_SIM_BOOL } coop_sim_ftype;
+typedef struct coop_sim_field {
+    const char *key;
+    coop_sim_ftype type;
+    union {
+        const char *str;
+        int64_t i;
+        uint64_t u;
+        bool b;
+    } v;
+} coop_sim_field;
+#define COOP_SIM_MAX_FIELDS 16 /* fields of one event beyond t_ns and ev; more are cut */
+
+/*
+ * A trace event, structured: what every JSON line of the trace says
+ * (docs/trace-format.md), in the same order, together with that line.
+ */
+typedef struct coop_sim_event {
+    uint64_t seq; /* its index in the trace, from 0 */
+    uint64_t t_ns;
+    const char *ev;
+    const coop_sim_field *fields;
+    size_t nfields;
+    const char *line; /* the JSON line, without a newline */
+    size_t len;
+} coop_sim_event;
+/* Receives every trace event as it is produced. */
+typedef void (*coop_sim_record_fn)(void *ctx, const coop_sim_event *e);
+/* The field of e named key (never t_ns or ev, which are members), or NULL. */
+COOP_API const coop_sim_field *coop_sim_field_of(const coop_sim_event *e, const char *key);
+
 typedef struct coop_sim_config {
     uint64_t seed;
     uint64_t start_ns; /* the clock's start offset */
@@ -63,6 +99,9 @@ typedef struct coop_sim_config {
     bool trace_off;        /* no trace at all (no hash, no tail, no on_line): for speed measurements */
     coop_sim_line_fn on_line;
     void *on_line_ctx;
+    coop_sim_record_fn on_event; /* the same events, structured */
+    void *on_event_ctx;
+    bool verify; /* check the scheduler's and the network's invariants after every step (slow) */
 } coop_sim_config;
 
 typedef enum coop_sim_status {
@@ -131,8 +170,8 @@ COOP_API int64_t coop_sim_peer_conn(const coop_sim *sim, int peer);
 
 /* ---- Reports and the trace ---- */
 
-/* Appends a JSON trace line of the caller's own, e.g. an expectation's outcome. */
-COOP_API void coop_sim_trace_line(coop_sim *sim, const char *ev, const char *json_fields);
+/* Appends a trace event of the caller's own at the current time, e.g. an expectation's outcome. */
+COOP_API void coop_sim_emit(coop_sim *sim, const char *ev, const coop_sim_field *fields, size_t n);
 /* FNV-1a 64 of every trace line so far, newline-terminated: equal hashes mean equal traces. */
 COOP_API uint64_t coop_sim_trace_hash(const coop_sim *sim);
 COOP_API uint64_t coop_sim_trace_count(const coop_sim *sim);

@@ -1,14 +1,16 @@
-/* Virtual sockets: the simulator's poller, with connections whose far ends a script drives. */
-#ifndef COOP_SIM_NET_H
-#define COOP_SIM_NET_H
+/* The virtual network's public face: scripted peers, captures of what tasks wrote, connection states, link settings. */
+#ifndef COOP_NET_H
+#define COOP_NET_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "coop/alloc.h"
-#include "coop/poller.h"
-#include "base/prng.h"
+#include "coop/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /*
  * The model.  A connection has two ends.  An end is either a *task end*
@@ -69,25 +71,10 @@ typedef struct coop_net_link {
     uint32_t max_write;     /* writes accept at most this many bytes (short writes); 0: no limit */
 } coop_net_link;
 
-/*
- * Seeded faults, each drawn from the prng only when its rate is non-zero
- * and it could apply: a split needs two bytes, a short read or write two
- * bytes it could move, an EAGAIN an operation that could proceed, a
- * refusal a listener that would accept.  The draws happen in a fixed
- * order, so a seed and a script give one outcome.
- */
-typedef struct coop_net_faults {
-    uint64_t jitter_ns;    /* extra latency, uniform in [0, jitter_ns] per delivery (order kept) */
-    uint32_t split_pct;    /* chance in % that a delivery is split into two chunks, the second 1 us later */
-    uint32_t short_io_pct; /* chance in % that a read or write moves only part of what it could */
-    uint32_t eagain_pct;   /* chance in % that a read or write fails with -EAGAIN although it could proceed */
-    uint32_t reset_pct;    /* chance in % per data delivery that both ends are reset instead */
-    uint32_t refuse_pct;   /* chance in % that a connect reaching a listener is refused */
-} coop_net_faults;
-
 /* One write of a task end toward a peer end. */
 typedef struct coop_net_chunk {
     uint64_t t_ns; /* virtual time of the write() that produced it */
+    uint64_t ev;   /* the trace event of that write (see coop_net_trace_fn), or UINT64_MAX */
     size_t off;    /* offset of this chunk in the connection's captured byte stream */
     size_t len;    /* bytes; never 0 */
 } coop_net_chunk;
@@ -126,31 +113,10 @@ typedef enum coop_net_state {
 } coop_net_state;
 
 /* A short constant name such as "peer-closed", for traces and reports. */
-const char *coop_net_state_name(coop_net_state st);
+COOP_API const char *coop_net_state_name(coop_net_state st);
 
-/*
- * Called for every I/O decision, for the trace: what = "connect",
- * "accept", "send", "recv", "shutdown", "close", "reset", "refuse",
- * "fault:jitter", "fault:split", "fault:short", "fault:eagain",
- * "fault:reset" or "fault:refuse".  fd is the task fd involved, or -1 (a
- * peer's action, or an end without an fd); len is the byte count, 0 when
- * none applies.  The callback must not call back into the network.
- */
-typedef void (*coop_net_trace_fn)(void *ctx, const char *what, uint32_t conn, int fd, size_t len);
-
-/*
- * A network with nothing in it.  now_ns and rng must outlive it, and
- * alloc.fn must be set: every byte the network holds comes from it.
- * Returns NULL when memory runs out or an argument is missing.
- */
-coop_net *coop_net_new(const uint64_t *now_ns, coop_prng *rng, coop_allocator alloc);
-void coop_net_free(coop_net *net); /* also what the poller's destroy() calls */
-/* The poller interface over this network.  Its destroy() frees the network. */
-coop_poller coop_net_poller(coop_net *net);
-void coop_net_set_trace(coop_net *net, coop_net_trace_fn fn, void *ctx);
 /* Link used by connections created from now on (conn 0) or by one connection.  0, or -COOP_ENOENT. */
-int coop_net_set_link(coop_net *net, uint32_t conn, const coop_net_link *link);
-void coop_net_set_faults(coop_net *net, const coop_net_faults *faults);
+COOP_API int coop_net_set_link(coop_net *net, uint32_t conn, const coop_net_link *link);
 /*
  * The size of each end's send buffer (default 64 KiB) and receive buffer
  * (default 64 KiB), in bytes, for connections created from now on; 0
@@ -164,7 +130,7 @@ void coop_net_set_buffers(coop_net *net, size_t send_buf, size_t recv_buf);
  * The poller interface cannot express this; the contract suite's abortive
  * close uses it, and scenarios may.  0, or -COOP_EBADF.
  */
-int coop_net_close_reset(coop_net *net, int fd);
+COOP_API int coop_net_close_reset(coop_net *net, int fd);
 
 /*
  * Script side.  Connections are numbered from 1 in creation order,
@@ -179,15 +145,15 @@ int coop_net_close_reset(coop_net *net, int fd);
  * Returns the conn number, or -COOP_ECONNREFUSED (no task listener), or
  * -COOP_ENOMEM.
  */
-int coop_net_peer_connect(coop_net *net, uint16_t port);
+COOP_API int coop_net_peer_connect(coop_net *net, uint16_t port);
 /*
  * A peer listens on a port, so tasks can connect to it; refuse makes every
  * connect fail with ECONNREFUSED.  0, -COOP_EINVAL for port 0,
  * -COOP_EADDRINUSE, or -COOP_ENOMEM.
  */
-int coop_net_peer_listen(coop_net *net, uint16_t port, bool refuse);
+COOP_API int coop_net_peer_listen(coop_net *net, uint16_t port, bool refuse);
 /* The n-th connection (from 1) that tasks made to a peer-listened port, or 0 if none yet. */
-uint32_t coop_net_peer_accepted(const coop_net *net, uint16_t port, uint32_t n);
+COOP_API uint32_t coop_net_peer_accepted(const coop_net *net, uint16_t port, uint32_t n);
 /*
  * The peer's send buffer is unbounded: all of buf is queued, and it
  * drains into the task's receive buffer as that has room.  0, or
@@ -195,31 +161,27 @@ uint32_t coop_net_peer_accepted(const coop_net *net, uint16_t port, uint32_t n);
  * (-COOP_ECONNRESET, ECONNREFUSED, ETIMEDOUT) once it is dead, or
  * -COOP_ENOMEM.
  */
-int coop_net_peer_send(coop_net *net, uint32_t conn, const void *buf, size_t len);
-int coop_net_peer_shutdown(coop_net *net, uint32_t conn); /* half-close: FIN, can still receive */
+COOP_API int coop_net_peer_send(coop_net *net, uint32_t conn, const void *buf, size_t len);
+COOP_API int coop_net_peer_shutdown(coop_net *net, uint32_t conn); /* half-close: FIN, can still receive */
 /*
  * A close with unread received data (reading off) resets instead, as
  * Linux does.  Closing or resetting a closed peer end gives -COOP_EBADF.
  */
-int coop_net_peer_close(coop_net *net, uint32_t conn);
-int coop_net_peer_reset(coop_net *net, uint32_t conn);
+COOP_API int coop_net_peer_close(coop_net *net, uint32_t conn);
+COOP_API int coop_net_peer_reset(coop_net *net, uint32_t conn);
 /* A peer that stops reading lets the task's writes fill the buffers until -EAGAIN. */
-int coop_net_peer_reading(coop_net *net, uint32_t conn, bool reading);
+COOP_API int coop_net_peer_reading(coop_net *net, uint32_t conn, bool reading);
 
-coop_net_state coop_net_conn_state(const coop_net *net, uint32_t conn);
+COOP_API coop_net_state coop_net_conn_state(const coop_net *net, uint32_t conn);
 /* What the task end of conn wrote (its bytes as the peer would receive them).  0, or -COOP_ENOENT. */
-int coop_net_capture_of(const coop_net *net, uint32_t conn, coop_net_capture *out);
-uint32_t coop_net_conn_count(const coop_net *net);
-
-/*
- * Time.  The earliest pending delivery, or false; and carrying out every
- * delivery due at or before now, in (due time, order of scheduling)
- * order, including those the deliveries themselves schedule for now.
- */
-bool coop_net_next_due(const coop_net *net, uint64_t *due_ns);
-void coop_net_advance(coop_net *net);
+COOP_API int coop_net_capture_of(const coop_net *net, uint32_t conn, coop_net_capture *out);
+COOP_API uint32_t coop_net_conn_count(const coop_net *net);
 
 /* Checks every internal invariant (heap, queues, buffers, fd table); aborts through coop_assert. */
-void coop_net_verify(const coop_net *net);
+COOP_API void coop_net_verify(const coop_net *net);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
