@@ -55,7 +55,7 @@ static coop_sim_status check_limits(const coop_sim *sim)
  */
 static uint64_t batch_size(const coop_sim *sim)
 {
-    if (sim->cfg.step_cost_ns || sim->cfg.profile == COOP_SIM_SEED ||
+    if (sim->cfg.step_cost_ns || sim->cfg.profile == COOP_SIM_SEED || sim->cfg.verify ||
         sim_fault_on(sim, COOP_SIM_FAULT_CLOCK_JUMP))
         return 1;
     uint64_t n = sim->cfg.max_steps - sim->steps;
@@ -66,6 +66,10 @@ static uint64_t batch_size(const coop_sim *sim)
 static void after_steps(coop_sim *sim, uint64_t n)
 {
     /* What follows acts per step; batch_size runs several only where it does nothing. */
+    if (sim->cfg.verify) {
+        coop_verify(sim->sched);
+        coop_net_verify(sim->net);
+    }
     sim->steps += n;
     sim->busy += n;
     if (sim->cfg.profile == COOP_SIM_SEED)

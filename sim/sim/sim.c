@@ -42,6 +42,10 @@ coop_sim *coop_sim_new(const coop_sim_config *cfg)
         c->fault_pct = 100;
     if (!c->trace_tail)
         c->trace_tail = 40;
+#ifdef COOP_SIM_VERIFY
+    /* Test builds check every invariant after every step, whatever the caller asked. */
+    c->verify = true;
+#endif
     sim->now_ns = c->start_ns;
     /* The seed's loop starts with now = 0 and steps only once the tick has moved on. */
     sim->next_step_ns = c->start_ns + (c->profile == COOP_SIM_SEED ? 1000000 : 0);
