@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "cli.h"
 
 static const char explore_help[] =
@@ -140,20 +141,6 @@ static void explore_done(void *ctx, size_t i)
         draw(e, false);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc(COOP_SCN_MAX_FILE + 1);
-    size_t n = buf ? fread(buf, 1, COOP_SCN_MAX_FILE, f) : 0;
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 /*
  * Writes the scenario with the settings that explore overrode commented
  * out in place (so every line keeps its number) and the seed's settings
@@ -162,7 +149,7 @@ static char *slurp(const char *path, size_t *len)
 static int write_repro(struct explore *e, const char *dir, const struct group *g, char *path_out, size_t plen)
 {
     size_t len;
-    char *text = slurp(e->path, &len);
+    char *text = text_slurp(e->path, COOP_SCN_MAX_FILE, &len);
     if (!text)
         return -1;
     const char *base = strrchr(e->path, '/');

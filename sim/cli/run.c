@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "cli.h"
 #include "coop/trace-convert.h"
 
@@ -33,6 +34,9 @@ static const char run_help[] =
     "  -h, --help            show this help\n"
     "\n"
     "Exit status: 0 all passed, 1 something failed, 2 a usage or parse error.\n";
+
+/* The largest golden trace read back: far beyond any in the corpus, far below what would hurt. */
+#define GOLDEN_MAX ((size_t)256 << 20)
 
 /* One scenario's job: its inputs, and the output and status it produced. */
 struct job {
@@ -76,28 +80,6 @@ static char *golden_path(const char *path)
     return g;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0;
-    FILE *m = open_memstream(&buf, &cap);
-    if (!m) {
-        fclose(f);
-        return NULL;
-    }
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, n, m);
-    fclose(f);
-    fclose(m);
-    *len = cap;
-    return buf;
-}
-
 /* Converts a JSON-lines trace held in memory; the caller frees *out. */
 static int convert(const char *jsonl, size_t len, coop_trace_format fmt, char **out, size_t *outlen)
 {
@@ -126,7 +108,7 @@ static void golden_step(struct run_opts *o, FILE *out, const char *path, const c
     }
     if (o->update) {
         size_t old_len = 0;
-        char *old = slurp(gpath, &old_len);
+        char *old = text_slurp(gpath, GOLDEN_MAX, &old_len);
         bool same = old && old_len == tlen && !memcmp(old, text, tlen);
         free(old);
         if (!same && write_file(gpath, text, tlen)) {
@@ -138,7 +120,7 @@ static void golden_step(struct run_opts *o, FILE *out, const char *path, const c
         goto out;
     }
     size_t want_len = 0;
-    char *want = slurp(gpath, &want_len);
+    char *want = text_slurp(gpath, GOLDEN_MAX, &want_len);
     if (!want) {
         fprintf(out, "  golden: %s is missing; create it with --update-golden\n", gpath);
         *status = CLI_FAIL;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "coop/program.h"
+#include "base/text.h"
 #include "coop/sim.h"
 #include "coop/trace-convert.h"
 #include "seed.h"
@@ -24,24 +25,6 @@ static void on_line(void *ctx, const char *line, size_t len)
     (void)ctx;
     fwrite(line, 1, len, jsonl_out);
     fputc('\n', jsonl_out);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0;
-    FILE *m = open_memstream(&buf, &cap);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        fwrite(chunk, 1, n, m);
-    fclose(f);
-    fclose(m);
-    *len = cap;
-    return buf;
 }
 
 int main(int argc, char **argv)
@@ -119,7 +102,7 @@ int main(int argc, char **argv)
         }
     } else {
         size_t want_len = 0;
-        char *want = slurp(path, &want_len);
+        char *want = text_slurp(path, (size_t)1 << 30, &want_len);
         if (!want) {
             fprintf(stderr, "%s: missing; run scripts/update-golden to create it\n", path);
             rc = 1;
