@@ -50,24 +50,6 @@ static struct task_sum *find_task(struct task_sum **v, size_t *n, size_t *cap, i
     return t;
 }
 
-static const char *str_of(const coop_sim_event *e, const char *key)
-{
-    const coop_sim_field *f = coop_sim_field_of(e, key);
-    return f && f->type == COOP_SIM_STR ? f->v.str : NULL;
-}
-
-static bool int_of(const coop_sim_event *e, const char *key, int64_t *out)
-{
-    const coop_sim_field *f = coop_sim_field_of(e, key);
-    if (f && f->type == COOP_SIM_INT)
-        *out = f->v.i;
-    else if (f && f->type == COOP_SIM_UINT && f->v.u <= INT64_MAX)
-        *out = (int64_t)f->v.u;
-    else
-        return false;
-    return true;
-}
-
 static int summarise(FILE *in, const char *name)
 {
     struct task_sum *v = NULL;
@@ -90,20 +72,20 @@ static int summarise(FILE *in, const char *name)
         const char *ev = o->ev;
         int64_t tid, t = o->t_ns <= INT64_MAX ? (int64_t)o->t_ns : INT64_MAX, x = 0;
         if (!strcmp(ev, "end")) {
-            const char *s = str_of(o, "status");
+            const char *s = coop_sim_field_str(o, "status");
             snprintf(endbuf, sizeof(endbuf), "%s", s ? s : "?");
             endst = endbuf;
         }
-        if (!int_of(o, "tid", &tid))
+        if (!coop_sim_field_int(o, "tid", &tid))
             continue;
         struct task_sum *ts = find_task(&v, &n, &cap, tid);
         if (!ts)
             break;
-        const char *task = str_of(o, "task");
+        const char *task = coop_sim_field_str(o, "task");
         if (task)
             snprintf(ts->name, sizeof(ts->name), "%s", task);
         if (!strcmp(ev, "spawn")) {
-            if (int_of(o, "period_ns", &x))
+            if (coop_sim_field_int(o, "period_ns", &x))
                 ts->period_ns = x;
         } else if (!strcmp(ev, "run")) {
             ts->steps++;
@@ -118,25 +100,25 @@ static int summarise(FILE *in, const char *name)
                 }
             }
         } else if (!strcmp(ev, "yield")) {
-            const char *call = str_of(o, "call");
+            const char *call = coop_sim_field_str(o, "call");
             ts->plain_yield = call && !strcmp(call, "yield");
         } else if (!strcmp(ev, "wake")) {
-            const char *r = str_of(o, "reason");
+            const char *r = coop_sim_field_str(o, "reason");
             for (int k = 0; r && k < REASONS; k++)
                 if (!strcmp(r, reason_names[k]))
                     ts->wakes[k]++;
         } else if (!strcmp(ev, "exit")) {
-            if (int_of(o, "status", &x))
+            if (coop_sim_field_int(o, "status", &x))
                 snprintf(ts->end, sizeof(ts->end), "exit %" PRId64, x);
             else
                 snprintf(ts->end, sizeof(ts->end), "exit");
         } else if (!strcmp(ev, "kill")) {
-            if (int_of(o, "by", &x))
+            if (coop_sim_field_int(o, "by", &x))
                 snprintf(ts->end, sizeof(ts->end), "killed by %" PRId64, x);
             else
                 snprintf(ts->end, sizeof(ts->end), "killed");
         } else if (!strcmp(ev, "fail")) {
-            const char *e = str_of(o, "error");
+            const char *e = coop_sim_field_str(o, "error");
             snprintf(ts->end, sizeof(ts->end), "failed %s", e ? e : "?");
         }
     }

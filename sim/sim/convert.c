@@ -18,32 +18,13 @@ int coop_trace_format_parse(const char *name, coop_trace_format *out)
     return -1;
 }
 
-/* A field as an integer, whichever sign it was written with. */
-static bool field_int(const coop_sim_event *e, const char *key, int64_t *out)
-{
-    const coop_sim_field *f = coop_sim_field_of(e, key);
-    if (f && f->type == COOP_SIM_INT)
-        *out = f->v.i;
-    else if (f && f->type == COOP_SIM_UINT && f->v.u <= INT64_MAX)
-        *out = (int64_t)f->v.u;
-    else
-        return false;
-    return true;
-}
-
-static const char *field_str(const coop_sim_event *e, const char *key)
-{
-    const coop_sim_field *f = coop_sim_field_of(e, key);
-    return f && f->type == COOP_SIM_STR ? f->v.str : NULL;
-}
-
 /* "   1.500000000 s  bartask#1  run  call=Wait" */
 void coop_trace_write_text(FILE *out, const coop_sim_event *e)
 {
     int64_t tid = 0;
-    const char *task = field_str(e, "task");
+    const char *task = coop_sim_field_str(e, "task");
     char who[96] = "-";
-    if (field_int(e, "tid", &tid))
+    if (coop_sim_field_int(e, "tid", &tid))
         snprintf(who, sizeof(who), "%s#%" PRId64, task ? task : "?", tid);
     fprintf(out, "%6" PRIu64 ".%09" PRIu64 " s  %-20s %-7s", e->t_ns / 1000000000, e->t_ns % 1000000000, who,
             e->ev);
@@ -108,10 +89,10 @@ static void write_chrome(FILE *out, struct chrome *c, const coop_sim_event *e)
 {
     int64_t tid = 0;
     uint64_t t = e->t_ns;
-    bool has_tid = field_int(e, "tid", &tid);
+    bool has_tid = coop_sim_field_int(e, "tid", &tid);
     const char *ev = e->ev;
     if (!strcmp(ev, "spawn") && has_tid) {
-        const char *task = field_str(e, "task");
+        const char *task = coop_sim_field_str(e, "task");
         fputs(c->first ? "\n" : ",\n", out);
         c->first = false;
         fprintf(
@@ -131,7 +112,7 @@ static void write_chrome(FILE *out, struct chrome *c, const coop_sim_event *e)
     for (int i = 0; ends && has_tid && i < c->nopen; i++) {
         if (c->open_tid[i] != tid)
             continue;
-        const char *call = field_str(e, "call");
+        const char *call = coop_sim_field_str(e, "call");
         chrome_event(out, c, "X", tid, c->open_t[i], call ? call : ev, t - c->open_t[i]);
         c->open_tid[i] = c->open_tid[--c->nopen];
         c->open_t[i] = c->open_t[c->nopen];

@@ -194,3 +194,21 @@ const coop_sim_field *coop_sim_field_of(const coop_sim_event *e, const char *key
             return &e->fields[i];
     return NULL;
 }
+
+const char *coop_sim_field_str(const coop_sim_event *e, const char *key)
+{
+    const coop_sim_field *f = coop_sim_field_of(e, key);
+    return f && f->type == COOP_SIM_STR ? f->v.str : NULL;
+}
+
+bool coop_sim_field_int(const coop_sim_event *e, const char *key, int64_t *out)
+{
+    const coop_sim_field *f = coop_sim_field_of(e, key);
+    if (f && f->type == COOP_SIM_INT)
+        *out = f->v.i;
+    else if (f && f->type == COOP_SIM_UINT && f->v.u <= INT64_MAX)
+        *out = (int64_t)f->v.u;
+    else
+        return false;
+    return true;
+}

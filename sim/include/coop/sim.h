@@ -81,6 +81,10 @@ typedef struct coop_sim_event {
 typedef void (*coop_sim_record_fn)(void *ctx, const coop_sim_event *e);
 /* The field of e named key (never t_ns or ev, which are members), or NULL. */
 COOP_API const coop_sim_field *coop_sim_field_of(const coop_sim_event *e, const char *key);
+/* The string field key of e, or NULL when it is absent, null or not a string. */
+COOP_API const char *coop_sim_field_str(const coop_sim_event *e, const char *key);
+/* The integer field key of e, signed or not, if it fits in int64_t: true and *out, else false. */
+COOP_API bool coop_sim_field_int(const coop_sim_event *e, const char *key, int64_t *out);
 
 typedef struct coop_sim_config {
     uint64_t seed;
