@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "cli.h"
 #include "coop/trace-convert.h"
 
@@ -37,13 +38,8 @@ static struct task_sum *find_task(struct task_sum **v, size_t *n, size_t *cap, i
     for (size_t i = 0; i < *n; i++)
         if ((*v)[i].tid == tid)
             return &(*v)[i];
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 32;
-        struct task_sum *nv = realloc(*v, *cap * sizeof(*nv));
-        if (!nv)
-            return NULL;
-        *v = nv;
-    }
+    if (grow(coop_allocator_libc(), (void **)v, cap, *n + 1, sizeof(**v), 32))
+        return NULL;
     struct task_sum *t = &(*v)[(*n)++];
     *t = (struct task_sum){ .tid = tid };
     snprintf(t->end, sizeof(t->end), "alive");

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "base/text.h"
 #include "coop/net.h"
 #include "scenario/scn.h"
@@ -157,14 +158,8 @@ static int parse_bytes(struct parser *p, int *i, coop_scn_line *ln)
         if (add > COOP_SCN_MAX_TOTAL - p->total_bytes)
             return FAIL_AT(p, t, NULL, "the file names more than %u bytes in all", COOP_SCN_MAX_TOTAL);
         p->total_bytes += add;
-        if (ln->len + add > cap) {
-            size_t ncap = (ln->len + add) * 2 + 16;
-            uint8_t *b = realloc(ln->bytes, ncap);
-            if (!b)
-                return FAIL_AT(p, t, NULL, "out of memory");
-            ln->bytes = b;
-            cap = ncap;
-        }
+        if (grow(coop_allocator_libc(), (void **)&ln->bytes, &cap, ln->len + add, 1, 16))
+            return FAIL_AT(p, t, NULL, "out of memory");
         for (int64_t k = 0; k < times; k++) {
             if (t->len)
                 memcpy(ln->bytes + ln->len, t->text, t->len);
@@ -699,14 +694,9 @@ static int parse_action(struct parser *p, int i, coop_scn_line *ln)
 static int push_line(struct parser *p, coop_scn_line **out)
 {
     coop_scenario *scn = p->scn;
-    if (scn->nlines == scn->cap) {
-        size_t cap = scn->cap ? scn->cap * 2 : 32;
-        coop_scn_line *v = realloc(scn->lines, cap * sizeof(*v));
-        if (!v)
-            return -1;
-        scn->lines = v;
-        scn->cap = cap;
-    }
+    if (grow(coop_allocator_libc(), (void **)&scn->lines, &scn->cap, scn->nlines + 1, sizeof(*scn->lines),
+             32))
+        return -1;
     *out = &scn->lines[scn->nlines++];
     **out = (coop_scn_line){ .peer = -1 };
     return 0;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "sim/private.h"
 
 /* Run one keeps every line; run two compares as it goes and remembers the first difference. */
@@ -21,18 +22,9 @@ static void selfcheck_line(void *ctx, const char *line, size_t len)
 {
     struct selfcheck *c = ctx;
     if (c->recording) {
-        if (c->n == c->cap) {
-            size_t cap = c->cap ? c->cap * 2 : 1024;
-            char **v = realloc(c->lines, cap * sizeof(*v));
-            if (!v) {
-                c->oom = true;
-                return;
-            }
-            c->lines = v;
-            c->cap = cap;
-        }
-        char *copy = malloc(len + 1);
-        if (!copy) {
+        char *copy = NULL;
+        if (grow(coop_allocator_libc(), (void **)&c->lines, &c->cap, c->n + 1, sizeof(*c->lines), 1024) ||
+            !(copy = malloc(len + 1))) {
             c->oom = true;
             return;
         }
