@@ -41,12 +41,35 @@ size_t utf8_seq_len(const unsigned char *s, size_t len)
     return n;
 }
 
+/* The bytes that stand for themselves inside a JSON string: printable ASCII but the quote and the backslash. */
+#define R8(x) x, x, x, x, x, x, x, x
+#define R32(x) R8(x), R8(x), R8(x), R8(x)
+static const unsigned char plain_byte[256] = {
+    R32(0),                                                                  /* control bytes */
+    1,      1,      0,      1,      1,      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* the quote at 0x22 */
+    R8(1),  R8(1),  R8(1),  R8(1),  R8(1),  1, 1, 1, 1, 0, 1, 1, 1,          /* the backslash at 0x5c */
+    R32(1), R32(0), R32(0), R32(0), R32(0),
+};
+static int plain(unsigned char c) { return plain_byte[c]; }
+
 size_t json_escape(char *out, size_t cap, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
     size_t n = 0;
     for (size_t i = 0; i < len;) {
+        /* Runs of plain bytes, the common case, are copied whole. */
+        size_t run = i;
+        while (run < len && plain(p[run]))
+            run++;
+        if (run > i) {
+            if (n + (run - i) >= cap)
+                return SIZE_MAX;
+            memcpy(out + n, p + i, run - i);
+            n += run - i;
+            i = run;
+            continue;
+        }
         char esc[8];
         const char *piece = esc;
         size_t k;
@@ -61,10 +84,6 @@ size_t json_escape(char *out, size_t cap, const char *s, size_t len)
             esc[4] = hex[c >> 4];
             esc[5] = hex[c & 15];
             k = 6;
-            i++;
-        } else if (c < 0x80) {
-            esc[0] = (char)c;
-            k = 1;
             i++;
         } else if ((k = utf8_seq_len(p + i, len - i)) != 0) {
             piece = (const char *)p + i;

@@ -93,7 +93,11 @@ static uint32_t intern(struct scn_log *log, const char *text)
     return (uint32_t)log->nnames - 1;
 }
 
-/* Keys and kinds are the producer's string literals: a pointer seen before maps to its id at once. */
+/*
+ * Keys and kinds are the producer's string literals, and task names live
+ * as long as their tasks: a pointer seen before maps to its id at once,
+ * once the text is confirmed (a pointer may be reused for other text).
+ */
 static uint32_t intern_key(struct scn_log *log, const char *key)
 {
     size_t h = ((uintptr_t)key >> 3) % (sizeof(log->hot) / sizeof(log->hot[0]));
@@ -130,7 +134,7 @@ bool scn_log_add(struct scn_log *log, const coop_sim_event *e)
             if (!src->v.str)
                 f->type = SCN_NULL;
             else
-                ok = (f->v.str = intern(log, src->v.str)) != UINT32_MAX;
+                ok = (f->v.str = intern_key(log, src->v.str)) != UINT32_MAX;
             break;
         case COOP_SIM_INT:
             f->v.i = src->v.i;

@@ -1,8 +1,6 @@
 /* Trace events: building them field by field, rendering them as JSON lines, hashing them, and keeping the last few. */
 #include "sim/trace.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +80,20 @@ static bool out_str(struct out *o, const char *s)
     return true;
 }
 
+/* Writes v in decimal at the end of buf[32] and returns where it starts: snprintf costs more than the rest of a field. */
+static const char *decimal(char *buf, uint64_t v, bool neg)
+{
+    char *p = buf + 31;
+    *p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (neg)
+        *--p = '-';
+    return p;
+}
+
 /* Appends `,"key":value` (without the comma for the first field), or nothing when it does not fit. */
 static bool out_field(struct out *o, const coop_sim_field *f, bool first)
 {
@@ -94,14 +106,18 @@ static bool out_field(struct out *o, const coop_sim_field *f, bool first)
         ok = ok && (f->v.str ? out_raw(o, "\"", 1) && out_str(o, f->v.str) && out_raw(o, "\"", 1)
                              : out_raw(o, "null", 4));
         break;
-    case COOP_SIM_INT:
-        snprintf(num, sizeof(num), "%" PRId64, f->v.i);
-        ok = ok && out_raw(o, num, strlen(num));
+    case COOP_SIM_INT: {
+        /* The magnitude of INT64_MIN does not fit in int64_t, so it is taken in unsigned arithmetic. */
+        uint64_t mag = f->v.i < 0 ? 0 - (uint64_t)f->v.i : (uint64_t)f->v.i;
+        const char *d = decimal(num, mag, f->v.i < 0);
+        ok = ok && out_raw(o, d, (size_t)(num + 31 - d));
         break;
-    case COOP_SIM_UINT:
-        snprintf(num, sizeof(num), "%" PRIu64, f->v.u);
-        ok = ok && out_raw(o, num, strlen(num));
+    }
+    case COOP_SIM_UINT: {
+        const char *d = decimal(num, f->v.u, false);
+        ok = ok && out_raw(o, d, (size_t)(num + 31 - d));
         break;
+    }
     case COOP_SIM_BOOL:
         ok = ok && (f->v.b ? out_raw(o, "true", 4) : out_raw(o, "false", 5));
         break;

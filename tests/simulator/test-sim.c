@@ -349,3 +349,66 @@ Test(sim, an_event_added_for_now_runs_before_the_next_step)
     cr_assert_eq(event_runs, 1);
     coop_sim_free(batch_sim);
 }
+
+/* The last line handed to on_line, whole. */
+static char last_line[2048];
+static size_t last_len;
+
+static void keep_last(void *ctx, const char *line, size_t len)
+{
+    (void)ctx;
+    cr_assert_lt(len, sizeof(last_line));
+    memcpy(last_line, line, len);
+    last_line[len] = '\0';
+    last_len = len;
+}
+
+/* The last event handed to on_event: its kind and its field count. */
+static char last_ev[32];
+static size_t last_nfields;
+static uint64_t last_seq;
+
+static void keep_event(void *ctx, const coop_sim_event *e)
+{
+    (void)ctx;
+    snprintf(last_ev, sizeof(last_ev), "%s", e->ev);
+    last_nfields = e->nfields;
+    last_seq = e->seq;
+    cr_assert_eq(e->len, last_len, "the event carries its own JSON line");
+    cr_assert_eq(memcmp(e->line, last_line, e->len), 0);
+}
+
+Test(sim, events_render_as_valid_json_lines)
+{
+    coop_sim *sim = coop_sim_new(&(coop_sim_config){ .on_line = keep_last, .on_event = keep_event });
+    cr_assert_not_null(sim);
+    coop_sim_field f[5] = {
+        { .key = "i", .type = COOP_SIM_INT, .v.i = INT64_MIN },
+        { .key = "u", .type = COOP_SIM_UINT, .v.u = UINT64_MAX },
+        { .key = "s",
+          .type = COOP_SIM_STR,
+          .v.str = "a\xff"
+                   "b\"\n\xc3\xa9" },
+        { .key = "n", .type = COOP_SIM_STR, .v.str = NULL },
+        { .key = "b", .type = COOP_SIM_BOOL, .v.b = false },
+    };
+    coop_sim_emit(sim, "x", f, 5);
+    cr_assert_str_eq(last_line,
+                     "{\"t_ns\":0,\"ev\":\"x\",\"i\":-9223372036854775808,\"u\":18446744073709551615,"
+                     "\"s\":\"a\\ufffdb\\\"\\u000a\xc3\xa9\",\"n\":null,\"b\":false}");
+    cr_assert_str_eq(last_ev, "x");
+    cr_assert_eq(last_nfields, 5);
+    cr_assert_eq(last_seq, 0);
+
+    /* A line too long is cut after its last whole field and marked, so it stays one valid object. */
+    static char big[3000];
+    memset(big, 'y', sizeof(big) - 1);
+    coop_sim_field g[2] = {
+        { .key = "small", .type = COOP_SIM_UINT, .v.u = 7 },
+        { .key = "big", .type = COOP_SIM_STR, .v.str = big },
+    };
+    coop_sim_emit(sim, "long", g, 2);
+    cr_assert_str_eq(last_line, "{\"t_ns\":0,\"ev\":\"long\",\"small\":7,\"trunc\":true}");
+    cr_assert_eq(last_seq, 1);
+    coop_sim_free(sim);
+}
