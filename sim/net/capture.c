@@ -31,7 +31,7 @@ const char *coop_net_state_name(coop_net_state st)
 {
     static const char *const names[] = {
         "connecting", "open",        "task-shut",  "task-closed", "task-reset",
-        "peer-shut",  "peer-closed", "peer-reset", "refused",
+        "peer-shut",  "peer-closed", "peer-reset", "refused",     "timed-out",
     };
     return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }

@@ -30,25 +30,47 @@ typedef struct coop_net_faults {
 /*
  * Called for every I/O decision, for the trace: what = "connect",
  * "accept", "send", "recv", "shutdown", "close", "reset", "refuse",
- * "fault:jitter", "fault:split", "fault:short", "fault:eagain",
- * "fault:reset" or "fault:refuse".  fd is the task fd involved, or -1 (a
+ * "lost" (a segment could not arrive and is sent again), "drop" (a rule
+ * dropped a request), "timeout" (an end gave up), "fault:jitter",
+ * "fault:split", "fault:short", "fault:eagain", "fault:reset" or
+ * "fault:refuse".  fd is the task fd involved, or -1 (a
  * peer's action, or an end without an fd); len is the byte count, 0 when
  * none applies.  The callback returns the event's index in whatever trace
  * it keeps (UINT64_MAX for none); a capture's chunks remember their write's,
  * so a checker can find the event of the write that completed some bytes.
  * The callback must not call back into the network.
  */
-typedef uint64_t (*coop_net_trace_fn)(void *ctx, const char *what, uint32_t conn, int fd, size_t len);
+typedef uint64_t (*coop_net_trace_fn)(void *ctx, const char *what, uint32_t conn, uint32_t host, int fd,
+                                      size_t len);
 
 /*
- * A network with nothing in it.  now_ns and rng must outlive it, and
- * alloc.fn must be set: every byte the network holds comes from it.
- * Returns NULL when memory runs out or an argument is missing.
+ * A network with nothing in it but the world outside the nodes (host
+ * 0).  now_ns and rng must outlive it, and alloc.fn must be set: every
+ * byte the network holds comes from it.  Returns NULL when memory runs
+ * out or an argument is missing.
  */
 coop_net *coop_net_new(const uint64_t *now_ns, coop_prng *rng, coop_allocator alloc);
-void coop_net_free(coop_net *net); /* also what the poller's destroy() calls */
-/* The poller interface over this network.  Its destroy() frees the network. */
-coop_poller coop_net_poller(coop_net *net);
+void coop_net_free(coop_net *net);
+/*
+ * Adds a node: a host with its own fds and ports at addr (IPv4, host
+ * order; neither 0 nor a loopback address).  Returns its host number
+ * (from 1, in order), -COOP_EADDRINUSE, -COOP_ENOSPC beyond 255 nodes,
+ * or -COOP_ENOMEM.
+ */
+int coop_net_host_add(coop_net *net, uint32_t addr);
+/*
+ * The poller interface of a node's tasks (ops is NULL for host 0 or an
+ * unknown host).  Its destroy() closes every fd of the host, as a
+ * process exit does; the network stays until coop_net_free().
+ */
+coop_poller coop_net_poller(coop_net *net, uint32_t host);
+/* The node goes down, or comes up again; see "Crashes" in coop/net.h.  0, or -COOP_EINVAL. */
+int coop_net_host_down(coop_net *net, uint32_t host);
+int coop_net_host_up(coop_net *net, uint32_t host);
+/* A partition separates hosts a and b (cut), or heals; see "Loss" in coop/net.h.  0, or -COOP_EINVAL. */
+int coop_net_partition(coop_net *net, uint32_t a, uint32_t b, bool cut);
+/* The link used by connections created from now on between hosts a and b, either way.  0, or -COOP_EINVAL. */
+int coop_net_set_host_link(coop_net *net, uint32_t a, uint32_t b, const coop_net_link *link);
 void coop_net_set_trace(coop_net *net, coop_net_trace_fn fn, void *ctx);
 void coop_net_set_faults(coop_net *net, const coop_net_faults *faults);
 /*

@@ -9,10 +9,12 @@
 #include "base/assert.h"
 #include "base/heap.h"
 #include "base/prng.h"
+#include "base/sat.h"
 #include "coop/errors.h"
 #include "net/net.h"
 
 #define NET_FIRST_FD 3     /* 0 to 2 are stdin, stdout and stderr in the world being simulated */
+#define NET_MAX_HOSTS 256u /* nodes, plus the world outside them (host 0) */
 #define NET_MAX_FDS 65536u /* beyond this, listen/connect/accept give EMFILE */
 #define NET_MAX_CONNS (UINT32_C(1) << 24)   /* connections are kept for their captures */
 #define NET_MAX_LISTENERS 65536u            /* one per port at most */
@@ -24,15 +26,22 @@
 #define NET_SEGS 64u                        /* segments in flight per direction */
 #define NET_CTRL_SEGS 3u                    /* slots kept for a SYN (or SYN-ACK), a FIN and a RST */
 #define NET_DATA_SEGS (NET_SEGS - NET_CTRL_SEGS)
-#define NET_SYN_RETRIES 6u                  /* Linux's tcp_syn_retries */
-#define NET_SYN_RTO_NS UINT64_C(1000000000) /* first retry of a request that found a full queue */
-#define NET_SPLIT_GAP_NS UINT64_C(1000)     /* a split delivery's second chunk lands this much later */
-#define NET_RING_MIN ((size_t)256)          /* bytes; the smallest buffer allocated */
-#define NET_NO_POS UINT32_MAX               /* heap position of a direction with nothing in flight */
-#define NET_NS_PER_SEC UINT64_C(1000000000) /* bytes_per_sec turns into nanoseconds with it */
+#define NET_SYN_RETRIES 6u                    /* Linux's tcp_syn_retries */
+#define NET_SYN_RTO_NS UINT64_C(1000000000)   /* first retry of a lost connection request, doubling */
+#define NET_DATA_RETRIES 15u                  /* Linux's tcp_retries2 */
+#define NET_DATA_RTO_NS UINT64_C(200000000)   /* first retry of another lost segment: TCP_RTO_MIN, doubling */
+#define NET_RTO_MAX_NS UINT64_C(120000000000) /* TCP_RTO_MAX: retries are never further apart */
+#define NET_SPLIT_GAP_NS UINT64_C(1000)       /* a split delivery's second chunk lands this much later */
+#define NET_RING_MIN ((size_t)256)            /* bytes; the smallest buffer allocated */
+#define NET_NO_POS UINT32_MAX                 /* heap position of a direction with nothing in flight */
+#define NET_NS_PER_SEC UINT64_C(1000000000)   /* bytes_per_sec turns into nanoseconds with it */
 
 enum net_seg_kind { SEG_SYN, SEG_SYNACK, SEG_DATA, SEG_FIN, SEG_RST };
 enum net_end_kind { END_UNKNOWN, END_TASK, END_PEER, END_NONE };
+/* What a listener does with a connection request. */
+enum net_listen_mode { LISTEN_ACCEPT, LISTEN_REFUSE, LISTEN_DROP };
+/* Which destination addresses a task listener takes: any of its host's, only loopback, or only the host's own. */
+enum net_bind { BIND_ANY, BIND_LOOPBACK, BIND_HOST };
 enum net_fd_kind { FD_FREE, FD_LISTENER, FD_SOCKET };
 
 /*
@@ -44,7 +53,9 @@ struct net_seg {
     uint64_t seq;    /* net-wide scheduling counter: ties land first in, first out */
     size_t len;      /* SEG_DATA: bytes carried (> 0); 0 for the others */
     uint8_t kind;    /* enum net_seg_kind */
+    uint8_t tries;   /* times it was lost and sent again */
     bool reset;      /* the reset fault fired: this segment resets the connection instead */
+    bool admitted;   /* SEG_SYN: a delaying peer listener has taken it and accepts it when it lands again */
 };
 
 /*
@@ -85,6 +96,7 @@ struct net_dir {
  */
 struct net_end {
     uint8_t kind;     /* enum net_end_kind; the accepting end is END_UNKNOWN until the request lands */
+    uint32_t host;    /* the host the end lives on; peers live on host 0, the world outside the nodes */
     int fd;           /* task ends: the fd, or -1 */
     bool established; /* may send: the SYN-ACK landed (connector) or the request was accepted */
     bool rd_shut;     /* the other end's FIN landed, or a reset */
@@ -93,6 +105,7 @@ struct net_end {
     bool dead;        /* reset or refused */
     bool closed;      /* task: the fd was closed (or never will be); peer: closed or reset by the script */
     bool reading;     /* peer ends: arrivals are consumed at once */
+    bool gone;        /* task ends: vanished with their host's crash; the host answers with resets once up */
     int so_error;     /* pending error as a positive COOP_E* code, 0 for none */
 };
 
@@ -122,23 +135,33 @@ struct net_conn {
     size_t send_buf;    /* bytes, each end's send buffer */
     size_t recv_buf;    /* bytes, each end's receive buffer */
     uint16_t port;      /* the port connected to */
+    uint32_t dst_addr;  /* the address connected to (IPv4, host order) */
+    bool loopback;      /* connected through a loopback address, within one host */
+    bool dirty;         /* in net->dirty: its ends' readiness may have changed */
     uint32_t q_next;    /* next conn in the accept queue, 0 for none */
     uint32_t peer_n;    /* accepted by a peer listener as its peer_n-th connection; 0: not */
-    uint32_t syn_tries; /* retries of the connection request after a full accept queue */
+    uint32_t peer_addr; /* that listener's address (0: every outside address) */
     struct net_end end[2];
     struct net_dir dir[2];
     struct net_capture cap;
 };
 
 /*
- * A listener, task or peer.  port 0 marks a free slot.  A task listener's
+ * A listener, task or peer.  port 0 marks a free slot.  A task listener
+ * lives on its task's host; a peer listener on host 0, at one address of
+ * the world outside or (addr 0) at all of them.  A task listener's
  * accept queue is a list of conns through q_next, in arrival order, at
  * most backlog + 1 long.
  */
 struct net_listener {
     uint16_t port;     /* 0: the slot is free */
     bool peer;         /* a peer listener (coop_net_peer_listen) */
-    bool refuse;       /* peer listeners: refuse every connection */
+    bool dirty;        /* in net->dirty_ls: its readiness may have changed */
+    uint8_t mode;      /* enum net_listen_mode */
+    uint8_t bind;      /* task listeners: enum net_bind */
+    uint32_t host;     /* where it listens */
+    uint32_t addr;     /* peer listeners: the outside address, or 0 for every one */
+    uint64_t delay_ns; /* peer listeners: how long after a request arrives it is accepted */
     int fd;            /* task listeners: the fd */
     uint32_t backlog;  /* the queue holds backlog + 1 */
     uint32_t q_head;   /* first queued conn, 0 for none */
@@ -157,9 +180,31 @@ struct net_fd {
 };
 
 /*
- * The network.  fds[0..nfds) are the fd table (nfds is one past the
- * highest fd ever used); ls[0..nls) the listener slots; conns[0..nconns)
- * the connections, conn n at conns[n - 1].  The delivery heap holds
+ * A host: a node with its own fds and ports, or (id 0) the world outside
+ * the nodes, where scripted peers live.  fds[0..nfds) are its fd table
+ * (nfds is one past the highest fd ever used).  ready has a bit per fd
+ * that is registered with a non-zero mask and ready for some of it, and
+ * summary a bit per word of ready that is not zero, so a wait finds the
+ * ready fds without looking at idle ones (see readiness.c).  A host that
+ * is down has no fds, and whatever reaches it is lost.
+ */
+struct net_host {
+    coop_net *net;
+    uint32_t id;
+    uint32_t addr; /* IPv4, host order; 0 for the outside world */
+    bool up;
+    uint32_t incarnation; /* restarts so far: ends of an earlier one are gone */
+    struct net_fd *fds;
+    uint32_t nfds;
+    size_t fdcap;
+    uint64_t *ready, *summary; /* fdcap / 64 and fdcap / 4096 words, rounded up */
+    uint32_t wait_cursor;      /* fd where the next wait() starts its scan; 0: from the lowest */
+};
+
+/*
+ * The network.  hosts[0..nhosts) are the hosts, host 0 the outside
+ * world; ls[0..nls) the listener slots; conns[0..nconns) the
+ * connections, conn n at conns[n - 1].  The delivery heap holds
  * every direction with segments in flight, keyed by its head segment's
  * (due_ns, seq); its capacity is kept at 2 * nconns, so delivering never
  * allocates.
@@ -174,9 +219,15 @@ struct coop_net {
     coop_net_faults faults;
     size_t send_buf; /* bytes, for new connections */
     size_t recv_buf; /* bytes, for new connections */
-    struct net_fd *fds;
-    uint32_t nfds;
-    size_t fdcap;
+    struct net_host **hosts;
+    uint32_t nhosts;
+    size_t hostcap;
+    uint8_t *cut; /* nhosts x nhosts: 1 where a partition separates two hosts */
+    struct net_link_rule {
+        uint32_t a, b; /* hosts, either way round */
+        coop_net_link link;
+    } * links; /* links set for pairs of hosts; others use link */
+    size_t nlinks, linkcap;
     struct net_listener *ls;
     uint32_t nls;
     size_t lscap;
@@ -185,20 +236,25 @@ struct coop_net {
     size_t conncap;
     struct heap deliveries; /* entry: t = due_ns, seq, id = conn, aux = direction */
     uint64_t seq;           /* next segment's seq */
-    uint32_t wait_cursor;   /* fd where the next wait() starts its scan; 0: from the lowest */
+    uint32_t *dirty;        /* conns whose readiness may have changed since the last wait */
+    size_t ndirty, dirtycap;
+    uint32_t *dirty_ls; /* likewise, listener slots */
+    size_t ndirty_ls, dirty_lscap;
 };
 
 /* ---- Small helpers ---- */
 
-static inline uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 static inline size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 static inline bool chance(coop_net *net, uint32_t pct) { return coop_prng_chance(net->rng, pct, 100); }
-static inline int end_fd(const struct net_end *e) { return e->kind == END_TASK ? e->fd : -1; }
 
-/* Reports an I/O decision; returns the trace's index for it, or UINT64_MAX. */
-static inline uint64_t trace(coop_net *net, const char *what, uint32_t conn, int fd, size_t len)
+/* Reports an I/O decision about end e of c (NULL: no end); returns the trace's index for it, or UINT64_MAX. */
+static inline uint64_t trace_end(coop_net *net, const char *what, const struct net_conn *c,
+                                 const struct net_end *e, size_t len)
 {
-    return net->trace ? net->trace(net->trace_ctx, what, conn, fd, len) : UINT64_MAX;
+    int fd = e && e->kind == END_TASK ? e->fd : -1;
+    if (!net->trace)
+        return UINT64_MAX;
+    return net->trace(net->trace_ctx, what, c ? c->id : 0, fd >= 0 ? e->host : 0, fd, len);
 }
 
 static inline void *mem_alloc(coop_net *net, size_t size)
@@ -216,28 +272,63 @@ static inline struct net_conn *conn_get(const coop_net *net, uint32_t id)
     return id >= 1 && id <= net->nconns ? net->conns[id - 1] : NULL;
 }
 
-static inline struct net_fd *fd_get(const coop_net *net, int fd)
+static inline struct net_fd *fd_get(const struct net_host *h, int fd)
 {
-    if (fd < NET_FIRST_FD || (uint32_t)fd >= net->nfds || net->fds[fd].kind == FD_FREE)
+    if (fd < NET_FIRST_FD || (uint32_t)fd >= h->nfds || h->fds[fd].kind == FD_FREE)
         return NULL;
-    return &net->fds[fd];
+    return &h->fds[fd];
+}
+
+static inline struct net_host *host_get(const coop_net *net, uint32_t id)
+{
+    return id < net->nhosts ? net->hosts[id] : NULL;
 }
 
 /* ---- Tables (world.c) ---- */
 
 void net_conn_free(coop_net *net, struct net_conn *c);
-/* The lowest free fd, with room made for it in the table; nothing is taken yet. */
-int net_fd_reserve(coop_net *net, int *fd);
-void net_fd_commit(coop_net *net, int fd, uint8_t kind, uint32_t obj, uint8_t side);
-void net_fd_release(coop_net *net, int fd);
 /* A free listener slot, made if needed; nothing is taken yet. */
 int net_listener_reserve(coop_net *net, uint32_t *idx);
 void net_listener_commit(coop_net *net, uint32_t idx, struct net_listener l);
-struct net_listener *net_listener_at_port(const coop_net *net, uint16_t port);
-/* A new connection to port with both ends unknown, or NULL with *err set; see world.c. */
-struct net_conn *net_conn_new(coop_net *net, uint16_t port, int *err);
-/* A dotted quad as inet_pton(AF_INET) takes it. */
-bool net_parse_ipv4(const char *s);
+/* The listener of host at port, task or peer, or NULL. */
+struct net_listener *net_listener_at(const coop_net *net, uint32_t host, uint16_t port);
+/* The peer listener (or rule) that a request to the outside address addr, port, reaches, or NULL. */
+struct net_listener *net_outside_listener(const coop_net *net, uint32_t addr, uint16_t port);
+/* A new connection from host `from` to port of host `to`, ends unknown, or NULL with *err set; see world.c. */
+struct net_conn *net_conn_new(coop_net *net, uint32_t from, uint32_t to, uint16_t port, int *err);
+/* Whether a partition separates hosts a and b. */
+static inline bool net_cut(const coop_net *net, uint32_t a, uint32_t b)
+{
+    return net->cut[a * net->nhosts + b] != 0;
+}
+
+/* ---- Hosts and their fds (host.c) ---- */
+
+/* A dotted quad as inet_pton(AF_INET) takes it; 0 and *addr, or -1. */
+int net_parse_ipv4(const char *s, uint32_t *addr);
+/*
+ * Where a connection from host `from` to addr goes: the host itself for
+ * a loopback address, 0.0.0.0 or its own address; the node with that
+ * address; else the world outside (host 0).
+ */
+uint32_t net_route(const coop_net *net, uint32_t from, uint32_t addr, bool *loopback);
+/* The lowest free fd of h, with room made for it in the table; nothing is taken yet. */
+int net_fd_reserve(struct net_host *h, int *fd);
+void net_fd_commit(struct net_host *h, int fd, uint8_t kind, uint32_t obj, uint8_t side);
+void net_fd_release(struct net_host *h, int fd);
+void net_host_free(coop_net *net, struct net_host *h);
+
+/* ---- Readiness (readiness.c) ---- */
+
+/* Notes that the readiness of c's ends (or l's) may have changed; the next wait looks again. */
+void net_touch(coop_net *net, struct net_conn *c);
+void net_touch_listener(coop_net *net, struct net_listener *l);
+/* Recomputes the ready bits of every fd whose object was touched. */
+void net_readiness_flush(coop_net *net);
+/* The level of fd f of h, as Linux's tcp_poll() computes it. */
+uint32_t net_fd_level(const coop_net *net, const struct net_fd *f);
+/* Sets or clears fd's ready bit from its registration and level. */
+void net_ready_update(struct net_host *h, int fd);
 
 /* ---- Segments in flight (segments.c) ---- */
 
@@ -250,6 +341,19 @@ void net_seg_push_front(struct net_dir *dir, struct net_seg s);
 void net_delivery_moved(void *ctx, const struct heap_ent *e, uint32_t pos);
 /* Drops everything d has queued or in flight, keeping only the landed bytes. */
 void net_dir_purge(coop_net *net, struct net_conn *c, unsigned d);
+/*
+ * Segment s of direction d cannot land (its receiver's host is down or
+ * cut off, or a rule drops it): it is lost, and the sender sends it
+ * again one retransmission timeout later, or gives up; see segments.c.
+ */
+void net_lose(coop_net *net, struct net_conn *c, unsigned d, struct net_seg s);
+/*
+ * Puts s back at the head of direction d, due at due_ns; the segments
+ * behind it wait for it, since a direction delivers in order.
+ */
+void net_requeue_head(coop_net *net, struct net_conn *c, unsigned d, struct net_seg s, uint64_t due_ns);
+/* The sender of direction d gives up: its connection request (or, later, its connection) timed out. */
+void net_time_out(coop_net *net, struct net_conn *c, unsigned d, bool request);
 /* Queues a segment on direction d; see segments.c for its timing. */
 void net_transmit(coop_net *net, struct net_conn *c, unsigned d, uint8_t kind, size_t len,
                   uint64_t not_before);
@@ -265,7 +369,7 @@ void net_send_fin(coop_net *net, struct net_conn *c, unsigned side);
 void net_send_rst(coop_net *net, struct net_conn *c, unsigned side);
 struct net_conn *net_queue_pop(coop_net *net, struct net_listener *l);
 /* Segment s of direction d arrives. */
-void net_land(coop_net *net, struct net_conn *c, unsigned d, const struct net_seg *s);
+void net_land(coop_net *net, struct net_conn *c, unsigned d, struct net_seg *s);
 
 /* ---- Byte rings (ring.c) ---- */
 

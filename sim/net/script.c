@@ -11,46 +11,84 @@ static int peer_side(const struct net_conn *c)
     return -1;
 }
 
-int coop_net_peer_connect(coop_net *net, uint16_t port)
+int coop_net_peer_connect(coop_net *net, uint32_t host, uint16_t port)
 {
-    const struct net_listener *l = net_listener_at_port(net, port);
-    if (!l || l->peer) {
-        trace(net, "refuse", 0, -1, 0);
+    struct net_host *h = host_get(net, host);
+    if (!h || host == 0)
+        return -COOP_EINVAL;
+    /* A host that is up answers a port nobody listens on with a reset, which a peer learns at once. */
+    if (h->up && !net_cut(net, 0, host) && !net_listener_at(net, host, port)) {
+        trace_end(net, "refuse", NULL, NULL, 0);
         return -COOP_ECONNREFUSED;
     }
     int err = 0;
-    struct net_conn *c = net_conn_new(net, port, &err);
+    struct net_conn *c = net_conn_new(net, 0, host, port, &err);
     if (!c)
         return err;
+    c->dst_addr = h->addr;
     struct net_end *e = &c->end[0];
     e->kind = END_PEER;
     e->established = true;
     e->reading = true;
-    trace(net, "connect", c->id, -1, 0);
+    net_touch(net, c);
+    trace_end(net, "connect", c, NULL, 0);
     net_transmit(net, c, 0, SEG_SYN, 0, 0);
     coop_net_advance(net);
     return (int)c->id;
 }
 
-int coop_net_peer_listen(coop_net *net, uint16_t port, bool refuse_all)
+/* The peer listener or rule at exactly addr and port, or NULL. */
+static struct net_listener *peer_listener(const coop_net *net, uint32_t addr, uint16_t port)
 {
-    if (port == 0)
+    for (uint32_t i = 0; i < net->nls; i++)
+        if (net->ls[i].port == port && port != 0 && net->ls[i].host == 0 && net->ls[i].addr == addr)
+            return &net->ls[i];
+    return NULL;
+}
+
+int coop_net_peer_listen(coop_net *net, uint32_t addr, uint16_t port, coop_net_listen_mode mode,
+                         uint64_t accept_delay_ns)
+{
+    if (port == 0 || mode > COOP_NET_DROP)
         return -COOP_EINVAL;
-    if (net_listener_at_port(net, port))
+    if (peer_listener(net, addr, port))
         return -COOP_EADDRINUSE;
     uint32_t idx;
     int err = net_listener_reserve(net, &idx);
     if (err)
         return err;
+    /* A listener again at a port where one was counts its connections on from the earlier one's. */
+    uint32_t accepted = 0;
+    for (uint32_t i = 0; i < net->nconns; i++) {
+        const struct net_conn *c = net->conns[i];
+        if (c->peer_n > accepted && c->port == port && c->peer_addr == addr)
+            accepted = c->peer_n;
+    }
     net_listener_commit(net, idx,
-                        (struct net_listener){ .port = port, .peer = true, .refuse = refuse_all, .fd = -1 });
+                        (struct net_listener){ .port = port,
+                                               .peer = true,
+                                               .mode = (uint8_t)mode,
+                                               .addr = addr,
+                                               .delay_ns = accept_delay_ns,
+                                               .accepted = accepted,
+                                               .fd = -1 });
     return 0;
 }
 
-uint32_t coop_net_peer_accepted(const coop_net *net, uint16_t port, uint32_t n)
+int coop_net_peer_unlisten(coop_net *net, uint32_t addr, uint16_t port)
+{
+    struct net_listener *l = peer_listener(net, addr, port);
+    if (!l)
+        return -COOP_ENOENT;
+    bool dirty = l->dirty;
+    *l = (struct net_listener){ .dirty = dirty };
+    return 0;
+}
+
+uint32_t coop_net_peer_accepted(const coop_net *net, uint32_t addr, uint16_t port, uint32_t n)
 {
     for (uint32_t i = 0; i < net->nconns && n; i++)
-        if (net->conns[i]->port == port && net->conns[i]->peer_n == n)
+        if (net->conns[i]->port == port && net->conns[i]->peer_n == n && net->conns[i]->peer_addr == addr)
             return net->conns[i]->id;
     return 0;
 }
@@ -69,6 +107,8 @@ static struct net_conn *peer_get(coop_net *net, uint32_t conn, unsigned *side, i
         return NULL;
     }
     *side = (unsigned)s;
+    /* Whatever the script does to the connection, its readiness is looked at again. */
+    net_touch(net, c);
     return c;
 }
 
@@ -114,7 +154,7 @@ int coop_net_peer_shutdown(coop_net *net, uint32_t conn)
     if (e->wr_shut)
         return 0;
     net_set_state(c, COOP_NET_PEER_SHUT);
-    trace(net, "shutdown", c->id, -1, 0);
+    trace_end(net, "shutdown", c, NULL, 0);
     net_send_fin(net, c, side);
     coop_net_advance(net);
     return 0;
@@ -138,7 +178,7 @@ static int peer_end(coop_net *net, uint32_t conn, bool abort)
             net_send_rst(net, c, side);
         } else {
             net_set_state(c, COOP_NET_PEER_CLOSED);
-            trace(net, "close", c->id, -1, 0);
+            trace_end(net, "close", c, NULL, 0);
             net_send_fin(net, c, side);
         }
     }
@@ -164,7 +204,7 @@ int coop_net_peer_reading(coop_net *net, uint32_t conn, bool reading)
     e->reading = reading;
     struct net_dir *in = &c->dir[1 - side];
     if (reading && in->rcv_len) {
-        trace(net, "recv", c->id, -1, in->rcv_len);
+        trace_end(net, "recv", c, NULL, in->rcv_len);
         net_ring_consume(in, NULL, in->rcv_len);
         net_pump(net, c, 1 - side);
         coop_net_advance(net);

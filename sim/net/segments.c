@@ -130,7 +130,7 @@ void net_transmit(coop_net *net, struct net_conn *c, unsigned d, uint8_t kind, s
     if (net->faults.jitter_ns) {
         uint64_t extra = draw_upto(net->rng, net->faults.jitter_ns);
         if (extra) {
-            trace(net, "fault:jitter", c->id, end_fd(&c->end[d]), len);
+            trace_end(net, "fault:jitter", c, &c->end[d], len);
             due = sat_add(due, extra);
         }
     }
@@ -149,6 +149,55 @@ void net_transmit(coop_net *net, struct net_conn *c, unsigned d, uint8_t kind, s
     net_dir_sync(net, c, d);
 }
 
+void net_requeue_head(coop_net *net, struct net_conn *c, unsigned d, struct net_seg s, uint64_t due_ns)
+{
+    struct net_dir *dir = &c->dir[d];
+    s.due_ns = due_ns;
+    s.seq = net->seq++;
+    for (uint32_t i = 0; i < dir->nseg; i++) {
+        struct net_seg *later = &dir->seg[(dir->seg_head + i) % NET_SEGS];
+        if (later->due_ns < due_ns)
+            later->due_ns = due_ns;
+    }
+    if (due_ns > dir->last_due_ns)
+        dir->last_due_ns = due_ns;
+    net_seg_push_front(dir, s);
+    net_dir_sync(net, c, d);
+}
+
+/* The retransmission timeout before try `tries` + 1: the first one doubled per earlier loss, capped. */
+static uint64_t rto_ns(uint64_t first_ns, unsigned tries)
+{
+    uint64_t rto = first_ns;
+    for (unsigned i = 0; i < tries && rto < NET_RTO_MAX_NS; i++)
+        rto *= 2;
+    return rto < NET_RTO_MAX_NS ? rto : NET_RTO_MAX_NS;
+}
+
+void net_lose(coop_net *net, struct net_conn *c, unsigned d, struct net_seg s)
+{
+    /* Nobody waits for a reset to arrive: a lost one stays lost. */
+    if (s.kind == SEG_RST)
+        return;
+    bool syn = s.kind == SEG_SYN;
+    if (s.tries >= (syn ? NET_SYN_RETRIES : NET_DATA_RETRIES)) {
+        if (s.kind == SEG_DATA)
+            c->dir[d].inflight -= s.len;
+        net_time_out(net, c, d, syn);
+        return;
+    }
+    s.tries++;
+    net_requeue_head(net, c, d, s,
+                     sat_add(*net->now_ns, rto_ns(syn ? NET_SYN_RTO_NS : NET_DATA_RTO_NS, s.tries - 1)));
+}
+
+/* Whether a segment of direction d can reach its receiver now: its host is up and no partition cuts it off. */
+static bool reachable(const coop_net *net, const struct net_conn *c, unsigned d)
+{
+    uint32_t from = c->end[d].host, to = c->end[1 - d].host;
+    return host_get(net, to)->up && !net_cut(net, from, to);
+}
+
 void coop_net_advance(coop_net *net)
 {
     uint64_t now = *net->now_ns;
@@ -157,7 +206,13 @@ void coop_net_advance(coop_net *net)
         unsigned d = top->aux;
         struct net_seg s = seg_pop_front(&c->dir[d]);
         net_dir_sync(net, c, d);
-        net_land(net, c, d, &s);
+        net_touch(net, c);
+        if (reachable(net, c, d)) {
+            net_land(net, c, d, &s);
+        } else {
+            trace_end(net, "lost", c, &c->end[d], s.len);
+            net_lose(net, c, d, s);
+        }
         net_conn_tidy(net, c);
     }
 }

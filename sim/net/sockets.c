@@ -1,38 +1,52 @@
 /* The poller's socket half: listen, accept, connect, read, write, shutdown and close on task fds. */
 #include "net/private.h"
 
+/*
+ * Listens on a port of the host.  The address says which connections it
+ * takes: 0.0.0.0 every one, a loopback address those from the host
+ * itself through loopback, the host's own address the others; any
+ * other address is not the host's (EADDRNOTAVAIL).  A port has one
+ * listener at most, whatever its address.
+ */
 static int net_listen(void *ctx, const char *addr, uint16_t port, int backlog)
 {
-    coop_net *net = ctx;
-    if (!net_parse_ipv4(addr))
+    struct net_host *h = ctx;
+    coop_net *net = h->net;
+    uint32_t a;
+    if (net_parse_ipv4(addr, &a))
         return -COOP_EINVAL;
+    uint8_t bind = a == 0 ? BIND_ANY : a >> 24 == 127 ? BIND_LOOPBACK : BIND_HOST;
+    if (bind == BIND_HOST && a != h->addr)
+        return -COOP_EADDRNOTAVAIL;
     if (port == 0) {
         uint32_t p = NET_AUTO_PORT_FIRST;
-        while (p <= UINT16_MAX && net_listener_at_port(net, (uint16_t)p))
+        while (p <= UINT16_MAX && net_listener_at(net, h->id, (uint16_t)p))
             p++;
         if (p > UINT16_MAX)
             return -COOP_EADDRINUSE;
         port = (uint16_t)p;
-    } else if (net_listener_at_port(net, port)) {
+    } else if (net_listener_at(net, h->id, port)) {
         return -COOP_EADDRINUSE;
     }
     int fd;
     uint32_t idx;
-    int err = net_fd_reserve(net, &fd);
+    int err = net_fd_reserve(h, &fd);
     if (!err)
         err = net_listener_reserve(net, &idx);
     if (err)
         return err;
     uint32_t b = backlog > 0 && (uint32_t)backlog < NET_SOMAXCONN ? (uint32_t)backlog : NET_SOMAXCONN;
-    net_listener_commit(net, idx, (struct net_listener){ .port = port, .fd = fd, .backlog = b });
-    net_fd_commit(net, fd, FD_LISTENER, idx, 0);
+    net_listener_commit(
+        net, idx, (struct net_listener){ .port = port, .host = h->id, .bind = bind, .fd = fd, .backlog = b });
+    net_fd_commit(h, fd, FD_LISTENER, idx, 0);
     return fd;
 }
 
 static int net_local_port(void *ctx, int fd)
 {
-    coop_net *net = ctx;
-    const struct net_fd *f = fd_get(net, fd);
+    struct net_host *h = ctx;
+    coop_net *net = h->net;
+    const struct net_fd *f = fd_get(h, fd);
     if (!f)
         return -COOP_EBADF;
     if (f->kind == FD_LISTENER)
@@ -45,8 +59,9 @@ static int net_local_port(void *ctx, int fd)
 
 static int net_accept(void *ctx, int listen_fd)
 {
-    coop_net *net = ctx;
-    const struct net_fd *f = fd_get(net, listen_fd);
+    struct net_host *h = ctx;
+    coop_net *net = h->net;
+    const struct net_fd *f = fd_get(h, listen_fd);
     if (!f)
         return -COOP_EBADF;
     if (f->kind != FD_LISTENER)
@@ -55,41 +70,49 @@ static int net_accept(void *ctx, int listen_fd)
     if (!l->q_len)
         return -COOP_EAGAIN;
     int fd;
-    int err = net_fd_reserve(net, &fd);
+    int err = net_fd_reserve(h, &fd);
     if (err)
         return err;
     struct net_conn *c = net_queue_pop(net, l);
     c->end[1].fd = fd;
-    net_fd_commit(net, fd, FD_SOCKET, c->id, 1);
+    net_fd_commit(h, fd, FD_SOCKET, c->id, 1);
+    net_touch(net, c);
     net_set_state(c, COOP_NET_OPEN);
-    trace(net, "accept", c->id, fd, 0);
+    trace_end(net, "accept", c, &c->end[1], 0);
     return fd;
 }
 
 static int net_connect(void *ctx, const char *addr, uint16_t port)
 {
-    coop_net *net = ctx;
-    if (!net_parse_ipv4(addr))
+    struct net_host *h = ctx;
+    coop_net *net = h->net;
+    uint32_t a;
+    if (net_parse_ipv4(addr, &a))
         return -COOP_EINVAL;
-    int fd, err = net_fd_reserve(net, &fd);
+    bool loopback;
+    uint32_t to = net_route(net, h->id, a, &loopback);
+    int fd, err = net_fd_reserve(h, &fd);
     if (err)
         return err;
-    struct net_conn *c = net_conn_new(net, port, &err);
+    struct net_conn *c = net_conn_new(net, h->id, to, port, &err);
     if (!c)
         return err;
+    c->dst_addr = a;
+    c->loopback = loopback;
     c->end[0].kind = END_TASK;
     c->end[0].fd = fd;
-    net_fd_commit(net, fd, FD_SOCKET, c->id, 0);
-    trace(net, "connect", c->id, fd, 0);
+    net_fd_commit(h, fd, FD_SOCKET, c->id, 0);
+    net_touch(net, c);
+    trace_end(net, "connect", c, &c->end[0], 0);
     net_transmit(net, c, 0, SEG_SYN, 0, 0);
     coop_net_advance(net);
     return fd;
 }
 
 /* The socket end behind fd, or NULL. */
-static struct net_conn *sock_get(coop_net *net, int fd, unsigned *side, int *err)
+static struct net_conn *sock_get(struct net_host *h, int fd, unsigned *side, int *err)
 {
-    const struct net_fd *f = fd_get(net, fd);
+    const struct net_fd *f = fd_get(h, fd);
     if (!f) {
         *err = -COOP_EBADF;
         return NULL;
@@ -99,18 +122,23 @@ static struct net_conn *sock_get(coop_net *net, int fd, unsigned *side, int *err
         return NULL;
     }
     *side = f->side;
-    return conn_get(net, f->obj);
+    struct net_conn *c = conn_get(h->net, f->obj);
+    /* Whatever a call does to the connection, its readiness is looked at again. */
+    net_touch(h->net, c);
+    return c;
 }
 
 static int net_sock_error(void *ctx, int fd)
 {
-    coop_net *net = ctx;
-    const struct net_fd *f = fd_get(net, fd);
+    struct net_host *h = ctx;
+    const struct net_fd *f = fd_get(h, fd);
     if (!f)
         return -COOP_EBADF;
     if (f->kind == FD_LISTENER)
         return 0;
-    struct net_end *e = &conn_get(net, f->obj)->end[f->side];
+    struct net_conn *c = conn_get(h->net, f->obj);
+    net_touch(h->net, c);
+    struct net_end *e = &c->end[f->side];
     int err = e->so_error;
     e->so_error = 0;
     return -err;
@@ -121,27 +149,29 @@ static int net_sock_error(void *ctx, int fd)
  * write in this order so that both draw from the PRNG the same way:
  * returns how many of n bytes the call may move, or -COOP_EAGAIN.
  */
-static long io_allowance(coop_net *net, const struct net_conn *c, int fd, size_t n, uint32_t max)
+static long io_allowance(coop_net *net, const struct net_conn *c, const struct net_end *e, size_t n,
+                         uint32_t max)
 {
     if (max && n > max)
         n = max;
     if (net->faults.eagain_pct && chance(net, net->faults.eagain_pct)) {
-        trace(net, "fault:eagain", c->id, fd, n);
+        trace_end(net, "fault:eagain", c, e, n);
         return -COOP_EAGAIN;
     }
     if (n >= 2 && net->faults.short_io_pct && chance(net, net->faults.short_io_pct)) {
         n = 1 + (size_t)net_draw_below(net->rng, (uint64_t)n - 1);
-        trace(net, "fault:short", c->id, fd, n);
+        trace_end(net, "fault:short", c, e, n);
     }
     return (long)n;
 }
 
 static long net_read(void *ctx, int fd, void *buf, size_t len)
 {
-    coop_net *net = ctx;
+    struct net_host *h = ctx;
+    coop_net *net = h->net;
     unsigned side;
     int err = 0;
-    struct net_conn *c = sock_get(net, fd, &side, &err);
+    struct net_conn *c = sock_get(h, fd, &side, &err);
     if (!c)
         return err;
     struct net_end *e = &c->end[side];
@@ -149,7 +179,7 @@ static long net_read(void *ctx, int fd, void *buf, size_t len)
     if (len == 0)
         return 0;
     if (in->rcv_len) {
-        long allowed = io_allowance(net, c, fd, min_size(len, in->rcv_len), c->link.max_read);
+        long allowed = io_allowance(net, c, e, min_size(len, in->rcv_len), c->link.max_read);
         if (allowed < 0)
             return allowed;
         size_t n = (size_t)allowed;
@@ -173,10 +203,11 @@ static long net_read(void *ctx, int fd, void *buf, size_t len)
 
 static long net_write(void *ctx, int fd, const void *buf, size_t len)
 {
-    coop_net *net = ctx;
+    struct net_host *h = ctx;
+    coop_net *net = h->net;
     unsigned side;
     int err = 0;
-    struct net_conn *c = sock_get(net, fd, &side, &err);
+    struct net_conn *c = sock_get(h, fd, &side, &err);
     if (!c)
         return err == -COOP_ENOTCONN ? -COOP_EPIPE : err;
     struct net_end *e = &c->end[side];
@@ -196,7 +227,7 @@ static long net_write(void *ctx, int fd, const void *buf, size_t len)
     size_t room = c->send_buf - out->snd_len;
     if (!room)
         return -COOP_EAGAIN;
-    long allowed = io_allowance(net, c, fd, min_size(len, room), c->link.max_write);
+    long allowed = io_allowance(net, c, e, min_size(len, room), c->link.max_write);
     if (allowed < 0)
         return allowed;
     size_t n = (size_t)allowed;
@@ -209,7 +240,7 @@ static long net_write(void *ctx, int fd, const void *buf, size_t len)
     net_ring_append(out, buf, n);
     if (to_peer)
         net_capture_add(net, &c->cap, buf, n);
-    uint64_t ev = trace(net, "send", c->id, fd, n);
+    uint64_t ev = trace_end(net, "send", c, e, n);
     if (to_peer)
         c->cap.chunks[c->cap.n - 1].ev = ev;
     net_pump(net, c, side);
@@ -219,13 +250,14 @@ static long net_write(void *ctx, int fd, const void *buf, size_t len)
 
 static int net_shutdown_write(void *ctx, int fd)
 {
-    coop_net *net = ctx;
+    struct net_host *h = ctx;
+    coop_net *net = h->net;
     unsigned side;
     int err = 0;
-    const struct net_fd *f = fd_get(net, fd);
+    const struct net_fd *f = fd_get(h, fd);
     if (f && f->kind == FD_LISTENER)
         return 0;
-    struct net_conn *c = sock_get(net, fd, &side, &err);
+    struct net_conn *c = sock_get(h, fd, &side, &err);
     if (!c)
         return err;
     struct net_end *e = &c->end[side];
@@ -234,17 +266,19 @@ static int net_shutdown_write(void *ctx, int fd)
     if (e->wr_shut)
         return 0;
     net_set_state(c, COOP_NET_TASK_SHUT);
-    trace(net, "shutdown", c->id, fd, 0);
+    trace_end(net, "shutdown", c, e, 0);
     net_send_fin(net, c, side);
     coop_net_advance(net);
     return 0;
 }
 
 /* Closing a listener resets the connections still in its queue, as Linux's inet_csk_listen_stop(). */
-static void close_listener(coop_net *net, int fd, uint32_t idx)
+static void close_listener(struct net_host *h, int fd, uint32_t idx)
 {
+    coop_net *net = h->net;
     struct net_listener *l = &net->ls[idx];
-    trace(net, "close", 0, fd, 0);
+    if (net->trace)
+        net->trace(net->trace_ctx, "close", 0, h->id, fd, 0);
     while (l->q_len) {
         struct net_conn *c = net_queue_pop(net, l);
         c->end[1].closed = true;
@@ -252,25 +286,28 @@ static void close_listener(coop_net *net, int fd, uint32_t idx)
         net_send_rst(net, c, 1);
         net_conn_tidy(net, c);
     }
-    *l = (struct net_listener){ 0 };
-    net_fd_release(net, fd);
+    bool dirty = l->dirty;
+    *l = (struct net_listener){ .dirty = dirty };
+    net_fd_release(h, fd);
 }
 
 /* Closes task end fd; abort sends a reset whatever the buffers hold. */
-static int close_fd(coop_net *net, int fd, bool abort)
+static int close_fd(struct net_host *h, int fd, bool abort)
 {
-    const struct net_fd *f = fd_get(net, fd);
+    coop_net *net = h->net;
+    const struct net_fd *f = fd_get(h, fd);
     if (!f)
         return -COOP_EBADF;
     if (f->kind == FD_LISTENER) {
-        close_listener(net, fd, f->obj);
+        close_listener(h, fd, f->obj);
         coop_net_advance(net);
         return 0;
     }
     struct net_conn *c = conn_get(net, f->obj);
+    net_touch(net, c);
     unsigned side = f->side;
     struct net_end *e = &c->end[side];
-    trace(net, "close", c->id, fd, 0);
+    trace_end(net, "close", c, e, 0);
     e->closed = true;
     if (e->dead) {
         /* Reset or refused already: nothing more goes out. */
@@ -290,7 +327,7 @@ static int close_fd(coop_net *net, int fd, bool abort)
         net_send_fin(net, c, side);
     }
     /* The fd goes last, so that the reset above is traced with it. */
-    net_fd_release(net, fd);
+    net_fd_release(h, fd);
     e->fd = -1;
     net_conn_tidy(net, c);
     coop_net_advance(net);
@@ -299,9 +336,20 @@ static int close_fd(coop_net *net, int fd, bool abort)
 
 static int net_close(void *ctx, int fd) { return close_fd(ctx, fd, false); }
 
-int coop_net_close_reset(coop_net *net, int fd) { return close_fd(net, fd, true); }
+int coop_net_close_reset(coop_net *net, uint32_t host, int fd)
+{
+    struct net_host *h = host_get(net, host);
+    return h ? close_fd(h, fd, true) : -COOP_EBADF;
+}
 
-static void net_destroy(void *ctx) { coop_net_free(ctx); }
+/* As when a process exits: every fd of the host is closed. */
+static void net_destroy(void *ctx)
+{
+    struct net_host *h = ctx;
+    for (uint32_t fd = h->nfds; fd-- > NET_FIRST_FD;)
+        if (h->fds[fd].kind != FD_FREE)
+            (void)close_fd(h, (int)fd, false);
+}
 
 static const coop_poller_ops net_ops = {
     .version = COOP_POLLER_VERSION,
@@ -322,4 +370,8 @@ static const coop_poller_ops net_ops = {
     .destroy = net_destroy,
 };
 
-coop_poller coop_net_poller(coop_net *net) { return (coop_poller){ &net_ops, net }; }
+coop_poller coop_net_poller(coop_net *net, uint32_t host)
+{
+    struct net_host *h = host_get(net, host);
+    return (coop_poller){ h && host ? &net_ops : NULL, h };
+}

@@ -12,7 +12,7 @@ void net_set_state(struct net_conn *c, coop_net_state st)
 
 static bool end_finished(const struct net_end *e)
 {
-    return e->closed || e->kind == END_NONE || (e->kind == END_PEER && e->dead);
+    return e->closed || e->gone || e->kind == END_NONE || (e->kind == END_PEER && e->dead);
 }
 
 /* Frees a finished connection's rings; its state and capture stay. */
@@ -50,7 +50,7 @@ void net_pump(coop_net *net, struct net_conn *c, unsigned d)
         if (n >= 2 && dir->nseg + 2 <= NET_DATA_SEGS && net->faults.split_pct &&
             chance(net, net->faults.split_pct)) {
             size_t k = 1 + (size_t)net_draw_below(net->rng, (uint64_t)n - 1);
-            trace(net, "fault:split", c->id, end_fd(tx), n);
+            trace_end(net, "fault:split", c, tx, n);
             net_transmit(net, c, d, SEG_DATA, k, 0);
             net_transmit(net, c, d, SEG_DATA, n - k, sat_add(dir->last_due_ns, NET_SPLIT_GAP_NS));
         } else {
@@ -85,7 +85,7 @@ void net_send_rst(coop_net *net, struct net_conn *c, unsigned side)
     struct net_dir *dir = &c->dir[side];
     if (e->dead)
         return;
-    trace(net, "reset", c->id, end_fd(e), 0);
+    trace_end(net, "reset", c, e, 0);
     dir->snd_len = dir->inflight;
     e->dead = e->rd_shut = e->wr_shut = true;
     net_transmit(net, c, side, SEG_RST, 0, 0);
@@ -118,7 +118,7 @@ static void refuse(coop_net *net, struct net_conn *c, int err)
 {
     struct net_end *e = &c->end[0];
     net_set_state(c, COOP_NET_REFUSED);
-    trace(net, "refuse", c->id, end_fd(e), 0);
+    trace_end(net, "refuse", c, e, 0);
     c->end[1].kind = END_NONE;
     net_dir_purge(net, c, 0);
     if (e->kind == END_PEER || e->closed) {
@@ -139,6 +139,7 @@ static void refuse(coop_net *net, struct net_conn *c, int err)
 
 static void queue_push(coop_net *net, struct net_listener *l, struct net_conn *c)
 {
+    net_touch_listener(net, l);
     c->q_next = 0;
     if (l->q_tail)
         conn_get(net, l->q_tail)->q_next = c->id;
@@ -150,6 +151,7 @@ static void queue_push(coop_net *net, struct net_listener *l, struct net_conn *c
 
 struct net_conn *net_queue_pop(coop_net *net, struct net_listener *l)
 {
+    net_touch_listener(net, l);
     struct net_conn *c = conn_get(net, l->q_head);
     l->q_head = c->q_next;
     if (!l->q_head)
@@ -159,40 +161,70 @@ struct net_conn *net_queue_pop(coop_net *net, struct net_listener *l)
     return c;
 }
 
-/* The connection request of c lands at its port. */
-static void land_syn(coop_net *net, struct net_conn *c, const struct net_seg *s)
+void net_time_out(coop_net *net, struct net_conn *c, unsigned d, bool request)
+{
+    struct net_end *e = &c->end[d];
+    trace_end(net, "timeout", c, e, 0);
+    if (request) {
+        refuse(net, c, COOP_ETIMEDOUT);
+        return;
+    }
+    net_set_state(c, COOP_NET_TIMED_OUT);
+    if (!e->closed)
+        e->so_error = COOP_ETIMEDOUT;
+    e->dead = e->rd_shut = e->wr_shut = true;
+    net_dir_purge(net, c, d);
+}
+
+/*
+ * The task listener of the request's host that takes it, by port and by
+ * the address a task sent it to.  A scripted client reaches any listener
+ * of the node, whatever address it is bound to, as a client on the same
+ * machine would.
+ */
+static struct net_listener *task_listener(const coop_net *net, const struct net_conn *c)
+{
+    struct net_listener *l = net_listener_at(net, c->end[1].host, c->port);
+    if (l && c->end[0].kind == END_TASK &&
+        ((l->bind == BIND_LOOPBACK && !c->loopback) || (l->bind == BIND_HOST && c->loopback)))
+        return NULL;
+    return l;
+}
+
+/*
+ * The connection request of c lands at its port.  A node answers it
+ * from its listener, or with a reset when none takes it; the world
+ * outside from the peer listener or rule for that address and port, or
+ * with a reset when there is none.
+ */
+static void land_syn(coop_net *net, struct net_conn *c, struct net_seg *s)
 {
     struct net_end *srv = &c->end[1];
-    struct net_listener *l = net_listener_at_port(net, c->port);
-    if (!l || (l->peer && l->refuse)) {
+    struct net_listener *l =
+        srv->host ? task_listener(net, c) : net_outside_listener(net, c->dst_addr, c->port);
+    if (l && l->mode == LISTEN_DROP) {
+        trace_end(net, "drop", c, &c->end[0], 0);
+        net_lose(net, c, 0, *s);
+        return;
+    }
+    if (!l || l->mode == LISTEN_REFUSE) {
         refuse(net, c, COOP_ECONNREFUSED);
         return;
     }
     if (net->faults.refuse_pct && chance(net, net->faults.refuse_pct)) {
-        trace(net, "fault:refuse", c->id, end_fd(&c->end[0]), 0);
+        trace_end(net, "fault:refuse", c, &c->end[0], 0);
         refuse(net, c, COOP_ECONNREFUSED);
         return;
     }
     if (!l->peer && l->q_len > l->backlog) {
-        if (c->syn_tries >= NET_SYN_RETRIES) {
-            refuse(net, c, COOP_ETIMEDOUT);
-            return;
-        }
-        /* A full queue drops the request; the connector retries, with the bytes queued behind it. */
-        struct net_seg retry = *s;
-        retry.due_ns = sat_add(*net->now_ns, NET_SYN_RTO_NS << c->syn_tries);
-        retry.seq = net->seq++;
-        c->syn_tries++;
-        struct net_dir *dir = &c->dir[0];
-        for (uint32_t i = 0; i < dir->nseg; i++) {
-            struct net_seg *later = &dir->seg[(dir->seg_head + i) % NET_SEGS];
-            if (later->due_ns < retry.due_ns)
-                later->due_ns = retry.due_ns;
-        }
-        if (retry.due_ns > dir->last_due_ns)
-            dir->last_due_ns = retry.due_ns;
-        net_seg_push_front(dir, retry);
-        net_dir_sync(net, c, 0);
+        /* A full queue drops the request; the connector sends it again, with the bytes queued behind it. */
+        net_lose(net, c, 0, *s);
+        return;
+    }
+    if (l->peer && l->delay_ns && !s->admitted) {
+        /* A slow server: the request is taken now and answered once the delay has passed. */
+        s->admitted = true;
+        net_requeue_head(net, c, 0, *s, sat_add(*net->now_ns, l->delay_ns));
         return;
     }
     srv->established = true;
@@ -200,8 +232,9 @@ static void land_syn(coop_net *net, struct net_conn *c, const struct net_seg *s)
         srv->kind = END_PEER;
         srv->reading = true;
         c->peer_n = ++l->accepted;
+        c->peer_addr = l->addr;
         net_set_state(c, COOP_NET_OPEN);
-        trace(net, "accept", c->id, -1, 0);
+        trace_end(net, "accept", c, NULL, 0);
     } else {
         srv->kind = END_TASK;
         queue_push(net, l, c);
@@ -216,7 +249,7 @@ static void land_data(coop_net *net, struct net_conn *c, unsigned d, const struc
     struct net_dir *dir = &c->dir[d];
     struct net_end *rx = &c->end[1 - d];
     if (s->reset) {
-        trace(net, "fault:reset", c->id, end_fd(rx), s->len);
+        trace_end(net, "fault:reset", c, rx, s->len);
         net_set_state(c, COOP_NET_PEER_RESET);
         end_reset(net, c, 0);
         end_reset(net, c, 1);
@@ -232,15 +265,27 @@ static void land_data(coop_net *net, struct net_conn *c, unsigned d, const struc
         net_ring_consume(dir, NULL, dir->rcv_len);
         net_send_rst(net, c, 1 - d);
     } else if (rx->kind == END_PEER && rx->reading) {
-        trace(net, "recv", c->id, -1, dir->rcv_len);
+        trace_end(net, "recv", c, NULL, dir->rcv_len);
         net_ring_consume(dir, NULL, dir->rcv_len);
     }
     net_pump(net, c, d);
 }
 
-void net_land(coop_net *net, struct net_conn *c, unsigned d, const struct net_seg *s)
+void net_land(coop_net *net, struct net_conn *c, unsigned d, struct net_seg *s)
 {
     struct net_end *rx = &c->end[1 - d];
+    if (rx->gone) {
+        /* The end vanished with its host, which is up again and knows no such connection. */
+        if (s->kind != SEG_RST) {
+            trace_end(net, "reset", c, NULL, 0);
+            net_transmit(net, c, 1 - d, SEG_RST, 0, 0);
+        }
+        if (s->kind == SEG_DATA) {
+            c->dir[d].inflight -= s->len;
+            c->dir[d].snd_len -= s->len;
+        }
+        return;
+    }
     switch (s->kind) {
     case SEG_SYN:
         land_syn(net, c, s);
@@ -249,7 +294,7 @@ void net_land(coop_net *net, struct net_conn *c, unsigned d, const struct net_se
         if (rx->closed) {
             /* The connector gave up meanwhile; its stack answers with a reset. */
             if (!c->end[d].dead) {
-                trace(net, "reset", c->id, -1, 0);
+                trace_end(net, "reset", c, NULL, 0);
                 net_transmit(net, c, 1 - d, SEG_RST, 0, 0);
             }
             break;

@@ -32,6 +32,37 @@ static void verify_dir(const coop_net *net, const struct net_conn *c, unsigned d
     }
 }
 
+/*
+ * A host's fd table, and its ready bits: for every fd whose object was
+ * not touched since the last wait, the bit says what a wait would report.
+ */
+static void verify_host(const coop_net *net, const struct net_host *h)
+{
+    sim_assert(h->nfds <= h->fdcap || h->nfds == 0);
+    sim_assert(h->up || h->nfds == 0);
+    for (uint32_t fd = NET_FIRST_FD; fd < h->nfds; fd++) {
+        const struct net_fd *f = &h->fds[fd];
+        bool dirty = false;
+        if (f->kind == FD_SOCKET) {
+            const struct net_conn *c = conn_get(net, f->obj);
+            sim_assert(c && c->end[f->side].fd == (int)fd && c->end[f->side].host == h->id);
+            dirty = c->dirty;
+        } else if (f->kind == FD_LISTENER) {
+            sim_assert(f->obj < net->nls && net->ls[f->obj].fd == (int)fd && !net->ls[f->obj].peer &&
+                       net->ls[f->obj].host == h->id);
+            dirty = net->ls[f->obj].dirty;
+        } else {
+            sim_assert(!f->registered);
+        }
+        bool ready = f->kind != FD_FREE && f->registered && f->mask &&
+                     (net_fd_level(net, f) & (f->mask | COOP_EV_ERROR | COOP_EV_HANGUP));
+        bool bit = (h->ready[fd / 64] >> (fd % 64)) & 1;
+        sim_assert(dirty || bit == ready);
+    }
+    for (size_t w = 0; w < (h->fdcap + 63) / 64; w++)
+        sim_assert(((h->summary[w / 64] >> (w % 64)) & 1) == (h->ready[w] != 0));
+}
+
 void coop_net_verify(const coop_net *net)
 {
     sim_assert(net->deliveries.cap >= 2 * (size_t)net->nconns);
@@ -43,9 +74,11 @@ void coop_net_verify(const coop_net *net)
             verify_dir(net, c, d);
             const struct net_end *e = &c->end[d];
             if (e->kind == END_TASK && e->fd >= 0) {
-                const struct net_fd *f = fd_get(net, e->fd);
+                const struct net_fd *f = fd_get(host_get(net, e->host), e->fd);
                 sim_assert(f && f->kind == FD_SOCKET && f->obj == c->id && f->side == d);
             }
+            if (e->gone)
+                sim_assert(e->fd < 0 && e->dead && e->host != 0);
             if (e->dead)
                 sim_assert(e->rd_shut && e->wr_shut);
         }
@@ -66,19 +99,12 @@ void coop_net_verify(const coop_net *net)
             n++;
         }
         sim_assert(n == l->q_len && (l->port || !n));
-        if (l->port && !l->peer)
-            sim_assert(fd_get(net, l->fd) && fd_get(net, l->fd)->kind == FD_LISTENER);
-    }
-    sim_assert(net->nfds <= net->fdcap || net->nfds == 0);
-    for (uint32_t fd = NET_FIRST_FD; fd < net->nfds; fd++) {
-        const struct net_fd *f = &net->fds[fd];
-        if (f->kind == FD_SOCKET) {
-            const struct net_conn *c = conn_get(net, f->obj);
-            sim_assert(c && c->end[f->side].fd == (int)fd);
-        } else if (f->kind == FD_LISTENER) {
-            sim_assert(f->obj < net->nls && net->ls[f->obj].fd == (int)fd && !net->ls[f->obj].peer);
-        } else {
-            sim_assert(!f->registered);
+        if (l->port && !l->peer) {
+            const struct net_host *h = host_get(net, l->host);
+            sim_assert(h && h->up && fd_get(h, l->fd) && fd_get(h, l->fd)->kind == FD_LISTENER);
         }
     }
+    sim_assert(net->ndirty <= net->nconns && net->ndirty_ls <= net->nls);
+    for (uint32_t i = 0; i < net->nhosts; i++)
+        verify_host(net, net->hosts[i]);
 }

@@ -1,4 +1,4 @@
-/* The network's tables: creation and settings, fd numbers, listener slots and connections. */
+/* The network's tables: creation and settings, links between hosts, listener slots and connections. */
 #include <string.h>
 
 #include "base/grow.h"
@@ -18,6 +18,11 @@ coop_net *coop_net_new(const uint64_t *now_ns, coop_prng *rng, coop_allocator al
     net->send_buf = NET_DEFAULT_BUF;
     net->recv_buf = NET_DEFAULT_BUF;
     heap_init(&net->deliveries, alloc, net_delivery_moved, net);
+    /* Host 0 is the world outside the nodes, where peers live. */
+    if (coop_net_host_add(net, 0) != 0) {
+        coop_net_free(net);
+        return NULL;
+    }
     return net;
 }
 
@@ -38,8 +43,14 @@ void coop_net_free(coop_net *net)
         net_conn_free(net, net->conns[i]);
     mem_free(net, net->conns, net->conncap * sizeof(*net->conns));
     heap_fini(&net->deliveries);
-    mem_free(net, net->fds, net->fdcap * sizeof(*net->fds));
+    for (uint32_t i = 0; i < net->nhosts; i++)
+        net_host_free(net, net->hosts[i]);
+    mem_free(net, net->hosts, net->hostcap * sizeof(*net->hosts));
+    mem_free(net, net->cut, (size_t)net->nhosts * net->nhosts);
+    mem_free(net, net->links, net->linkcap * sizeof(*net->links));
     mem_free(net, net->ls, net->lscap * sizeof(*net->ls));
+    mem_free(net, net->dirty, net->dirtycap * sizeof(*net->dirty));
+    mem_free(net, net->dirty_ls, net->dirty_lscap * sizeof(*net->dirty_ls));
     coop_allocator a = net->alloc;
     (void)a.fn(a.ctx, net, sizeof(*net), 0);
 }
@@ -76,43 +87,6 @@ void coop_net_set_buffers(coop_net *net, size_t send_buf, size_t recv_buf)
     net->recv_buf = recv_buf ? recv_buf : NET_DEFAULT_BUF;
 }
 
-/* The lowest free fd, with room made for it in the table; nothing is taken yet. */
-int net_fd_reserve(coop_net *net, int *fd)
-{
-    for (uint32_t i = NET_FIRST_FD; i < net->nfds; i++)
-        if (net->fds[i].kind == FD_FREE) {
-            *fd = (int)i;
-            return 0;
-        }
-    uint32_t next = net->nfds > NET_FIRST_FD ? net->nfds : NET_FIRST_FD;
-    if (next >= NET_MAX_FDS)
-        return -COOP_EMFILE;
-    size_t old = net->fdcap;
-    int err = grow(net->alloc, (void **)&net->fds, &net->fdcap, (size_t)next + 1, sizeof(*net->fds), 8);
-    if (err)
-        return err;
-    for (size_t i = old; i < net->fdcap; i++)
-        net->fds[i] = (struct net_fd){ .kind = FD_FREE };
-    *fd = (int)next;
-    return 0;
-}
-
-void net_fd_commit(coop_net *net, int fd, uint8_t kind, uint32_t obj, uint8_t side)
-{
-    net->fds[fd] = (struct net_fd){ .kind = kind, .obj = obj, .side = side };
-    if ((uint32_t)fd >= net->nfds)
-        net->nfds = (uint32_t)fd + 1;
-}
-
-void net_fd_release(coop_net *net, int fd)
-{
-    net->fds[fd] = (struct net_fd){ .kind = FD_FREE };
-    while (net->nfds > NET_FIRST_FD && net->fds[net->nfds - 1].kind == FD_FREE)
-        net->nfds--;
-    if (net->wait_cursor >= net->nfds)
-        net->wait_cursor = 0;
-}
-
 /* A free listener slot, made if needed; nothing is taken yet. */
 int net_listener_reserve(coop_net *net, uint32_t *idx)
 {
@@ -124,6 +98,9 @@ int net_listener_reserve(coop_net *net, uint32_t *idx)
     if (net->nls >= NET_MAX_LISTENERS)
         return -COOP_ENOMEM;
     int err = grow(net->alloc, (void **)&net->ls, &net->lscap, (size_t)net->nls + 1, sizeof(*net->ls), 8);
+    if (!err)
+        err = grow(net->alloc, (void **)&net->dirty_ls, &net->dirty_lscap, (size_t)net->nls + 1,
+                   sizeof(*net->dirty_ls), 8);
     if (err)
         return err;
     *idx = net->nls;
@@ -132,17 +109,60 @@ int net_listener_reserve(coop_net *net, uint32_t *idx)
 
 void net_listener_commit(coop_net *net, uint32_t idx, struct net_listener l)
 {
+    /* A reused slot may still be on the list of touched listeners. */
+    l.dirty = idx < net->nls && net->ls[idx].dirty;
     net->ls[idx] = l;
     if (idx == net->nls)
         net->nls++;
 }
 
-struct net_listener *net_listener_at_port(const coop_net *net, uint16_t port)
+struct net_listener *net_listener_at(const coop_net *net, uint32_t host, uint16_t port)
 {
     for (uint32_t i = 0; i < net->nls; i++)
-        if (net->ls[i].port == port && port != 0)
+        if (net->ls[i].port == port && port != 0 && net->ls[i].host == host)
             return &net->ls[i];
     return NULL;
+}
+
+struct net_listener *net_outside_listener(const coop_net *net, uint32_t addr, uint16_t port)
+{
+    /* One listening at exactly this address comes before one listening at every address. */
+    struct net_listener *any = NULL;
+    for (uint32_t i = 0; i < net->nls; i++) {
+        struct net_listener *l = &net->ls[i];
+        if (l->port != port || port == 0 || l->host != 0)
+            continue;
+        if (l->addr == addr)
+            return l;
+        if (l->addr == 0)
+            any = l;
+    }
+    return any;
+}
+
+/* The link between hosts a and b: the one set for that pair, else the default. */
+static coop_net_link link_between(const coop_net *net, uint32_t a, uint32_t b)
+{
+    for (size_t i = 0; i < net->nlinks; i++)
+        if ((net->links[i].a == a && net->links[i].b == b) || (net->links[i].a == b && net->links[i].b == a))
+            return net->links[i].link;
+    return net->link;
+}
+
+int coop_net_set_host_link(coop_net *net, uint32_t a, uint32_t b, const coop_net_link *link)
+{
+    if (!link || a >= net->nhosts || b >= net->nhosts)
+        return -COOP_EINVAL;
+    for (size_t i = 0; i < net->nlinks; i++)
+        if ((net->links[i].a == a && net->links[i].b == b) ||
+            (net->links[i].a == b && net->links[i].b == a)) {
+            net->links[i].link = *link;
+            return 0;
+        }
+    if (grow(net->alloc, (void **)&net->links, &net->linkcap, net->nlinks + 1, sizeof(*net->links), 4))
+        return -COOP_ENOMEM;
+    net->links[net->nlinks++] = (struct net_link_rule){ a, b, *link };
+    return 0;
 }
 
 /*
@@ -150,7 +170,7 @@ struct net_listener *net_listener_at_port(const coop_net *net, uint16_t port)
  * Room in the conn table and the heap (two directions per connection)
  * is made first, so a failure leaves nothing behind.
  */
-struct net_conn *net_conn_new(coop_net *net, uint16_t port, int *err)
+struct net_conn *net_conn_new(coop_net *net, uint32_t from, uint32_t to, uint16_t port, int *err)
 {
     if (net->nconns >= NET_MAX_CONNS) {
         *err = -COOP_ENOSPC;
@@ -160,6 +180,9 @@ struct net_conn *net_conn_new(coop_net *net, uint16_t port, int *err)
                 8);
     if (!*err)
         *err = heap_reserve(&net->deliveries, 2 * ((size_t)net->nconns + 1));
+    if (!*err)
+        *err = grow(net->alloc, (void **)&net->dirty, &net->dirtycap, (size_t)net->nconns + 1,
+                    sizeof(*net->dirty), 8);
     if (*err)
         return NULL;
     struct net_conn *c = mem_alloc(net, sizeof(*c));
@@ -170,38 +193,16 @@ struct net_conn *net_conn_new(coop_net *net, uint16_t port, int *err)
     memset(c, 0, sizeof(*c));
     c->id = net->nconns + 1;
     c->state = COOP_NET_CONNECTING;
-    c->link = net->link;
+    c->link = link_between(net, from, to);
     c->send_buf = net->send_buf;
     c->recv_buf = net->recv_buf;
     c->port = port;
     for (unsigned i = 0; i < 2; i++) {
         c->end[i].kind = END_UNKNOWN;
+        c->end[i].host = i ? to : from;
         c->end[i].fd = -1;
         c->dir[i].heap_pos = NET_NO_POS;
     }
     net->conns[net->nconns++] = c;
     return c;
-}
-
-/* A dotted quad as inet_pton(AF_INET) takes it: four decimal parts of 0..255, no leading zeros. */
-bool net_parse_ipv4(const char *s)
-{
-    if (!s)
-        return false;
-    for (int part = 0; part < 4; part++) {
-        unsigned v = 0;
-        int digits = 0;
-        const char *start = s;
-        while (*s >= '0' && *s <= '9') {
-            v = v * 10 + (unsigned)(*s - '0');
-            if (++digits > 3 || v > 255)
-                return false;
-            s++;
-        }
-        if (!digits || (digits > 1 && *start == '0'))
-            return false;
-        if (part < 3 && *s++ != '.')
-            return false;
-    }
-    return *s == '\0';
 }

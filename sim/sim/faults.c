@@ -137,16 +137,17 @@ void coop_sim_set_net_faults(coop_sim *sim, uint32_t mask) { sim_apply_net_fault
 
 bool sim_on_fault_point(void *ctx, const char *site, uint32_t tid)
 {
-    coop_sim *sim = ctx;
+    struct sim_node *n = ctx;
+    coop_sim *sim = n->sim;
     bool fired = sim_fault_on(sim, COOP_SIM_FAULT_POINTS) &&
                  coop_prng_chance(&sim->rng_faults, sim->cfg.fault_pct, 100);
-    sim_trace_fault(sim, "point", site, tid, fired);
+    sim_trace_fault(sim, n, "point", site, tid, fired);
     return fired;
 }
 
 uint64_t sim_on_seq(void *ctx, uint64_t counter)
 {
-    coop_sim *sim = ctx;
+    coop_sim *sim = ((struct sim_node *)ctx)->sim;
     (void)counter;
     return coop_prng_next64(&sim->rng_ties) >> 9;
 }
@@ -158,14 +159,15 @@ uint64_t sim_on_seq(void *ctx, uint64_t counter)
  */
 void *sim_alloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
 {
-    coop_sim *sim = ctx;
+    struct sim_node *n = ctx;
+    coop_sim *sim = n->sim;
     if (new_size == 0) {
         free(ptr);
         return NULL;
     }
     if (new_size > old_size && sim_fault_on(sim, COOP_SIM_FAULT_ALLOC) &&
         coop_prng_chance(&sim->rng_alloc, sim->cfg.fault_pct, 100)) {
-        sim_trace_fault(sim, "alloc", NULL, 0, true);
+        sim_trace_fault(sim, n, "alloc", NULL, 0, true);
         return NULL;
     }
     return realloc(ptr, new_size);
@@ -177,6 +179,6 @@ void sim_fault_clock_jump(coop_sim *sim)
     if (sim_fault_on(sim, COOP_SIM_FAULT_CLOCK_JUMP) &&
         coop_prng_chance(&sim->rng_faults, sim->cfg.fault_pct, 1000)) {
         sim->now_ns += 1000000 + coop_prng_below(&sim->rng_faults, 100000000);
-        sim_trace_fault(sim, "clock-jump", NULL, 0, true);
+        sim_trace_fault(sim, NULL, "clock-jump", NULL, 0, true);
     }
 }

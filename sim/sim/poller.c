@@ -2,19 +2,19 @@
 #include "sim/private.h"
 
 /*
- * Every call forwards to the network's poller.  Calls that can change
- * readiness mark it dirty, so the loop asks for ready fds only after
- * something changed instead of after every step; asking is a scan of
- * every registered fd.
+ * Every call forwards to the node's host poller.  Calls that can change
+ * readiness (of this node's fds or, through the network, another's) mark
+ * the simulation dirty, so the loop asks the nodes for ready fds only
+ * after something changed instead of after every step.
  */
-#define SIM(ctx) ((coop_sim *)(ctx))
+#define SIM(ctx) ((struct sim_node *)(ctx))
 #define FWD_DIRTY(call) (mark_dirty(SIM(ctx)), SIM(ctx)->inner.ops->call)
 
 /* Readiness may have changed, so the rest of a batch of steps waits for the loop to settle first. */
-static void mark_dirty(coop_sim *sim)
+static void mark_dirty(struct sim_node *n)
 {
-    sim->io_dirty = true;
-    coop_break(sim->sched);
+    n->sim->io_dirty = true;
+    coop_break(n->sched);
 }
 static int fwd_add(void *ctx, int fd, uint32_t ev) { return FWD_DIRTY(add)(SIM(ctx)->inner.ctx, fd, ev); }
 static int fwd_mod(void *ctx, int fd, uint32_t ev) { return FWD_DIRTY(mod)(SIM(ctx)->inner.ctx, fd, ev); }
@@ -50,7 +50,8 @@ static int fwd_shutdown_write(void *ctx, int fd)
     return FWD_DIRTY(shutdown_write)(SIM(ctx)->inner.ctx, fd);
 }
 static int fwd_close(void *ctx, int fd) { return FWD_DIRTY(close)(SIM(ctx)->inner.ctx, fd); }
-static void fwd_destroy(void *ctx) { SIM(ctx)->inner.ops->destroy(SIM(ctx)->inner.ctx); }
+/* The simulation owns the network and frees it after every node: a node's scheduler leaves it be. */
+static void fwd_destroy(void *ctx) { (void)ctx; }
 
 const coop_poller_ops sim_poller_ops = {
     .version = COOP_POLLER_VERSION,

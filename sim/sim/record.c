@@ -3,6 +3,14 @@
 
 #include "sim/private.h"
 
+void sim_rec_begin(coop_sim *sim, struct sim_rec *r, const char *ev, const struct sim_node *n)
+{
+    rec_begin(r, sim->now_ns, ev);
+    /* With one node every event is about it, and traces stay as they were before there were several. */
+    if (n && sim->nnodes > 1)
+        rec_str(r, "node", n->name);
+}
+
 void sim_emit(coop_sim *sim, struct sim_rec *r)
 {
     if (!sim->cfg.trace_off)
@@ -28,9 +36,12 @@ static const char *base_name(const char *path)
 
 void sim_on_core_event(void *ctx, const coop_trace_event *e)
 {
-    coop_sim *sim = ctx;
+    struct sim_node *n = ctx;
+    coop_sim *sim = n->sim;
+    if (n->quiet)
+        return;
     struct sim_rec l;
-    rec_begin(&l, sim->now_ns, coop_trace_kind_name(e->kind));
+    sim_rec_begin(sim, &l, coop_trace_kind_name(e->kind), n);
     task_fields(&l, e);
     switch (e->kind) {
     case COOP_TR_SPAWN:
@@ -38,6 +49,7 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
         rec_int(&l, "period_ns", e->value);
         break;
     case COOP_TR_RUN:
+        sim_stall_step(sim, n, e->task);
         break;
     case COOP_TR_YIELD:
         rec_str(&l, "call", coop_call_name(e->call));
@@ -79,11 +91,12 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
     sim_emit(sim, &l);
 }
 
-uint64_t sim_on_net_event(void *ctx, const char *what, uint32_t conn, int fd, size_t len)
+uint64_t sim_on_net_event(void *ctx, const char *what, uint32_t conn, uint32_t host, int fd, size_t len)
 {
     coop_sim *sim = ctx;
     struct sim_rec l;
-    rec_begin(&l, sim->now_ns, "net");
+    /* Hosts are the nodes' from 1, in order; host 0 is the world outside. */
+    sim_rec_begin(sim, &l, "net", host ? &sim->nodes[host - 1] : NULL);
     rec_str(&l, "what", what);
     rec_uint(&l, "conn", conn);
     if (fd >= 0)
@@ -94,10 +107,11 @@ uint64_t sim_on_net_event(void *ctx, const char *what, uint32_t conn, int fd, si
     return sim->cfg.trace_off ? UINT64_MAX : l.ev.seq;
 }
 
-void sim_trace_fault(coop_sim *sim, const char *kind, const char *site, uint32_t tid, bool fired)
+void sim_trace_fault(coop_sim *sim, const struct sim_node *n, const char *kind, const char *site,
+                     uint32_t tid, bool fired)
 {
     struct sim_rec l;
-    rec_begin(&l, sim->now_ns, "fault");
+    sim_rec_begin(sim, &l, "fault", n);
     rec_str(&l, "kind", kind);
     if (site)
         rec_str(&l, "site", site);

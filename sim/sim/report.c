@@ -26,14 +26,24 @@ size_t coop_sim_report(const coop_sim *sim, char *buf, size_t len)
     struct report r = { buf, len, 0 };
     if (len)
         buf[0] = '\0';
+    size_t alive = 0;
+    for (uint32_t i = 0; i < sim->nnodes; i++)
+        alive += sim->nodes[i].sched ? coop_task_count(sim->nodes[i].sched) : 0;
     rprintf(&r, "at t=%llu ns after %llu steps, %zu task(s) alive:\n", (unsigned long long)sim->now_ns,
-            (unsigned long long)sim->steps, coop_task_count(sim->sched));
-    coop_task_iter it;
-    coop_task_iter_init(&it, sim->sched);
-    for (coop_task *t; (t = coop_task_iter_next(&it));) {
-        char what[256];
-        coop_task_describe_wait(t, what, sizeof(what));
-        rprintf(&r, "  %s (tid %u): waits on %s\n", coop_task_name(t), coop_task_tid(t), what);
+            (unsigned long long)sim->steps, alive);
+    for (uint32_t i = 0; i < sim->nnodes; i++) {
+        const struct sim_node *n = &sim->nodes[i];
+        if (sim->nnodes > 1)
+            rprintf(&r, " node %s:%s\n", n->name, n->sched ? "" : " down");
+        if (!n->sched)
+            continue;
+        coop_task_iter it;
+        coop_task_iter_init(&it, n->sched);
+        for (coop_task *t; (t = coop_task_iter_next(&it));) {
+            char what[256];
+            coop_task_describe_wait(t, what, sizeof(what));
+            rprintf(&r, "  %s (tid %u): waits on %s\n", coop_task_name(t), coop_task_tid(t), what);
+        }
     }
     rprintf(&r, "last %u trace events:\n", (unsigned)sim->trace.n);
     for (size_t i = 0; i < sim->trace.n; i++)

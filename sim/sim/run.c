@@ -4,8 +4,8 @@
 /*
  * Carries out everything due at the current instant other than task
  * steps: scripted events first (in the order they were added), then
- * network deliveries, then readiness wake-ups.  Returns whether anything
- * happened.
+ * network deliveries, then readiness wake-ups, node by node.  Returns
+ * whether anything happened.
  */
 static bool settle(coop_sim *sim)
 {
@@ -25,17 +25,36 @@ static bool settle(coop_sim *sim)
     }
     if (any || sim->io_dirty) {
         sim->io_dirty = false;
-        (void)coop_poll_io(sim->sched, 0);
+        for (uint32_t i = 0; i < sim->nnodes; i++)
+            if (sim->nodes[i].sched)
+                (void)coop_poll_io(sim->nodes[i].sched, 0);
     }
     return any;
 }
 
+/* Live tasks on every node that is up. */
+static size_t task_count(const coop_sim *sim)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < sim->nnodes; i++)
+        if (sim->nodes[i].sched)
+            n += coop_task_count(sim->nodes[i].sched);
+    return n;
+}
+
 static coop_sim_status check_limits(const coop_sim *sim)
 {
-    if (coop_is_stopped(sim->sched))
+    /* Stopped: KillOs on every node, none of them down (a down node may still be restarted). */
+    bool stopped = true;
+    for (uint32_t i = 0; i < sim->nnodes; i++) {
+        coop_sched *s = sim->nodes[i].sched;
+        if (!s || !coop_is_stopped(s))
+            stopped = false;
+        if (s && sim->cfg.stop_on_error && coop_last_failure(s))
+            return COOP_SIM_FAILED;
+    }
+    if (stopped)
         return COOP_SIM_STOPPED;
-    if (sim->cfg.stop_on_error && coop_last_failure(sim->sched))
-        return COOP_SIM_FAILED;
     if (sim->steps >= sim->cfg.max_steps)
         return COOP_SIM_STEP_LIMIT;
     if (sim->now_ns - sim->cfg.start_ns > sim->cfg.max_time_ns)
@@ -50,12 +69,13 @@ static coop_sim_status check_limits(const coop_sim *sim)
  * Steps at one instant need nothing from the loop in between unless one
  * of them changes the world: a socket call or a scripted event for now
  * breaks the batch (mark_dirty, ev_push), so the order of everything is
- * the same as one step at a time.  A step cost, the seed profile and the
- * clock-jump fault act after every step, so they run steps singly.
+ * the same as one step at a time.  A step cost, the seed profile, an
+ * armed stall, verification and the clock-jump fault act after every
+ * step, so they run steps singly.
  */
 static uint64_t batch_size(const coop_sim *sim)
 {
-    if (sim->cfg.step_cost_ns || sim->cfg.profile == COOP_SIM_SEED || sim->cfg.verify ||
+    if (sim->cfg.step_cost_ns || sim->cfg.profile == COOP_SIM_SEED || sim->cfg.verify || sim->nstalls ||
         sim_fault_on(sim, COOP_SIM_FAULT_CLOCK_JUMP))
         return 1;
     uint64_t n = sim->cfg.max_steps - sim->steps;
@@ -63,19 +83,23 @@ static uint64_t batch_size(const coop_sim *sim)
     return n < busy_left ? n : busy_left;
 }
 
-static void after_steps(coop_sim *sim, uint64_t n)
+/* After n steps of node `node`: verification, the step costs, the seed's tick, and the clock-jump fault. */
+static void after_steps(coop_sim *sim, struct sim_node *node, uint64_t n)
 {
     /* What follows acts per step; batch_size runs several only where it does nothing. */
     if (sim->cfg.verify) {
-        coop_verify(sim->sched);
+        for (uint32_t i = 0; i < sim->nnodes; i++)
+            if (sim->nodes[i].sched)
+                coop_verify(sim->nodes[i].sched);
         coop_net_verify(sim->net);
     }
     sim->steps += n;
     sim->busy += n;
+    uint64_t cost = sim->cfg.profile == COOP_SIM_SEED ? 0 : sim->cfg.step_cost_ns;
+    sim->now_ns = sat_add(sim->now_ns, sat_add(cost, sim->pending_cost_ns));
+    sim->pending_cost_ns = 0;
     if (sim->cfg.profile == COOP_SIM_SEED)
-        sim->next_step_ns = sim->now_ns / 1000000 * 1000000 + 1000000;
-    else
-        sim->now_ns += sim->cfg.step_cost_ns;
+        node->next_step_ns = sim->now_ns / 1000000 * 1000000 + 1000000;
     sim_fault_clock_jump(sim);
 }
 
@@ -83,15 +107,41 @@ static void after_steps(coop_sim *sim, uint64_t n)
 static uint64_t next_instant(coop_sim *sim)
 {
     uint64_t next = UINT64_MAX, due;
-    if (coop_next_due(sim->sched, &due))
-        next = due > sim->next_step_ns ? due : sim->next_step_ns;
+    for (uint32_t i = 0; i < sim->nnodes; i++) {
+        const struct sim_node *n = &sim->nodes[i];
+        if (n->sched && coop_next_due(n->sched, &due)) {
+            uint64_t at = due > n->next_step_ns ? due : n->next_step_ns;
+            if (at < next)
+                next = at;
+        }
+    }
     if (sim_next_event(sim, &due) && due < next)
         next = due;
     if (coop_net_next_due(sim->net, &due) && due < next)
         next = due;
     if (next != UINT64_MAX && sim->cfg.profile == COOP_SIM_SEED)
-        next = (next + 999999) / 1000000 * 1000000;
+        next = next > UINT64_MAX - 999999 ? UINT64_MAX : (next + 999999) / 1000000 * 1000000;
     return next;
+}
+
+/*
+ * Runs the steps due now on the first node that has any (nodes in their
+ * order: within an instant, node 0's steps come before node 1's).
+ * Returns how many ran.
+ */
+static uint64_t step_nodes(coop_sim *sim, bool one_step)
+{
+    for (uint32_t i = 0; i < sim->nnodes; i++) {
+        struct sim_node *n = &sim->nodes[i];
+        if (!n->sched || sim->now_ns < n->next_step_ns)
+            continue;
+        uint64_t ran = coop_run_due(n->sched, sim_sched_now(sim), one_step ? 1 : batch_size(sim));
+        if (ran) {
+            after_steps(sim, n, ran);
+            return ran;
+        }
+    }
+    return 0;
 }
 
 static coop_sim_status run_loop(coop_sim *sim, uint64_t until, bool one_step)
@@ -105,18 +155,14 @@ static coop_sim_status run_loop(coop_sim *sim, uint64_t until, bool one_step)
         /* A step cost can carry the clock past the limit; nothing runs after it. */
         if (sim->now_ns > until)
             return COOP_SIM_UNTIL;
-        if (sim->now_ns >= sim->next_step_ns) {
-            uint64_t ran = coop_run_due(sim->sched, sim_sched_now(sim), one_step ? 1 : batch_size(sim));
-            if (ran) {
-                after_steps(sim, ran);
-                if (one_step)
-                    return COOP_SIM_RUNNING;
-                continue;
-            }
+        if (step_nodes(sim, one_step)) {
+            if (one_step)
+                return COOP_SIM_RUNNING;
+            continue;
         }
         uint64_t next = next_instant(sim);
         if (next == UINT64_MAX && until == UINT64_MAX)
-            return coop_task_count(sim->sched) ? COOP_SIM_HANG : COOP_SIM_DONE;
+            return task_count(sim) ? COOP_SIM_HANG : COOP_SIM_DONE;
         if (next > until) {
             if (until > sim->now_ns)
                 sim->now_ns = until;
@@ -136,7 +182,7 @@ coop_sim_status coop_sim_run_until(coop_sim *sim, uint64_t t_ns) { return run_lo
 
 coop_sim_status coop_sim_advance(coop_sim *sim, uint64_t dt_ns)
 {
-    return run_loop(sim, sim->now_ns + dt_ns, false);
+    return run_loop(sim, sat_add(sim->now_ns, dt_ns), false);
 }
 
 coop_sim_status coop_sim_run(coop_sim *sim) { return run_loop(sim, UINT64_MAX, false); }

@@ -1,5 +1,7 @@
-/* A simulation: creating one around a scheduler and a network, its settings, and freeing it. */
+/* A simulation: creating one around its nodes and a network, its settings, and freeing it. */
+#include <ctype.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/private.h"
 
@@ -11,16 +13,47 @@ const char *coop_sim_status_name(coop_sim_status st)
     return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }
 
-/*
- * The scheduler's log.  Every failure it would print is already a `fail`
- * trace event with the same facts, and a simulated run must not write to
- * the host's stderr (the scenario runner prints reports of its own).
- */
-static void sim_log(void *ctx, coop_log_level level, const char *msg)
+/* A node name: letters, digits, '-' and '_', not empty, not too long. */
+static bool node_name_ok(const char *name)
 {
-    (void)ctx;
-    (void)level;
-    (void)msg;
+    size_t n = name ? strlen(name) : 0;
+    if (!n || n > COOP_SIM_NODE_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '-' && name[i] != '_')
+            return false;
+    return true;
+}
+
+/* The nodes and their hosts, in the order given; without any, one node "main" at 10.0.0.1. */
+static int add_nodes(coop_sim *sim, const coop_sim_node_spec *specs, size_t n)
+{
+    static const coop_sim_node_spec main_node = { "main", NULL };
+    if (!n) {
+        specs = &main_node;
+        n = 1;
+    }
+    if (n > COOP_SIM_NODES_MAX || !specs)
+        return -COOP_EINVAL;
+    sim->nodes = calloc(n, sizeof(*sim->nodes));
+    if (!sim->nodes)
+        return -COOP_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        struct sim_node *node = &sim->nodes[i];
+        uint32_t addr = (10u << 24) + (uint32_t)i + 1;
+        if (!node_name_ok(specs[i].name) || sim_node_find(sim, specs[i].name) ||
+            (specs[i].addr && coop_net_addr_parse(specs[i].addr, &addr)))
+            return -COOP_EINVAL;
+        int host = coop_net_host_add(sim->net, addr);
+        if (host < 0)
+            return host;
+        *node = (struct sim_node){ .sim = sim, .index = (uint32_t)i, .host = (uint32_t)host, .addr = addr };
+        memcpy(node->name, specs[i].name, strlen(specs[i].name) + 1);
+        node->env.log = sim_log_to_trace;
+        node->env.ctx = node;
+        sim->nnodes++;
+    }
+    return 0;
 }
 
 coop_sim *coop_sim_new(const coop_sim_config *cfg)
@@ -47,8 +80,6 @@ coop_sim *coop_sim_new(const coop_sim_config *cfg)
     c->verify = true;
 #endif
     sim->now_ns = c->start_ns;
-    /* The seed's loop starts with now = 0 and steps only once the tick has moved on. */
-    sim->next_step_ns = c->start_ns + (c->profile == COOP_SIM_SEED ? 1000000 : 0);
     coop_prng_seed(&sim->rng_ties, c->seed, 1);
     coop_prng_seed(&sim->rng_net, c->seed, 2);
     coop_prng_seed(&sim->rng_faults, c->seed, 3);
@@ -56,51 +87,23 @@ coop_sim *coop_sim_new(const coop_sim_config *cfg)
     sim->faults = sim_fault_mix(c);
     sim->free_slot = UINT32_MAX;
     heap_init(&sim->events, coop_allocator_libc(), NULL, NULL);
+    /* The tick adapter's zero is virtual time's zero only below 2^32 ms. */
+    if (c->tick32 && c->start_ns >= (UINT64_C(1) << 32) * 1000000)
+        goto fail;
     if (sim_trace_init(&sim->trace, c))
         goto fail;
     sim->net = coop_net_new(&sim->now_ns, &sim->rng_net, coop_allocator_libc());
-    if (!sim->net)
+    if (!sim->net || add_nodes(sim, c->nodes, c->nnodes))
         goto fail;
     if (!c->trace_off)
         coop_net_set_trace(sim->net, sim_on_net_event, sim);
-    sim->inner = coop_net_poller(sim->net);
     sim_apply_net_faults(sim, sim->faults);
-
-    coop_config sc = {
-        .clock = { &sim_clock_ops, sim },
-        .poller = { &sim_poller_ops, sim },
-        .alloc = { sim_alloc, sim },
-        .log = sim_log,
-        .trace = c->trace_off ? NULL : sim_on_core_event,
-        .trace_ctx = sim,
-        .fault = sim_on_fault_point,
-        .fault_ctx = sim,
-        .seq = c->permute_ties ? sim_on_seq : NULL,
-        .seq_ctx = sim,
-    };
-    if (c->tick32) {
-        coop_tick32_init(&sim->tick, sim_raw_ms, sim);
-        /*
-         * The adapter extends the counter from its own zero, which equals
-         * virtual time's zero as long as the start offset is below 2^32
-         * ms, so both clocks agree (the adapter's to the millisecond).
-         */
-        sc.clock = coop_tick32_clock(&sim->tick);
-    }
-    if (c->tick32 && c->start_ns >= (UINT64_C(1) << 32) * 1000000)
-        goto fail;
-    /* From here on the scheduler owns the network: its poller's destroy() frees it. */
-    sim->sched = coop_sched_new(&sc);
-    if (!sim->sched)
-        goto fail;
-    coop_set_stop_on_error(sim->sched, c->stop_on_error);
+    for (uint32_t i = 0; i < sim->nnodes; i++)
+        if (sim_node_boot(sim, &sim->nodes[i]))
+            goto fail;
     return sim;
 fail:
-    if (sim->net)
-        coop_net_free(sim->net);
-    sim_trace_fini(&sim->trace);
-    heap_fini(&sim->events);
-    free(sim);
+    coop_sim_free(sim);
     return NULL;
 }
 
@@ -108,13 +111,16 @@ void coop_sim_free(coop_sim *sim)
 {
     if (!sim)
         return;
-    coop_sched_free(sim->sched);
+    for (uint32_t i = 0; i < sim->nnodes; i++) {
+        coop_sched_free(sim->nodes[i].sched);
+        sim_node_fini(&sim->nodes[i]);
+    }
+    free(sim->nodes);
+    coop_net_free(sim->net);
     sim_events_fini(sim);
     sim_trace_fini(&sim->trace);
     free(sim);
 }
-
-coop_sched *coop_sim_sched(coop_sim *sim) { return sim->sched; }
 
 coop_net *coop_sim_net(coop_sim *sim) { return sim->net; }
 

@@ -111,15 +111,42 @@ static int real_abort_close(coop_poller *p, int fd)
  */
 static uint64_t sim_now_ns;
 static coop_prng sim_rng;
+static coop_net *sim_net;
+static uint32_t sim_host;
+
+/*
+ * A host's destroy() closes its fds, as a process exit does, and leaves
+ * the network; the network goes with the poller here, as the real ones
+ * go with theirs.
+ */
+static void (*sim_host_destroy)(void *ctx);
+static coop_poller_ops sim_ops;
+
+static void sim_destroy(void *ctx)
+{
+    sim_host_destroy(ctx);
+    coop_net_free(sim_net);
+    sim_net = NULL;
+}
 
 static int make_sim(coop_poller *out)
 {
     sim_now_ns = UINT64_C(1000000000);
     coop_prng_seed(&sim_rng, 1, 0);
-    coop_net *net = coop_net_new(&sim_now_ns, &sim_rng, test_allocator());
-    if (!net)
+    sim_net = coop_net_new(&sim_now_ns, &sim_rng, test_allocator());
+    if (!sim_net)
         return -COOP_ENOMEM;
-    *out = coop_net_poller(net);
+    int host = coop_net_host_add(sim_net, UINT32_C(0x0a000001));
+    if (host < 0) {
+        coop_net_free(sim_net);
+        return host;
+    }
+    sim_host = (uint32_t)host;
+    *out = coop_net_poller(sim_net, sim_host);
+    sim_ops = *out->ops;
+    sim_host_destroy = sim_ops.destroy;
+    sim_ops.destroy = sim_destroy;
+    out->ops = &sim_ops;
     return 0;
 }
 
@@ -130,7 +157,8 @@ static int make_sim(coop_poller *out)
  */
 static void sim_settle(coop_poller *p)
 {
-    coop_net *net = p->ctx;
+    (void)p;
+    coop_net *net = sim_net;
     uint64_t due;
     if (coop_net_next_due(net, &due) && due > sim_now_ns)
         sim_now_ns = due;
@@ -140,7 +168,11 @@ static void sim_settle(coop_poller *p)
 }
 
 /* The poller interface has no SO_LINGER, so the simulator offers the abortive close directly. */
-static int sim_abort_close(coop_poller *p, int fd) { return coop_net_close_reset(p->ctx, fd); }
+static int sim_abort_close(coop_poller *p, int fd)
+{
+    (void)p;
+    return coop_net_close_reset(sim_net, sim_host, fd);
+}
 
 static const struct backend backends[] = {
     { "poll", make_poll, real_settle, real_abort_close },

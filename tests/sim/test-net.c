@@ -58,6 +58,7 @@ static coop_allocator counting(void) { return (coop_allocator){ .fn = counting_f
 static uint64_t now_ns;
 static coop_prng rng;
 static coop_net *net;
+static int host; /* the node the tests' tasks run on */
 static coop_poller P;
 
 /* Every trace call as one line "t_ns what cN fdN nN", in order. */
@@ -68,9 +69,10 @@ static size_t tlen;
 static const char *twhat[4096];
 static uint64_t tcount;
 
-static uint64_t on_trace(void *ctx, const char *what, uint32_t conn, int fd, size_t len)
+static uint64_t on_trace(void *ctx, const char *what, uint32_t conn, uint32_t h, int fd, size_t len)
 {
     (void)ctx;
+    (void)h;
     if (tcount < sizeof(twhat) / sizeof(twhat[0]))
         twhat[tcount] = what;
     int n = snprintf(tlog + tlen, sizeof(tlog) - tlen, "%llu %s c%u fd%d n%zu\n", (unsigned long long)now_ns,
@@ -89,7 +91,9 @@ static void make_net(uint64_t seed)
     coop_prng_seed(&rng, seed, 2);
     net = coop_net_new(&now_ns, &rng, counting());
     cr_assert_not_null(net);
-    P = coop_net_poller(net);
+    host = coop_net_host_add(net, UINT32_C(0x0a000001));
+    cr_assert_eq(host, 1, "the first node is host 1; host 0 is the world outside");
+    P = coop_net_poller(net, (uint32_t)host);
     coop_net_set_trace(net, on_trace, NULL);
 }
 
@@ -152,6 +156,8 @@ static void run_all(void)
 
 static int tlisten(uint16_t port) { return P.ops->listen(P.ctx, "127.0.0.1", port, 16); }
 static int tconnect(uint16_t port) { return P.ops->connect(P.ctx, "127.0.0.1", port); }
+/* A connection to an address outside the nodes, where peer listeners are. */
+static int toutside(uint16_t port) { return P.ops->connect(P.ctx, "192.0.2.1", port); }
 static int taccept(int lfd) { return P.ops->accept(P.ctx, lfd); }
 static long twrite(int fd, const char *s) { return P.ops->write(P.ctx, fd, s, strlen(s)); }
 static long tread(int fd, char *buf, size_t len) { return P.ops->read(P.ctx, fd, buf, len); }
@@ -179,7 +185,7 @@ static int peer_pair(uint32_t *conn)
 {
     int lfd = tlisten(0);
     cr_assert_eq(lfd, 3);
-    int c = coop_net_peer_connect(net, 40000);
+    int c = coop_net_peer_connect(net, (uint32_t)host, 40000);
     cr_assert_gt(c, 0);
     run_all();
     int fd = taccept(lfd);
@@ -208,7 +214,7 @@ Test(net, peer_connect_reaches_accept_queue_after_latency)
     int lfd = tlisten(0);
     cr_assert_eq(lfd, 3);
     cr_assert_eq(P.ops->local_port(P.ctx, lfd), 40000);
-    cr_assert_eq(coop_net_peer_connect(net, 40000), 1);
+    cr_assert_eq(coop_net_peer_connect(net, (uint32_t)host, 40000), 1);
     cr_assert_eq(coop_net_conn_state(net, 1), COOP_NET_CONNECTING);
     uint64_t due;
     cr_assert(coop_net_next_due(net, &due));
@@ -226,7 +232,7 @@ Test(net, peer_connect_reaches_accept_queue_after_latency)
     cr_assert_eq(coop_net_conn_state(net, 1), COOP_NET_OPEN);
     cr_assert_eq(level(fd), COOP_EV_WRITE);
     cr_assert_eq(level(lfd), 0);
-    cr_assert_eq(coop_net_peer_connect(net, 40001), -COOP_ECONNREFUSED);
+    cr_assert_eq(coop_net_peer_connect(net, (uint32_t)host, 40001), -COOP_ECONNREFUSED);
     cr_assert_eq(coop_net_conn_count(net), 1);
     cr_assert(!coop_net_next_due(net, NULL));
     cr_assert_eq(tclose(fd), 0);
@@ -238,7 +244,7 @@ Test(net, chunks_arrive_at_exact_times)
     /* 1 MB/s serialises a byte per microsecond. */
     set_latency(5 * MS, 1000000);
     int lfd = tlisten(0);
-    int conn = coop_net_peer_connect(net, 40000);
+    int conn = coop_net_peer_connect(net, (uint32_t)host, 40000);
     static char chunk[3][1000];
     for (int k = 0; k < 3; k++) {
         memset(chunk[k], 'a' + k, sizeof(chunk[k]));
@@ -276,11 +282,11 @@ Test(net, chunks_arrive_at_exact_times)
 Test(net, task_connects_to_peer_listener)
 {
     set_latency(3 * MS, 0);
-    cr_assert_eq(coop_net_peer_listen(net, 8080, false), 0);
-    cr_assert_eq(coop_net_peer_listen(net, 8080, false), -COOP_EADDRINUSE);
-    cr_assert_eq(coop_net_peer_listen(net, 0, false), -COOP_EINVAL);
-    cr_assert_eq(tlisten(8080), -COOP_EADDRINUSE);
-    /* Every address names the one simulated host. */
+    cr_assert_eq(coop_net_peer_listen(net, 0, 8080, COOP_NET_ACCEPT, 0), 0);
+    cr_assert_eq(coop_net_peer_listen(net, 0, 8080, COOP_NET_ACCEPT, 0), -COOP_EADDRINUSE);
+    cr_assert_eq(coop_net_peer_listen(net, 0, 0, COOP_NET_ACCEPT, 0), -COOP_EINVAL);
+    /* Peer listeners live outside the node, whose own ports stay free. */
+    cr_assert_eq(tclose(tlisten(8080)), 0);
     int fd = P.ops->connect(P.ctx, "10.1.2.3", 8080);
     cr_assert_eq(fd, 3);
     cr_assert_eq(P.ops->local_port(P.ctx, fd), 49152);
@@ -288,11 +294,11 @@ Test(net, task_connects_to_peer_listener)
     char buf[16];
     cr_assert_eq(twrite(fd, "early"), -COOP_EAGAIN);
     cr_assert_eq(tread(fd, buf, sizeof(buf)), -COOP_EAGAIN);
-    cr_assert_eq(coop_net_peer_accepted(net, 8080, 1), 0);
+    cr_assert_eq(coop_net_peer_accepted(net, 0, 8080, 1), 0);
     run_until(3 * MS);
-    cr_assert_eq(coop_net_peer_accepted(net, 8080, 1), 1);
-    cr_assert_eq(coop_net_peer_accepted(net, 8080, 2), 0);
-    cr_assert_eq(coop_net_peer_accepted(net, 8081, 1), 0);
+    cr_assert_eq(coop_net_peer_accepted(net, 0, 8080, 1), 1);
+    cr_assert_eq(coop_net_peer_accepted(net, 0, 8080, 2), 0);
+    cr_assert_eq(coop_net_peer_accepted(net, 0, 8081, 1), 0);
     cr_assert_eq(coop_net_conn_state(net, 1), COOP_NET_OPEN);
     cr_assert_eq(level(fd), 0, "the SYN-ACK is still on its way");
     run_until(6 * MS);
@@ -426,7 +432,7 @@ Test(net, task_close_with_unread_data_resets)
     cr_assert(traced("0 close c1 fd4 n0\n0 reset c1 fd4 n0\n"), "%s", tlog);
     /* Closed cleanly, the peer sees a FIN instead. */
     int lfd = tlisten(0);
-    int c2 = coop_net_peer_connect(net, 40000);
+    int c2 = coop_net_peer_connect(net, (uint32_t)host, 40000);
     int fd2 = taccept(lfd);
     cr_assert_eq(tclose(fd2), 0);
     cr_assert_eq(coop_net_conn_state(net, (uint32_t)c2), COOP_NET_TASK_CLOSED);
@@ -435,19 +441,19 @@ Test(net, task_close_with_unread_data_resets)
     /* That reset reaches a peer which has seen the FIN and not sent its own: EPIPE, as for a task. */
     cr_assert_eq(coop_net_peer_send(net, (uint32_t)c2, "x", 1), -COOP_EPIPE);
     /* And an abortive close resets with nothing unread. */
-    int c3 = coop_net_peer_connect(net, 40000);
+    int c3 = coop_net_peer_connect(net, (uint32_t)host, 40000);
     int fd3 = taccept(lfd);
-    cr_assert_eq(coop_net_close_reset(net, fd3), 0);
+    cr_assert_eq(coop_net_close_reset(net, (uint32_t)host, fd3), 0);
     cr_assert_eq(coop_net_conn_state(net, (uint32_t)c3), COOP_NET_TASK_RESET);
     cr_assert_eq(coop_net_peer_send(net, (uint32_t)c3, "x", 1), -COOP_ECONNRESET);
-    cr_assert_eq(coop_net_close_reset(net, fd3), -COOP_EBADF);
+    cr_assert_eq(coop_net_close_reset(net, (uint32_t)host, fd3), -COOP_EBADF);
     cr_assert_eq(tclose(lfd), 0);
 }
 
 Test(net, closing_a_listener_resets_its_queue)
 {
     int lfd = tlisten(0);
-    int conn = coop_net_peer_connect(net, 40000);
+    int conn = coop_net_peer_connect(net, (uint32_t)host, 40000);
     int c = tconnect(40000);
     cr_assert_eq(c, 4);
     cr_assert_eq(level(c), COOP_EV_WRITE);
@@ -550,7 +556,7 @@ Test(net, segments_in_flight_are_bounded)
 {
     set_latency(1 * MS, 0);
     int lfd = tlisten(0);
-    int conn = coop_net_peer_connect(net, 40000);
+    int conn = coop_net_peer_connect(net, (uint32_t)host, 40000);
     for (int i = 0; i < 100; i++)
         cr_assert_eq(coop_net_peer_send(net, (uint32_t)conn, "b", 1), 0);
     run_until(1 * MS);
@@ -568,8 +574,8 @@ Test(net, segments_in_flight_are_bounded)
 Test(net, capture_records_bytes_and_times)
 {
     set_latency(1 * MS, 0);
-    cr_assert_eq(coop_net_peer_listen(net, 9000, false), 0);
-    int fd = tconnect(9000);
+    cr_assert_eq(coop_net_peer_listen(net, 0, 9000, COOP_NET_ACCEPT, 0), 0);
+    int fd = toutside(9000);
     run_until(2 * MS);
     cr_assert_eq(twrite(fd, "ab"), 2);
     run_until(5 * MS);
@@ -618,7 +624,7 @@ Test(net, refused_without_listener)
     cr_assert_eq(P.ops->shutdown_write(P.ctx, fd), -COOP_ENOTCONN);
     cr_assert(traced("0 connect c1 fd3 n0\n0 refuse c1 fd3 n0\n"), "%s", tlog);
     cr_assert_eq(tclose(fd), 0);
-    cr_assert_eq(coop_net_peer_connect(net, 9), -COOP_ECONNREFUSED);
+    cr_assert_eq(coop_net_peer_connect(net, (uint32_t)host, 9), -COOP_ECONNREFUSED);
     cr_assert_eq(coop_net_conn_count(net), 1);
 }
 
@@ -626,8 +632,8 @@ Test(net, refused_without_listener)
 Test(net, refusal_takes_a_round_trip)
 {
     set_latency(10 * MS, 0);
-    cr_assert_eq(coop_net_peer_listen(net, 7000, true), 0);
-    int fd = tconnect(7000);
+    cr_assert_eq(coop_net_peer_listen(net, 0, 7000, COOP_NET_REFUSE, 0), 0);
+    int fd = toutside(7000);
     run_until(10 * MS);
     cr_assert_eq(coop_net_conn_state(net, 1), COOP_NET_REFUSED);
     cr_assert_eq(level(fd), 0);
@@ -638,7 +644,7 @@ Test(net, refusal_takes_a_round_trip)
     char buf[4];
     cr_assert_eq(tread(fd, buf, sizeof(buf)), -COOP_ECONNREFUSED);
     cr_assert_eq(tread(fd, buf, sizeof(buf)), 0);
-    cr_assert_eq(coop_net_peer_accepted(net, 7000, 1), 0);
+    cr_assert_eq(coop_net_peer_accepted(net, 0, 7000, 1), 0);
     cr_assert_eq(tclose(fd), 0);
 }
 
@@ -646,14 +652,14 @@ Test(net, refuse_fault)
 {
     coop_net_faults f = { .refuse_pct = 100 };
     coop_net_set_faults(net, &f);
-    cr_assert_eq(coop_net_peer_listen(net, 7000, false), 0);
-    int fd = tconnect(7000);
+    cr_assert_eq(coop_net_peer_listen(net, 0, 7000, COOP_NET_ACCEPT, 0), 0);
+    int fd = toutside(7000);
     cr_assert_eq(coop_net_conn_state(net, 1), COOP_NET_REFUSED);
     cr_assert_eq(P.ops->sock_error(P.ctx, fd), -COOP_ECONNREFUSED);
     cr_assert(traced("0 fault:refuse c1 fd3 n0\n0 refuse c1 fd3 n0\n"), "%s", tlog);
     /* A peer's request to a task listener is refused on arrival. */
     int lfd = tlisten(0);
-    int conn = coop_net_peer_connect(net, 40000);
+    int conn = coop_net_peer_connect(net, (uint32_t)host, 40000);
     cr_assert_eq(conn, 2);
     cr_assert_eq(coop_net_conn_state(net, 2), COOP_NET_REFUSED);
     cr_assert_eq(coop_net_peer_send(net, 2, "x", 1), -COOP_ECONNREFUSED);
@@ -669,7 +675,7 @@ Test(net, full_accept_queue_retries)
 {
     int lfd = P.ops->listen(P.ctx, "0.0.0.0", 0, 1);
     for (int i = 0; i < 3; i++)
-        cr_assert_eq(coop_net_peer_connect(net, 40000), i + 1);
+        cr_assert_eq(coop_net_peer_connect(net, (uint32_t)host, 40000), i + 1);
     cr_assert_eq(coop_net_peer_send(net, 3, "late", 4), 0);
     int a = taccept(lfd);
     cr_assert_geq(a, 0);
@@ -693,9 +699,9 @@ Test(net, full_accept_queue_retries)
 Test(net, full_accept_queue_times_out)
 {
     int lfd = P.ops->listen(P.ctx, "127.0.0.1", 0, 1);
-    cr_assert_eq(coop_net_peer_connect(net, 40000), 1);
-    cr_assert_eq(coop_net_peer_connect(net, 40000), 2);
-    cr_assert_eq(coop_net_peer_connect(net, 40000), 3);
+    cr_assert_eq(coop_net_peer_connect(net, (uint32_t)host, 40000), 1);
+    cr_assert_eq(coop_net_peer_connect(net, (uint32_t)host, 40000), 2);
+    cr_assert_eq(coop_net_peer_connect(net, (uint32_t)host, 40000), 3);
     int c = tconnect(40000);
     const uint64_t retries[] = { 1, 3, 7, 15, 31, 63 };
     for (int i = 0; i < 6; i++) {
@@ -718,9 +724,9 @@ Test(net, retried_request_keeps_bytes_behind_it)
 {
     set_latency(1 * MS, 0);
     int lfd = P.ops->listen(P.ctx, "127.0.0.1", 0, 1);
-    cr_assert_eq(coop_net_peer_connect(net, 40000), 1);
-    cr_assert_eq(coop_net_peer_connect(net, 40000), 2);
-    cr_assert_eq(coop_net_peer_connect(net, 40000), 3);
+    cr_assert_eq(coop_net_peer_connect(net, (uint32_t)host, 40000), 1);
+    cr_assert_eq(coop_net_peer_connect(net, (uint32_t)host, 40000), 2);
+    cr_assert_eq(coop_net_peer_connect(net, (uint32_t)host, 40000), 3);
     cr_assert_eq(coop_net_peer_send(net, 3, "one", 3), 0);
     cr_assert_eq(coop_net_peer_send(net, 3, "two", 3), 0);
     run_until(1 * MS);
@@ -743,11 +749,11 @@ Test(net, data_crossing_an_abort)
 {
     set_latency(1 * MS, 0);
     int lfd = tlisten(0);
-    int conn = coop_net_peer_connect(net, 40000);
+    int conn = coop_net_peer_connect(net, (uint32_t)host, 40000);
     run_until(1 * MS);
     int fd = taccept(lfd);
     cr_assert_eq(coop_net_peer_send(net, (uint32_t)conn, "late", 4), 0);
-    cr_assert_eq(coop_net_close_reset(net, fd), 0);
+    cr_assert_eq(coop_net_close_reset(net, (uint32_t)host, fd), 0);
     run_all();
     cr_assert_eq(coop_net_conn_state(net, (uint32_t)conn), COOP_NET_TASK_RESET);
     cr_assert_eq(coop_net_peer_send(net, (uint32_t)conn, "x", 1), -COOP_ECONNRESET);
@@ -776,7 +782,7 @@ Test(net, long_jitter)
     coop_net_set_faults(net, &f);
     set_latency(1 * MS, 0);
     int lfd = tlisten(0);
-    int conn = coop_net_peer_connect(net, 40000);
+    int conn = coop_net_peer_connect(net, (uint32_t)host, 40000);
     for (int i = 0; i < 5; i++)
         cr_assert_eq(coop_net_peer_send(net, (uint32_t)conn, &"abcde"[i], 1), 0);
     run_all();
@@ -890,7 +896,7 @@ Test(net, jitter_fault_keeps_order)
     set_latency(1 * MS, 0);
     coop_net_set_faults(net, &f);
     int lfd = tlisten(0);
-    int conn = coop_net_peer_connect(net, 40000);
+    int conn = coop_net_peer_connect(net, (uint32_t)host, 40000);
     const char *alphabet = "abcdefghijklmnopqrst";
     for (int i = 0; i < 20; i++)
         cr_assert_eq(coop_net_peer_send(net, (uint32_t)conn, alphabet + i, 1), 0);
@@ -966,10 +972,10 @@ static void faulty_script(uint64_t seed, char **trace_out, uint8_t **cap_out, si
     coop_net_set_faults(net, &f);
     set_latency(1 * MS, 2000000);
     int lfd = tlisten(0);
-    cr_assert_eq(coop_net_peer_listen(net, 9000, false), 0);
-    int out = tconnect(9000);
+    cr_assert_eq(coop_net_peer_listen(net, 0, 9000, COOP_NET_ACCEPT, 0), 0);
+    int out = toutside(9000);
     for (int i = 0; i < 6; i++)
-        (void)coop_net_peer_connect(net, 40000);
+        (void)coop_net_peer_connect(net, (uint32_t)host, 40000);
     int fds[8];
     int nfd = 0;
     static char buf[2048];
@@ -1091,7 +1097,7 @@ Test(net, wait_takes_turns)
     for (int i = 0; i < 5; i++) {
         int lfd = tlisten(0);
         cr_assert_eq(lfd, 3 + i);
-        cr_assert_gt(coop_net_peer_connect(net, (uint16_t)(40000 + i)), 0);
+        cr_assert_gt(coop_net_peer_connect(net, (uint32_t)host, (uint16_t)(40000 + i)), 0);
         cr_assert_eq(P.ops->add(P.ctx, lfd, COOP_EV_READ), 0);
     }
     coop_poll_event ev[2];
@@ -1115,7 +1121,7 @@ Test(net, wait_takes_turns)
 Test(net, trace_callback)
 {
     int lfd = tlisten(0);
-    int conn = coop_net_peer_connect(net, 40000);
+    int conn = coop_net_peer_connect(net, (uint32_t)host, 40000);
     int fd = taccept(lfd);
     cr_assert_eq(twrite(fd, "hi"), 2);
     cr_assert_eq(coop_net_peer_send(net, (uint32_t)conn, "yo", 2), 0);
@@ -1194,7 +1200,13 @@ static void alloc_script(void)
     net = coop_net_new(&now_ns, &rng, counting());
     if (!net)
         return;
-    P = coop_net_poller(net);
+    host = coop_net_host_add(net, UINT32_C(0x0a000001));
+    if (host < 0) {
+        coop_net_free(net);
+        net = NULL;
+        return;
+    }
+    P = coop_net_poller(net, (uint32_t)host);
 #define RETRY(expr, want)                                                                             \
     do {                                                                                              \
         long r_ = (long)(expr);                                                                       \
@@ -1207,11 +1219,11 @@ static void alloc_script(void)
     for (int round = 0; round < 2; round++) {
         int base = 3 + 5 * round;
         RETRY(tlisten(0), base);
-        RETRY(coop_net_peer_listen(net, (uint16_t)(9000 + round), false), 0);
-        RETRY(tconnect((uint16_t)(9000 + round)), base + 1);
+        RETRY(coop_net_peer_listen(net, 0, (uint16_t)(9000 + round), COOP_NET_ACCEPT, 0), 0);
+        RETRY(toutside((uint16_t)(9000 + round)), base + 1);
         RETRY(tconnect((uint16_t)(40000 + round)), base + 2);
         RETRY(taccept(base), base + 3);
-        RETRY(coop_net_peer_connect(net, (uint16_t)(40000 + round)), 3 * round + 3);
+        RETRY(coop_net_peer_connect(net, (uint32_t)host, (uint16_t)(40000 + round)), 3 * round + 3);
         RETRY(taccept(base), base + 4);
         for (int i = 0; i < 3; i++) {
             put_all(base + 1, sizeof(big));
@@ -1245,12 +1257,13 @@ Test(net, allocation_failures)
         mem = (struct counting){ .fail_at = at, .persistent = true };
         now_ns = 0;
         coop_net *n = coop_net_new(&now_ns, &rng, counting());
-        if (n) {
-            coop_poller p = coop_net_poller(n);
+        int h = n ? coop_net_host_add(n, UINT32_C(0x0a000001)) : -1;
+        if (h > 0) {
+            coop_poller p = coop_net_poller(n, (uint32_t)h);
             int lfd = p.ops->listen(p.ctx, "127.0.0.1", 0, 4);
             int c = p.ops->connect(p.ctx, "127.0.0.1", 40000);
             int s = lfd >= 0 ? p.ops->accept(p.ctx, lfd) : -1;
-            int pc = coop_net_peer_connect(n, 40000);
+            int pc = coop_net_peer_connect(n, (uint32_t)h, 40000);
             if (c >= 0)
                 (void)p.ops->write(p.ctx, c, big, 100);
             if (pc > 0)
@@ -1259,6 +1272,7 @@ Test(net, allocation_failures)
             coop_net_verify(n);
             p.ops->destroy(p.ctx);
         }
+        coop_net_free(n);
         cr_assert_eq(mem.live_bytes, 0, "persistent failure from %ld leaked %zu bytes", at, mem.live_bytes);
     }
     mem = (struct counting){ .fail_at = -1 };

@@ -54,12 +54,37 @@ extern "C" {
  * order.  When a call fills max, the next one starts after the last fd
  * it reported (and wraps around), so every ready fd gets its turn.
  *
- * Addresses are checked for syntax only (a dotted quad, as inet_pton
- * takes it): every address names the one simulated host, whose ports form
- * a single space.  A listener's accept queue holds backlog + 1
- * connections, as Linux's does; a connection request that finds it full
- * is retried 1 s later, doubling, and gives up after 6 retries (ETIMEDOUT
- * for a task, REFUSED for a peer).
+ * Hosts.  Each node of a simulation is a host with an IPv4 address, its
+ * own fds (from 3) and its own ports; host 0 is the world outside the
+ * nodes, where the script's peers live, at every address no node has.
+ * A task's connect() goes to its own host for a loopback address,
+ * 0.0.0.0 or the host's own address, to the node with that address, or
+ * else outside.  A node answers a request for a port nobody listens on
+ * (or one whose listener is bound to loopback, when it came from
+ * elsewhere) with a reset: ECONNREFUSED one round trip later.  Outside,
+ * a request meets the peer listener or rule for that address and port
+ * (one for that exact address first, then one for every address), and
+ * with none of them also a reset: connecting to an address nobody
+ * listens on is refused, never left hanging, unless a rule drops it.
+ *
+ * Loss.  A segment that cannot arrive (its receiver's host is down, a
+ * partition separates the two hosts, or a rule drops it) is lost, and
+ * the sender sends it again one retransmission timeout later: 1 s for a
+ * connection request, 200 ms for anything else (Linux's TCP_RTO_MIN),
+ * doubling each time up to 120 s.  A request is sent again 6 times and a
+ * segment 15 times (Linux's tcp_syn_retries and tcp_retries2), and when
+ * the last is lost too the sender gives up: ETIMEDOUT for a task (63 s
+ * after a connect() to a host that never answers: the request arrives
+ * in vain at 0, 1, 3, 7, 15, 31 and 63 s), and the state REFUSED (a
+ * request) or TIMED_OUT (anything else) for the connection.  A lost reset
+ * is not sent again.  A listener's accept queue holds backlog + 1
+ * connections, as Linux's does; a request that finds it full is lost the
+ * same way.
+ *
+ * Crashes.  A host that goes down loses its ends, fds and listeners at
+ * once, without a FIN or a reset: its peers notice only when what they
+ * send gets no answer.  Once the host is up again, it answers segments
+ * of its earlier connections with a reset.
  */
 typedef struct coop_net coop_net;
 
@@ -109,7 +134,8 @@ typedef enum coop_net_state {
     COOP_NET_PEER_SHUT,   /* the peer end shut down writing (FIN) */
     COOP_NET_PEER_CLOSED,
     COOP_NET_PEER_RESET, /* the peer reset, or the reset fault hit */
-    COOP_NET_REFUSED     /* refused, or the request timed out; also what an unknown conn reports */
+    COOP_NET_REFUSED,    /* refused, or the request timed out; also what an unknown conn reports */
+    COOP_NET_TIMED_OUT   /* an end sent a segment 15 times more without an answer and gave up */
 } coop_net_state;
 
 /* A short constant name such as "peer-closed", for traces and reports. */
@@ -128,9 +154,10 @@ void coop_net_set_buffers(coop_net *net, size_t send_buf, size_t recv_buf);
  * Closes a task fd as close() does after SO_LINGER {on, 0}: the other end
  * sees a reset instead of an end of stream (state COOP_NET_TASK_RESET).
  * The poller interface cannot express this; the contract suite's abortive
- * close uses it, and scenarios may.  0, or -COOP_EBADF.
+ * close uses it, and scenarios may.  host is the node's host number.  0,
+ * or -COOP_EBADF.
  */
-COOP_API int coop_net_close_reset(coop_net *net, int fd);
+COOP_API int coop_net_close_reset(coop_net *net, uint32_t host, int fd);
 
 /*
  * Script side.  Connections are numbered from 1 in creation order,
@@ -140,20 +167,45 @@ COOP_API int coop_net_close_reset(coop_net *net, int fd);
  * without a peer end.
  */
 /*
- * A peer connects to a port a task listens on; the connection reaches
- * the accept queue one latency later, and the peer may send at once.
- * Returns the conn number, or -COOP_ECONNREFUSED (no task listener), or
- * -COOP_ENOMEM.
+ * A peer connects to a port of a node (host from 1); the connection
+ * reaches the accept queue one latency later, and the peer may send at
+ * once.  It reaches whatever listens on that port, bound to any address,
+ * as a client on the node's own machine would; a partition between the
+ * node and the outside world cuts it off all the same.  Returns the conn number; -COOP_ECONNREFUSED at once when the
+ * host is up, reachable and nobody there listens on the port for it;
+ * -COOP_EINVAL for a host that is no node; -COOP_ENOMEM.  A host that is
+ * down or cut off never answers: the request is lost and sent again, and
+ * the connection ends REFUSED after 63 s.
  */
-COOP_API int coop_net_peer_connect(coop_net *net, uint16_t port);
+COOP_API int coop_net_peer_connect(coop_net *net, uint32_t host, uint16_t port);
+
+/* What a peer listener does with the requests it receives. */
+typedef enum coop_net_listen_mode {
+    COOP_NET_ACCEPT, /* accepts each, after the listener's delay: a scripted server */
+    COOP_NET_REFUSE, /* answers each with a reset: ECONNREFUSED */
+    COOP_NET_DROP    /* never answers: the connector sends again, then times out */
+} coop_net_listen_mode;
+
 /*
- * A peer listens on a port, so tasks can connect to it; refuse makes every
- * connect fail with ECONNREFUSED.  0, -COOP_EINVAL for port 0,
- * -COOP_EADDRINUSE, or -COOP_ENOMEM.
+ * A peer listens at an outside address (IPv4, host order; 0 for every
+ * outside address) and port, so tasks can connect to it; what it does
+ * with a request is the mode's, and an accepting listener answers each
+ * request accept_delay_ns after it arrives.  0, -COOP_EINVAL for port 0,
+ * -COOP_EADDRINUSE when one listens at that address and port already,
+ * or -COOP_ENOMEM.
  */
-COOP_API int coop_net_peer_listen(coop_net *net, uint16_t port, bool refuse);
-/* The n-th connection (from 1) that tasks made to a peer-listened port, or 0 if none yet. */
-COOP_API uint32_t coop_net_peer_accepted(const coop_net *net, uint16_t port, uint32_t n);
+COOP_API int coop_net_peer_listen(coop_net *net, uint32_t addr, uint16_t port, coop_net_listen_mode mode,
+                                  uint64_t accept_delay_ns);
+/* Stops the peer listener at addr and port; later requests meet no one (a reset).  0, or -COOP_ENOENT. */
+COOP_API int coop_net_peer_unlisten(coop_net *net, uint32_t addr, uint16_t port);
+/*
+ * The n-th connection (from 1) that tasks made to the peer listener at
+ * addr and port, or 0 if none yet.  A listener that replaces an earlier
+ * one at the same address and port goes on counting from its count.
+ */
+COOP_API uint32_t coop_net_peer_accepted(const coop_net *net, uint32_t addr, uint16_t port, uint32_t n);
+/* Parses a dotted quad ("10.0.0.2") into an address in host order; 0, or -COOP_EINVAL. */
+COOP_API int coop_net_addr_parse(const char *text, uint32_t *addr);
 /*
  * The peer's send buffer is unbounded: all of buf is queued, and it
  * drains into the task's receive buffer as that has room.  0, or

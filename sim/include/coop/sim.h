@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "coop/coop.h"
+#include "coop/net.h"
+#include "coop/program.h"
 
 typedef struct coop_sim coop_sim;
 typedef struct coop_net coop_net;
@@ -86,6 +88,17 @@ COOP_API const char *coop_sim_field_str(const coop_sim_event *e, const char *key
 /* The integer field key of e, signed or not, if it fits in int64_t: true and *out, else false. */
 COOP_API bool coop_sim_field_int(const coop_sim_event *e, const char *key, int64_t *out);
 
+/*
+ * A node: one scheduler with its own host (address, fds, ports) on the
+ * simulation's network and clock.  A simulation has one node, "main" at
+ * 10.0.0.1, unless its configuration lists several.
+ */
+#define COOP_SIM_NODE_NAME_MAX 31
+typedef struct coop_sim_node_spec {
+    const char *name; /* letters, digits, '-' and '_', at most COOP_SIM_NODE_NAME_MAX bytes */
+    const char *addr; /* a dotted quad; NULL: 10.0.0.N for the N-th node */
+} coop_sim_node_spec;
+
 typedef struct coop_sim_config {
     uint64_t seed;
     uint64_t start_ns; /* the clock's start offset */
@@ -105,6 +118,8 @@ typedef struct coop_sim_config {
     void *on_line_ctx;
     coop_sim_record_fn on_event; /* the same events, structured */
     void *on_event_ctx;
+    const coop_sim_node_spec *nodes; /* nnodes of them, at most 64; 0: one node, "main" */
+    size_t nnodes;
     bool verify; /* check the scheduler's and the network's invariants after every step (slow) */
 } coop_sim_config;
 
@@ -124,7 +139,23 @@ COOP_API const char *coop_sim_status_name(coop_sim_status st);
 
 COOP_API coop_sim *coop_sim_new(const coop_sim_config *cfg);
 COOP_API void coop_sim_free(coop_sim *sim);
+/* The first node's scheduler. */
 COOP_API coop_sched *coop_sim_sched(coop_sim *sim);
+COOP_API size_t coop_sim_node_count(const coop_sim *sim);
+/* The index of the node named name, or -COOP_ENOENT. */
+COOP_API int coop_sim_node_index(const coop_sim *sim, const char *name);
+COOP_API const char *coop_sim_node_name(const coop_sim *sim, size_t node);
+/* Node i's scheduler; NULL while the node is down, or for no such node. */
+COOP_API coop_sched *coop_sim_node_sched(coop_sim *sim, size_t node);
+/*
+ * Starts a program on a node (coop_sim_start: on the first): its log
+ * lines become "log" trace events, and a restart of the node runs it
+ * again with the same arguments (which are copied).  Returns what the
+ * program's start function returned, or -COOP_EINVAL, -COOP_ESRCH (the
+ * node is down), -COOP_ENOMEM.
+ */
+COOP_API int coop_sim_node_start(coop_sim *sim, size_t node, const coop_program *program, int argc,
+                                 char **argv);
 COOP_API coop_net *coop_sim_net(coop_sim *sim);
 COOP_API uint64_t coop_sim_now(const coop_sim *sim);
 COOP_API uint64_t coop_sim_steps(const coop_sim *sim);
@@ -157,19 +188,68 @@ COOP_API int coop_sim_at(coop_sim *sim, uint64_t t_ns, coop_sim_event_fn fn, voi
 COOP_API int coop_sim_signal_at(coop_sim *sim, uint64_t t_ns, const char *name, int64_t value);
 COOP_API int coop_sim_kill_at(coop_sim *sim, uint64_t t_ns, const char *task_name);
 COOP_API int coop_sim_jump_at(coop_sim *sim, uint64_t t_ns, uint64_t dt_ns);
+/* The same on a given node: a signal sent, a task killed (the first live one of that name). */
+COOP_API int coop_sim_node_signal_at(coop_sim *sim, uint64_t t_ns, size_t node, const char *name,
+                                     int64_t value);
+COOP_API int coop_sim_node_kill_at(coop_sim *sim, uint64_t t_ns, size_t node, const char *task_name);
+/*
+ * A one-time stall: the first step that the named task of the node runs
+ * at or after t_ns costs cost_ns of virtual time, as a step cost would
+ * (the clock moves on by it after the step).  Stalls of one task add up.
+ */
+COOP_API int coop_sim_stall_at(coop_sim *sim, uint64_t t_ns, size_t node, const char *task_name,
+                               uint64_t cost_ns);
+/*
+ * The node crashes at t_ns: its host goes down (see "Crashes" in
+ * coop/net.h) and its scheduler is freed without running any more task
+ * code, cleanups included.  A restart brings the host up and runs the
+ * node's program again on a fresh scheduler with the same arguments.
+ */
+COOP_API int coop_sim_crash_at(coop_sim *sim, uint64_t t_ns, size_t node);
+COOP_API int coop_sim_restart_at(coop_sim *sim, uint64_t t_ns, size_t node);
+/*
+ * From t_ns a partition separates nodes a and b (or heals, when cut is
+ * false); -1 names the world outside the nodes, where peers live.  See
+ * "Loss" in coop/net.h for what happens to what they send meanwhile.
+ */
+COOP_API int coop_sim_partition_at(coop_sim *sim, uint64_t t_ns, int a, int b, bool cut);
+/*
+ * The link of connections created from now on between nodes a and b
+ * (-1: the outside world), either way; without one, a connection uses
+ * the default link (coop_net_set_link with conn 0).  0, or -COOP_EINVAL.
+ */
+COOP_API int coop_sim_set_link(coop_sim *sim, int a, int b, const coop_net_link *link);
 
 /*
  * Peers.  A peer connection is named by a handle that coop_sim_peer_connect_at
  * returns at once; the connection itself is made when the event runs.
  */
 COOP_API int coop_sim_peer_connect_at(coop_sim *sim, uint64_t t_ns, uint16_t port);
+/* The same toward a port of node `node` rather than the first one. */
+COOP_API int coop_sim_peer_connect_node_at(coop_sim *sim, uint64_t t_ns, size_t node, uint16_t port);
+/*
+ * A scripted server: from t_ns a peer listener at the outside address
+ * addr (NULL: every outside address) and port does what mode says with
+ * the program's connection requests (coop/net.h).  Returns 0 or a
+ * negative COOP_E* code; the connections it accepts are named by
+ * coop_sim_peer_accepted.  Unlisten stops it.
+ */
+COOP_API int coop_sim_peer_listen_at(coop_sim *sim, uint64_t t_ns, const char *addr, uint16_t port,
+                                     coop_net_listen_mode mode, uint64_t accept_delay_ns);
+COOP_API int coop_sim_peer_unlisten_at(coop_sim *sim, uint64_t t_ns, const char *addr, uint16_t port);
+/*
+ * A peer handle for the n-th connection (from 1) that the peer listener
+ * at addr (NULL: every outside address) and port accepts, usable with
+ * every coop_sim_peer_*_at call even before that connection exists.
+ */
+COOP_API int coop_sim_peer_accepted(coop_sim *sim, const char *addr, uint16_t port, uint32_t n);
 COOP_API int coop_sim_peer_send_at(coop_sim *sim, uint64_t t_ns, int peer, const void *buf, size_t len,
                                    size_t chunk);
 COOP_API int coop_sim_peer_shutdown_at(coop_sim *sim, uint64_t t_ns, int peer);
 COOP_API int coop_sim_peer_close_at(coop_sim *sim, uint64_t t_ns, int peer);
 COOP_API int coop_sim_peer_reset_at(coop_sim *sim, uint64_t t_ns, int peer);
 COOP_API int coop_sim_peer_reading_at(coop_sim *sim, uint64_t t_ns, int peer, bool reading);
-/* The network connection of a peer handle: 0 before it connected, -1 if it was refused. */
+/* The network connection of a peer handle: 0 before it connected (or was accepted), -1 if it was refused. */
 COOP_API int64_t coop_sim_peer_conn(const coop_sim *sim, int peer);
 
 /* ---- Reports and the trace ---- */
