@@ -294,9 +294,11 @@ int cli_explore(struct cli *c, int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return CLI_USAGE;
     }
-    if (!coop_program_find(c->registry, e.scn->program)) {
-        fprintf(stderr, "%s:%u:1: error: no program named '%s'\n", e.path, e.scn->setting_line[0],
-                e.scn->program);
+    for (int k = 0; k < e.scn->nnodes; k++) {
+        if (coop_program_find(c->registry, e.scn->nodes[k].program))
+            continue;
+        fprintf(stderr, "%s:%u:1: error: no program named '%s'\n", e.path, e.scn->nodes[k].line,
+                e.scn->nodes[k].program);
         coop_scenario_free(e.scn);
         return CLI_USAGE;
     }

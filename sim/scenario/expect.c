@@ -140,7 +140,7 @@ static void advance_cursor(struct scn_run *r, size_t idx)
 
 static void check_recv(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v, const char *when)
 {
-    const char *peer = r->scn->peers[ln->peer];
+    const char *peer = r->scn->peers[ln->peer].name;
     int64_t conn = conn_of(r, ln->peer);
     if (conn <= 0) {
         why(v, "peer %s %s", peer, conn < 0 ? "was refused: nothing listens on its port" : "never connected");
@@ -228,7 +228,7 @@ static void check_end(struct scn_run *r, const coop_scn_line *ln, struct scn_ver
                                                         : "reset";
     int64_t conn = conn_of(r, ln->peer);
     if (conn <= 0) {
-        why(v, "peer %s %s", r->scn->peers[ln->peer], conn < 0 ? "was refused" : "never connected");
+        why(v, "peer %s %s", r->scn->peers[ln->peer].name, conn < 0 ? "was refused" : "never connected");
         return;
     }
     char connbuf[24];

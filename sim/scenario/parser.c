@@ -26,18 +26,21 @@ enum setting {
     SET_RUN_UNTIL,
     SET_LINK,
     SET_BUFFERS,
+    SET_NODE, /* may appear once per node; its slot holds the first */
     SET__COUNT
 };
-_Static_assert(SET__COUNT <= 16, "coop_scenario.setting_line holds 16 settings");
+_Static_assert(SET__COUNT <= 24, "coop_scenario.setting_line holds 24 settings");
 
 static const char *const setting_names[SET__COUNT] = {
-    "program",    "seed", "time-limit", "step-limit",    "step-cost",  "profile",   "start", "faults",
-    "fault-rate", "ties", "tick32",     "stop-on-error", "busy-limit", "run-until", "link",  "buffers",
+    "program",    "seed",      "time-limit", "step-limit", "step-cost", "profile",
+    "start",      "faults",    "fault-rate", "ties",       "tick32",    "stop-on-error",
+    "busy-limit", "run-until", "link",       "buffers",    "node",
 };
 
 /* The parser's state while it walks the file. */
 struct parser {
     coop_scenario *scn;
+    bool has_node_lines; /* the nodes come from `node` lines rather than `program` */
     struct scn_err err;
     unsigned lineno;
     uint64_t anchor_ns; /* the time relative times count from */
@@ -122,17 +125,156 @@ static int parse_onoff(struct parser *p, int i, bool *out)
     return 0;
 }
 
+/* A new peer entry; its name is copied.  Returns its index, or -1 with an error. */
+static int add_peer(struct parser *p, const struct scn_tok *t, coop_scn_peer peer)
+{
+    coop_scenario *scn = p->scn;
+    if (scn->npeers == COOP_SCN_MAX_PEERS)
+        return FAIL_AT(p, t, NULL, "more than %d peers", COOP_SCN_MAX_PEERS);
+    coop_scn_peer copy = peer;
+    copy.name = text_dup(t->text);
+    copy.addr = peer.addr ? text_dup(peer.addr) : NULL;
+    if (!copy.name || (peer.addr && !copy.addr)) {
+        free(copy.name);
+        free(copy.addr);
+        return FAIL_AT(p, t, NULL, "out of memory");
+    }
+    scn->peers[scn->npeers] = copy;
+    return scn->npeers++;
+}
+
+static int lookup_peer(const coop_scenario *scn, const char *name)
+{
+    for (int k = 0; k < scn->npeers; k++)
+        if (!strcmp(scn->peers[k].name, name))
+            return k;
+    return -1;
+}
+
+/*
+ * A peer named at token i: one declared by its connect or listen line,
+ * or NAME.N for the N-th connection (N from 2) that the scripted server
+ * whose first one is NAME accepts.
+ */
 static int find_peer(struct parser *p, int i)
 {
     if (want_word(p, i, "a peer name"))
         return -1;
-    const char *name = p->toks.t[i].text;
-    for (int k = 0; k < p->scn->npeers; k++)
-        if (!strcmp(p->scn->peers[k], name))
+    const struct scn_tok *t = &p->toks.t[i];
+    const char *name = t->text;
+    int k = lookup_peer(p->scn, name);
+    if (k >= 0)
+        return k;
+    const char *dot = strrchr(name, '.');
+    if (dot && dot > name) {
+        char base[COOP_SCN_MAX_LINE];
+        snprintf(base, sizeof(base), "%.*s", (int)(dot - name), name);
+        int b = lookup_peer(p->scn, base);
+        int64_t n;
+        if (b >= 0 && p->scn->peers[b].accepted && p->scn->peers[b].n == 1 &&
+            !scn_parse_int(dot + 1, false, &n) && n >= 2 && n <= UINT32_MAX) {
+            coop_scn_peer next = p->scn->peers[b];
+            next.n = (uint32_t)n;
+            return add_peer(p, t, next);
+        }
+    }
+    char hint[200];
+    snprintf(
+        hint, sizeof(hint),
+        "a peer is declared by its connect or listen line, e.g. `connect %.40s 7000` or `listen %.40s 1883`",
+        name, name);
+    return FAIL_AT(p, t, hint, "unknown peer '%s'", name);
+}
+
+/* Node k's address: its own, or 10.0.0.(k + 1), as the simulator gives it. */
+static uint32_t node_addr(const coop_scenario *scn, int k)
+{
+    uint32_t a;
+    if (scn->nodes[k].addr && !coop_net_addr_parse(scn->nodes[k].addr, &a))
+        return a;
+    return (10u << 24) + (uint32_t)k + 1;
+}
+
+/* The node named at token i (by name, or "outside" when outside_ok, which gives -1); -2 with an error. */
+static int find_node(struct parser *p, int i, bool outside_ok)
+{
+    if (want_word(p, i, outside_ok ? "a node name or outside" : "a node name"))
+        return -2;
+    const struct scn_tok *t = &p->toks.t[i];
+    if (outside_ok && is_word(t, "outside"))
+        return -1;
+    for (int k = 0; k < p->scn->nnodes; k++)
+        if (!strcmp(p->scn->nodes[k].name, t->text))
             return k;
-    char hint[128];
-    snprintf(hint, sizeof(hint), "a peer is declared by its connect line, e.g. `connect %.40s 7000`", name);
-    return FAIL_AT(p, &p->toks.t[i], hint, "unknown peer '%s'", name);
+    (void)FAIL_AT(p, t, "nodes are declared by `node NAME PROGRAM ARGS...` lines, before they are named",
+                  "unknown node '%s'", t->text);
+    return -2;
+}
+
+/*
+ * Splits a task or signal name written NAME@NODE, in a scenario with
+ * nodes, into the name (copied into ln->name) and the node (ln->node).
+ * Without @NODE the name is about the first node for an action, or any
+ * node for an expectation (any_node).
+ */
+static int name_at_node(struct parser *p, int i, coop_scn_line *ln, bool any_node)
+{
+    const struct scn_tok *t = &p->toks.t[i];
+    const char *at = p->scn->nnodes > 1 || p->has_node_lines ? strrchr(t->text, '@') : NULL;
+    size_t n = at ? (size_t)(at - t->text) : strlen(t->text);
+    ln->node = any_node ? -1 : 0;
+    if (at) {
+        int k;
+        for (k = 0; k < p->scn->nnodes; k++)
+            if (!strcmp(p->scn->nodes[k].name, at + 1))
+                break;
+        if (k == p->scn->nnodes)
+            return FAIL_AT(p, t, "name a task or a signal of a node as NAME@NODE", "unknown node '%s'",
+                           at + 1);
+        ln->node = k;
+    }
+    if (!n)
+        return FAIL_AT(p, t, NULL, "a name is missing before '@'");
+    ln->name = malloc(n + 1);
+    if (!ln->name)
+        return FAIL_AT(p, t, NULL, "out of memory");
+    memcpy(ln->name, t->text, n);
+    ln->name[n] = '\0';
+    return 0;
+}
+
+/*
+ * An outside address and port written [ADDR:]PORT into ln->addr (NULL:
+ * every outside address) and ln->value.
+ */
+static int parse_addr_port(struct parser *p, int i, coop_scn_line *ln)
+{
+    if (want_word(p, i, "a port, or ADDR:PORT"))
+        return -1;
+    const struct scn_tok *t = &p->toks.t[i];
+    const char *colon = strrchr(t->text, ':');
+    int64_t port;
+    if (scn_parse_int(colon ? colon + 1 : t->text, false, &port) || port < 1 || port > 65535)
+        return FAIL_AT(p, t,
+                       "a port is from 1 to 65535, with an address before it if one is meant: 10.9.0.1:1883",
+                       "bad port in '%s'", t->text);
+    ln->value = port;
+    if (!colon)
+        return 0;
+    ln->addr = malloc((size_t)(colon - t->text) + 1);
+    if (!ln->addr)
+        return FAIL_AT(p, t, NULL, "out of memory");
+    memcpy(ln->addr, t->text, (size_t)(colon - t->text));
+    ln->addr[colon - t->text] = '\0';
+    uint32_t a;
+    if (coop_net_addr_parse(ln->addr, &a) || a == 0 || a >> 24 == 127)
+        return FAIL_AT(p, t, "an outside address is a dotted quad such as 10.9.0.1, not 0.0.0.0 nor loopback",
+                       "bad address '%s'", ln->addr);
+    for (int k = 0; k < p->scn->nnodes; k++)
+        if (node_addr(p->scn, k) == a)
+            return FAIL_AT(p, t, "a scripted server listens outside the nodes", "%s is node %s's address",
+                           ln->addr, p->scn->nodes[k].name);
+    return 0;
 }
 
 /*
@@ -293,10 +435,160 @@ static int setting_index(const char *w)
     return -1;
 }
 
+/* A node entry for a `program` or `node` line; NULL with an error. */
+static coop_scn_node *add_node(struct parser *p, const struct scn_tok *t, const char *name, const char *addr)
+{
+    coop_scenario *scn = p->scn;
+    if (scn->nnodes == COOP_SCN_MAX_NODES) {
+        (void)FAIL_AT(p, t, NULL, "more than %d nodes", COOP_SCN_MAX_NODES);
+        return NULL;
+    }
+    for (int k = 0; k < scn->nnodes; k++)
+        if (!strcmp(scn->nodes[k].name, name)) {
+            (void)FAIL_AT(p, t, "each node has its own name", "node '%s' is declared twice", name);
+            return NULL;
+        }
+    coop_scn_node *n = &scn->nodes[scn->nnodes];
+    *n = (coop_scn_node){ .name = text_dup(name), .addr = addr ? text_dup(addr) : NULL, .line = p->lineno };
+    scn->nnodes++;
+    if (!n->name || (addr && !n->addr)) {
+        (void)FAIL_AT(p, t, NULL, "out of memory");
+        return NULL;
+    }
+    return n;
+}
+
+/* The program name at token i and its arguments after it, for node n (NULL: an error was reported). */
+static int parse_program(struct parser *p, int i, coop_scn_node *n)
+{
+    if (!n || want_word(p, i, "a program name"))
+        return -1;
+    n->program = text_dup(p->toks.t[i].text);
+    if (!n->program)
+        return FAIL_AT(p, &p->toks.t[i], NULL, "out of memory");
+    for (i++; i < p->toks.n; i++) {
+        const struct scn_tok *t = &p->toks.t[i];
+        if (n->argc == COOP_SCN_MAX_ARGS)
+            return FAIL_AT(p, t, NULL, "more than %d program arguments", COOP_SCN_MAX_ARGS);
+        if (t->kind == SCN_HEX || memchr(t->text, '\0', t->len))
+            return FAIL_AT(p, t, NULL, "a program argument is a word or a string without NUL bytes");
+        if (t->kind == SCN_KEYSTR) {
+            size_t len = strlen(t->key) + 1 + t->len + 1;
+            char *a = malloc(len);
+            if (a)
+                snprintf(a, len, "%s=%s", t->key, t->text);
+            n->argv[n->argc] = a;
+        } else {
+            n->argv[n->argc] = text_dup(t->text);
+        }
+        if (!n->argv[n->argc++])
+            return FAIL_AT(p, t, NULL, "out of memory");
+    }
+    return 0;
+}
+
+/* node NAME [ADDR] PROGRAM ARGS...: one node of a scenario with several. */
+static int parse_node(struct parser *p)
+{
+    coop_scenario *scn = p->scn;
+    const struct scn_tok *t0 = &p->toks.t[0];
+    if (scn->setting_line[SET_PROGRAM])
+        return FAIL_AT(p, t0, "a scenario has one `program` line or `node` lines, not both",
+                       "`node` after `program` on line %u", scn->setting_line[SET_PROGRAM]);
+    if (want_word(p, 1, "a node name"))
+        return -1;
+    const struct scn_tok *nt = &p->toks.t[1];
+    size_t len = strlen(nt->text);
+    bool ok = len && len <= COOP_SIM_NODE_NAME_MAX && strcmp(nt->text, "outside");
+    for (size_t k = 0; ok && k < len; k++)
+        ok = (nt->text[k] >= 'a' && nt->text[k] <= 'z') || (nt->text[k] >= 'A' && nt->text[k] <= 'Z') ||
+             (nt->text[k] >= '0' && nt->text[k] <= '9') || nt->text[k] == '-' || nt->text[k] == '_';
+    if (!ok)
+        return FAIL_AT(p, nt,
+                       "a node name is letters, digits, '-' and '_', at most 31 of them, and not outside",
+                       "bad node name '%s'", nt->text);
+    int i = 2;
+    const char *addr = NULL;
+    uint32_t a;
+    if (i < p->toks.n && p->toks.t[i].kind == SCN_WORD && !coop_net_addr_parse(p->toks.t[i].text, &a)) {
+        if (a == 0 || a >> 24 == 127)
+            return FAIL_AT(p, &p->toks.t[i], NULL, "a node's address cannot be 0.0.0.0 or loopback");
+        addr = p->toks.t[i++].text;
+    }
+    if (!scn->setting_line[SET_NODE])
+        scn->setting_line[SET_NODE] = p->lineno;
+    p->has_node_lines = true;
+    coop_scn_node *n = add_node(p, nt, nt->text, addr);
+    for (int k = 0; n && k < scn->nnodes - 1; k++)
+        if (node_addr(scn, k) == node_addr(scn, scn->nnodes - 1))
+            return FAIL_AT(p, nt, "each node has its own address", "node %s has the address of node %s",
+                           nt->text, scn->nodes[k].name);
+    return parse_program(p, i, n);
+}
+
+/* The link parameters from token i on into l. */
+static int parse_link_params(struct parser *p, int i, coop_net_link *l)
+{
+    int64_t v;
+    if (i >= p->toks.n)
+        return want_word(p, i, "latency, rate, max-read or max-write");
+    for (; i < p->toks.n; i += 2) {
+        if (want_word(p, i, "a link parameter"))
+            return -1;
+        const struct scn_tok *t = &p->toks.t[i];
+        if (is_word(t, "latency")) {
+            if (parse_dur(p, i + 1, "a latency", &l->latency_ns))
+                return -1;
+        } else if (is_word(t, "rate")) {
+            if (parse_count(p, i + 1, "a rate in bytes per second", 1, INT64_MAX, &v))
+                return -1;
+            l->bytes_per_sec = (uint64_t)v;
+        } else if (is_word(t, "max-read") || is_word(t, "max-write")) {
+            if (parse_count(p, i + 1, "a byte count", 1, UINT32_MAX, &v))
+                return -1;
+            *(is_word(t, "max-read") ? &l->max_read : &l->max_write) = (uint32_t)v;
+        } else {
+            return FAIL_AT(p, t, "link takes latency DUR, rate BYTES_PER_S, max-read N, max-write N",
+                           "unknown link parameter '%s'", t->text);
+        }
+    }
+    return 0;
+}
+
+/* link between A B PARAMS...: the link of connections between two nodes (or a node and outside). */
+static int parse_link_between(struct parser *p)
+{
+    coop_scenario *scn = p->scn;
+    int a = find_node(p, 2, true), b = a < -1 ? -2 : find_node(p, 3, true);
+    if (b < -1)
+        return -1;
+    if (a == b)
+        return FAIL_AT(p, &p->toks.t[3], NULL, "a link joins two different places");
+    for (int k = 0; k < scn->nlinks; k++)
+        if ((scn->links[k].a == a && scn->links[k].b == b) || (scn->links[k].a == b && scn->links[k].b == a))
+            return FAIL_AT(p, &p->toks.t[2], NULL, "the link between %s and %s is set twice",
+                           p->toks.t[2].text, p->toks.t[3].text);
+    if (scn->nlinks == COOP_SCN_MAX_LINKS)
+        return FAIL_AT(p, &p->toks.t[0], NULL, "more than %d links", COOP_SCN_MAX_LINKS);
+    coop_scn_link *l = &scn->links[scn->nlinks];
+    *l = (coop_scn_link){ .a = a, .b = b };
+    if (parse_link_params(p, 4, &l->link))
+        return -1;
+    scn->nlinks++;
+    return 0;
+}
+
 static int parse_setting(struct parser *p, int k)
 {
     coop_scenario *scn = p->scn;
     const struct scn_tok *t0 = &p->toks.t[0];
+    if (k == SET_NODE)
+        return parse_node(p);
+    if (k == SET_LINK && p->toks.n > 1 && is_word(&p->toks.t[1], "between"))
+        return parse_link_between(p);
+    if (k == SET_PROGRAM && p->has_node_lines)
+        return FAIL_AT(p, t0, "a scenario has one `program` line or `node` lines, not both",
+                       "`program` after `node` lines");
     if (scn->setting_line[k]) {
         char hint[96];
         snprintf(hint, sizeof(hint), "the first one is on line %u", scn->setting_line[k]);
@@ -309,30 +601,7 @@ static int parse_setting(struct parser *p, int k)
     bool b;
     switch (k) {
     case SET_PROGRAM:
-        if (want_word(p, 1, "a program name"))
-            return -1;
-        scn->program = text_dup(p->toks.t[1].text);
-        if (!scn->program)
-            return FAIL_AT(p, t0, NULL, "out of memory");
-        for (int i = 2; i < p->toks.n; i++) {
-            const struct scn_tok *t = &p->toks.t[i];
-            if (scn->argc == COOP_SCN_MAX_ARGS)
-                return FAIL_AT(p, t, NULL, "more than %d program arguments", COOP_SCN_MAX_ARGS);
-            if (t->kind == SCN_HEX || memchr(t->text, '\0', t->len))
-                return FAIL_AT(p, t, NULL, "a program argument is a word or a string without NUL bytes");
-            if (t->kind == SCN_KEYSTR) {
-                size_t n = strlen(t->key) + 1 + t->len + 1;
-                char *a = malloc(n);
-                if (a)
-                    snprintf(a, n, "%s=%s", t->key, t->text);
-                scn->argv[scn->argc] = a;
-            } else {
-                scn->argv[scn->argc] = text_dup(t->text);
-            }
-            if (!scn->argv[scn->argc++])
-                return FAIL_AT(p, t, NULL, "out of memory");
-        }
-        return 0;
+        return parse_program(p, 1, add_node(p, t0, "main", NULL));
     case SET_SEED:
         if (parse_count(p, 1, "the seed", 0, INT64_MAX, &v))
             return -1;
@@ -422,33 +691,11 @@ static int parse_setting(struct parser *p, int k)
             return -1;
         scn->run_until_ns = d;
         break;
-    case SET_LINK: {
-        int i = 1;
-        if (i >= p->toks.n)
-            return want_word(p, i, "latency, rate, max-read or max-write");
-        for (; i < p->toks.n; i += 2) {
-            if (want_word(p, i, "a link parameter"))
-                return -1;
-            const struct scn_tok *t = &p->toks.t[i];
-            if (is_word(t, "latency")) {
-                if (parse_dur(p, i + 1, "a latency", &scn->link_latency_ns))
-                    return -1;
-            } else if (is_word(t, "rate")) {
-                if (parse_count(p, i + 1, "a rate in bytes per second", 1, INT64_MAX, &v))
-                    return -1;
-                scn->link_rate = (uint64_t)v;
-            } else if (is_word(t, "max-read") || is_word(t, "max-write")) {
-                if (parse_count(p, i + 1, "a byte count", 1, UINT32_MAX, &v))
-                    return -1;
-                *(is_word(t, "max-read") ? &scn->link_max_read : &scn->link_max_write) = (uint32_t)v;
-            } else {
-                return FAIL_AT(p, t, "link takes latency DUR, rate BYTES_PER_S, max-read N, max-write N",
-                               "unknown link parameter '%s'", t->text);
-            }
-        }
+    case SET_LINK:
+        if (parse_link_params(p, 1, &scn->link))
+            return -1;
         scn->has_link = true;
         return 0;
-    }
     case SET_BUFFERS:
         if (parse_count(p, 1, "the send buffer size", 1, 1 << 30, &v))
             return -1;
@@ -491,18 +738,28 @@ static int parse_expect(struct parser *p, int i, coop_scn_line *ln)
             return -1;
         return no_more(p, i + 2);
     }
+    if (!strcmp(w, "connect")) {
+        ln->op = COOP_SCN_EXPECT_CONNECT;
+        if ((ln->peer = find_peer(p, i + 1)) < 0)
+            return -1;
+        if (!p->scn->peers[ln->peer].accepted)
+            return FAIL_AT(p, &p->toks.t[i + 1],
+                           "expect connect is about a connection a scripted server accepted",
+                           "peer '%s' is a client", p->scn->peers[ln->peer].name);
+        return no_more(p, i + 2);
+    }
     if (!strcmp(w, "state")) {
         ln->op = COOP_SCN_EXPECT_STATE;
         if ((ln->peer = find_peer(p, i + 1)) < 0 || want_word(p, i + 2, "a connection state"))
             return -1;
         int st;
-        for (st = COOP_NET_CONNECTING; st <= COOP_NET_REFUSED; st++)
+        for (st = COOP_NET_CONNECTING; st <= COOP_NET_TIMED_OUT; st++)
             if (!strcmp(coop_net_state_name((coop_net_state)st), p->toks.t[i + 2].text))
                 break;
-        if (st > COOP_NET_REFUSED)
+        if (st > COOP_NET_TIMED_OUT)
             return FAIL_AT(p, &p->toks.t[i + 2],
                            "the states are connecting, open, task-shut, task-closed, task-reset, peer-shut, "
-                           "peer-closed, peer-reset, refused",
+                           "peer-closed, peer-reset, refused, timed-out",
                            "unknown connection state '%s'", p->toks.t[i + 2].text);
         ln->value = st;
         return no_more(p, i + 3);
@@ -515,11 +772,9 @@ static int parse_expect(struct parser *p, int i, coop_scn_line *ln)
     }
     if (!strcmp(w, "exit")) {
         ln->op = COOP_SCN_EXPECT_EXIT;
-        if (want_word(p, i + 1, "a task name") || want_word(p, i + 2, "an exit status, killed or any"))
+        if (want_word(p, i + 1, "a task name") || want_word(p, i + 2, "an exit status, killed or any") ||
+            name_at_node(p, i + 1, ln, true))
             return -1;
-        ln->name = text_dup(p->toks.t[i + 1].text);
-        if (!ln->name)
-            return FAIL_AT(p, t, NULL, "out of memory");
         if (is_word(&p->toks.t[i + 2], "killed"))
             ln->killed = true;
         else if (is_word(&p->toks.t[i + 2], "any"))
@@ -551,9 +806,9 @@ static int parse_expect(struct parser *p, int i, coop_scn_line *ln)
         ln->hi_ns = UINT64_MAX;
         return no_more(p, i + 2);
     }
-    return FAIL_AT(p, t,
-                   "expect recv, silent, closed, shut, reset, state, trace, anywhere, never, exit or end",
-                   "unknown expectation '%s'", w);
+    return FAIL_AT(
+        p, t, "expect recv, silent, closed, shut, reset, state, connect, trace, anywhere, never, exit or end",
+        "unknown expectation '%s'", w);
 }
 
 static int parse_action(struct parser *p, int i, coop_scn_line *ln)
@@ -563,27 +818,90 @@ static int parse_action(struct parser *p, int i, coop_scn_line *ln)
     int64_t v;
     uint64_t d;
     coop_scenario *scn = p->scn;
-    if (!strcmp(w, "connect")) {
-        ln->op = COOP_SCN_CONNECT;
+    if (!strcmp(w, "connect") || !strcmp(w, "listen")) {
+        bool listen = w[0] == 'l';
+        ln->op = listen ? COOP_SCN_LISTEN : COOP_SCN_CONNECT;
         if (want_word(p, i + 1, "a peer name"))
             return -1;
         const struct scn_tok *nt = &p->toks.t[i + 1];
-        if (looks_like_time(nt->text) || strchr(nt->text, '='))
-            return FAIL_AT(p, nt, "a peer name starts with a letter, e.g. c1", "bad peer name '%s'",
-                           nt->text);
-        for (int k = 0; k < scn->npeers; k++)
-            if (!strcmp(scn->peers[k], nt->text))
-                return FAIL_AT(p, nt, "each peer connects once; name the new one differently",
-                               "peer '%s' is already connected", nt->text);
-        if (scn->npeers == COOP_SCN_MAX_PEERS)
-            return FAIL_AT(p, nt, NULL, "more than %d peers", COOP_SCN_MAX_PEERS);
-        if (parse_count(p, i + 2, "a port", 1, 65535, &v))
+        if (looks_like_time(nt->text) || strchr(nt->text, '=') || strchr(nt->text, '.'))
+            return FAIL_AT(p, nt, "a peer name starts with a letter and has no '.', e.g. c1",
+                           "bad peer name '%s'", nt->text);
+        if (lookup_peer(scn, nt->text) >= 0)
+            return FAIL_AT(p, nt, "each peer is declared once; name the new one differently",
+                           "peer '%s' is already declared", nt->text);
+        if (listen) {
+            if (parse_addr_port(p, i + 2, ln))
+                return -1;
+            i += 3;
+            if (i < p->toks.n && is_word(&p->toks.t[i], "delay")) {
+                if (parse_dur(p, i + 1, "how long the server takes to accept", &ln->delay_ns))
+                    return -1;
+                i += 2;
+            }
+            for (int k = 0; k < scn->npeers; k++)
+                if (scn->peers[k].accepted && scn->peers[k].n == 1 && scn->peers[k].port == ln->value &&
+                    !scn->peers[k].addr == !ln->addr && (!ln->addr || !strcmp(scn->peers[k].addr, ln->addr)))
+                    return FAIL_AT(p, nt, "the connections of one server are NAME, NAME.2, NAME.3 ...",
+                                   "peer '%s' already names this server's first connection",
+                                   scn->peers[k].name);
+            ln->peer = add_peer(
+                p, nt,
+                (coop_scn_peer){ .accepted = true, .addr = ln->addr, .port = (uint16_t)ln->value, .n = 1 });
+            return ln->peer < 0 ? -1 : no_more(p, i);
+        }
+        /* connect PEER [NODE:]PORT */
+        const struct scn_tok *pt = i + 2 < p->toks.n ? &p->toks.t[i + 2] : NULL;
+        const char *colon = pt && pt->kind == SCN_WORD ? strrchr(pt->text, ':') : NULL;
+        ln->node = 0;
+        if (colon) {
+            int k;
+            for (k = 0; k < scn->nnodes; k++)
+                if (strlen(scn->nodes[k].name) == (size_t)(colon - pt->text) &&
+                    !strncmp(scn->nodes[k].name, pt->text, (size_t)(colon - pt->text)))
+                    break;
+            if (k == scn->nnodes)
+                return FAIL_AT(p, pt,
+                               "a peer connects to NODE:PORT, e.g. server:7000, or to the first node's PORT",
+                               "unknown node in '%s'", pt->text);
+            ln->node = k;
+            if (scn_parse_int(colon + 1, false, &v) || v < 1 || v > 65535)
+                return FAIL_AT(p, pt, NULL, "a port must be an integer from 1 to 65535");
+        } else if (parse_count(p, i + 2, "a port", 1, 65535, &v)) {
             return -1;
-        scn->peers[scn->npeers] = text_dup(nt->text);
-        if (!scn->peers[scn->npeers])
-            return FAIL_AT(p, nt, NULL, "out of memory");
-        ln->peer = scn->npeers++;
+        }
         ln->value = v;
+        ln->peer = add_peer(p, nt, (coop_scn_peer){ 0 });
+        return ln->peer < 0 ? -1 : no_more(p, i + 3);
+    }
+    if (!strcmp(w, "refuse") || !strcmp(w, "drop") || !strcmp(w, "unlisten")) {
+        ln->op = w[0] == 'r' ? COOP_SCN_REFUSE : w[0] == 'd' ? COOP_SCN_DROP : COOP_SCN_UNLISTEN;
+        if (parse_addr_port(p, i + 1, ln))
+            return -1;
+        return no_more(p, i + 2);
+    }
+    if (!strcmp(w, "partition") || !strcmp(w, "heal")) {
+        ln->op = w[0] == 'p' ? COOP_SCN_PARTITION : COOP_SCN_HEAL;
+        if ((ln->node = find_node(p, i + 1, true)) < -1 || (ln->other = find_node(p, i + 2, true)) < -1)
+            return -1;
+        if (ln->node == ln->other)
+            return FAIL_AT(p, &p->toks.t[i + 2], NULL, "a partition separates two different places");
+        return no_more(p, i + 3);
+    }
+    if (!strcmp(w, "crash") || !strcmp(w, "restart")) {
+        ln->op = w[0] == 'c' ? COOP_SCN_CRASH : COOP_SCN_RESTART;
+        if ((ln->node = find_node(p, i + 1, false)) < 0)
+            return -1;
+        return no_more(p, i + 2);
+    }
+    if (!strcmp(w, "stall")) {
+        ln->op = COOP_SCN_STALL;
+        if (want_word(p, i + 1, "a task name") || name_at_node(p, i + 1, ln, false) ||
+            parse_dur(p, i + 2, "how long the step takes", &d))
+            return -1;
+        if (d > INT64_MAX)
+            return FAIL_AT(p, &p->toks.t[i + 2], NULL, "a stall is at most 292 years");
+        ln->value = (int64_t)d;
         return no_more(p, i + 3);
     }
     if (!strcmp(w, "send")) {
@@ -621,25 +939,19 @@ static int parse_action(struct parser *p, int i, coop_scn_line *ln)
     }
     if (!strcmp(w, "signal")) {
         ln->op = COOP_SCN_SIGNAL;
-        if (want_word(p, i + 1, "a signal name"))
+        if (want_word(p, i + 1, "a signal name") || name_at_node(p, i + 1, ln, false))
             return -1;
-        if (strlen(p->toks.t[i + 1].text) > COOP_NAME_MAX)
+        if (strlen(ln->name) > COOP_NAME_MAX)
             return FAIL_AT(p, &p->toks.t[i + 1], NULL, "a signal name has at most %d bytes", COOP_NAME_MAX);
         if (parse_count(p, i + 2, "a signal value", INT64_MIN + 1, INT64_MAX, &v))
             return -1;
-        ln->name = text_dup(p->toks.t[i + 1].text);
         ln->value = v;
-        if (!ln->name)
-            return FAIL_AT(p, t, NULL, "out of memory");
         return no_more(p, i + 3);
     }
     if (!strcmp(w, "kill")) {
         ln->op = COOP_SCN_KILL;
-        if (want_word(p, i + 1, "a task name"))
+        if (want_word(p, i + 1, "a task name") || name_at_node(p, i + 1, ln, false))
             return -1;
-        ln->name = text_dup(p->toks.t[i + 1].text);
-        if (!ln->name)
-            return FAIL_AT(p, t, NULL, "out of memory");
         return no_more(p, i + 2);
     }
     if (!strcmp(w, "jump")) {
@@ -698,7 +1010,7 @@ static int push_line(struct parser *p, coop_scn_line **out)
              32))
         return -1;
     *out = &scn->lines[scn->nlines++];
-    **out = (coop_scn_line){ .peer = -1 };
+    **out = (coop_scn_line){ .peer = -1, .node = -1, .other = -1 };
     return 0;
 }
 
@@ -764,14 +1076,22 @@ void coop_scenario_free(coop_scenario *scn)
     if (!scn)
         return;
     free(scn->path);
-    free(scn->program);
-    for (int i = 0; i < scn->argc; i++)
-        free(scn->argv[i]);
-    for (int i = 0; i < scn->npeers; i++)
-        free(scn->peers[i]);
+    for (int k = 0; k < scn->nnodes; k++) {
+        coop_scn_node *n = &scn->nodes[k];
+        free(n->name);
+        free(n->addr);
+        free(n->program);
+        for (int i = 0; i < n->argc; i++)
+            free(n->argv[i]);
+    }
+    for (int i = 0; i < scn->npeers; i++) {
+        free(scn->peers[i].name);
+        free(scn->peers[i].addr);
+    }
     for (size_t i = 0; i < scn->nlines; i++) {
         coop_scn_line *ln = &scn->lines[i];
         free(ln->name);
+        free(ln->addr);
         free(ln->bytes);
         free(ln->text);
         for (int k = 0; k < ln->npat; k++) {
@@ -823,7 +1143,7 @@ int coop_scenario_parse(const char *path, const char *text, size_t len, coop_sce
             goto fail;
         pos += n + (nl != NULL);
     }
-    if (!p.scn->program) {
+    if (!p.scn->nnodes) {
         scn_error(&p.err, p.lineno ? p.lineno : 1, 1, "add a line such as `program echo --port 7000`",
                   "no program line");
         goto fail;

@@ -93,6 +93,12 @@ static int schedule(struct scn_run *r, struct fault_arg *fargs)
     const coop_scenario *scn = r->scn;
     coop_sim *sim = r->sim;
     size_t nf = 0;
+    /* A server's connections have their handles from the start; a client's comes with its connect line. */
+    for (int k = 0; k < scn->npeers; k++) {
+        const coop_scn_peer *pe = &scn->peers[k];
+        if (pe->accepted && (r->handle[k] = coop_sim_peer_accepted(sim, pe->addr, pe->port, pe->n)) < 0)
+            return r->handle[k];
+    }
     for (size_t i = 0; i < scn->nlines; i++) {
         const coop_scn_line *ln = &scn->lines[i];
         uint64_t t = ln->at_ns;
@@ -100,9 +106,37 @@ static int schedule(struct scn_run *r, struct fault_arg *fargs)
         int rc = 0;
         switch (ln->op) {
         case COOP_SCN_CONNECT:
-            rc = coop_sim_peer_connect_at(sim, t, (uint16_t)ln->value);
+            rc = coop_sim_peer_connect_node_at(sim, t, (size_t)ln->node, (uint16_t)ln->value);
             if (rc >= 0)
                 r->handle[ln->peer] = rc;
+            break;
+        case COOP_SCN_LISTEN:
+        case COOP_SCN_REFUSE:
+        case COOP_SCN_DROP:
+            /* A server or rule replaces whatever was at that address and port. */
+            rc = coop_sim_peer_unlisten_at(sim, t, ln->addr, (uint16_t)ln->value);
+            if (rc >= 0)
+                rc = coop_sim_peer_listen_at(sim, t, ln->addr, (uint16_t)ln->value,
+                                             ln->op == COOP_SCN_LISTEN   ? COOP_NET_ACCEPT
+                                             : ln->op == COOP_SCN_REFUSE ? COOP_NET_REFUSE
+                                                                         : COOP_NET_DROP,
+                                             ln->delay_ns);
+            break;
+        case COOP_SCN_UNLISTEN:
+            rc = coop_sim_peer_unlisten_at(sim, t, ln->addr, (uint16_t)ln->value);
+            break;
+        case COOP_SCN_PARTITION:
+        case COOP_SCN_HEAL:
+            rc = coop_sim_partition_at(sim, t, ln->node, ln->other, ln->op == COOP_SCN_PARTITION);
+            break;
+        case COOP_SCN_CRASH:
+            rc = coop_sim_crash_at(sim, t, (size_t)ln->node);
+            break;
+        case COOP_SCN_RESTART:
+            rc = coop_sim_restart_at(sim, t, (size_t)ln->node);
+            break;
+        case COOP_SCN_STALL:
+            rc = coop_sim_stall_at(sim, t, (size_t)ln->node, ln->name, (uint64_t)ln->value);
             break;
         case COOP_SCN_SEND:
             rc = coop_sim_peer_send_at(sim, t, h, ln->bytes, ln->len, ln->chunk);
@@ -121,10 +155,10 @@ static int schedule(struct scn_run *r, struct fault_arg *fargs)
             rc = coop_sim_peer_reading_at(sim, t, h, ln->op == COOP_SCN_RESUME_READING);
             break;
         case COOP_SCN_SIGNAL:
-            rc = coop_sim_signal_at(sim, t, ln->name, ln->value);
+            rc = coop_sim_node_signal_at(sim, t, (size_t)ln->node, ln->name, ln->value);
             break;
         case COOP_SCN_KILL:
-            rc = coop_sim_kill_at(sim, t, ln->name);
+            rc = coop_sim_node_kill_at(sim, t, (size_t)ln->node, ln->name);
             break;
         case COOP_SCN_JUMP:
             rc = coop_sim_jump_at(sim, t, (uint64_t)ln->value);
@@ -231,14 +265,17 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
                       bool keep_trace, coop_scn_result *res)
 {
     *res = (coop_scn_result){ 0 };
-    const coop_program *prog = coop_program_find(registry, scn->program);
-    if (!prog) {
+    const coop_program *progs[COOP_SCN_MAX_NODES];
+    for (int k = 0; k < scn->nnodes; k++) {
+        const coop_scn_node *n = &scn->nodes[k];
+        if ((progs[k] = coop_program_find(registry, n->program)))
+            continue;
         char *m = NULL;
         size_t mlen = 0;
         FILE *f = open_memstream(&m, &mlen);
         if (f) {
-            fprintf(f, "%s:%u:1: error: no program named '%s'\n  hint: the programs are:", scn->path,
-                    scn->setting_line[0], scn->program);
+            fprintf(f, "%s:%u:1: error: no program named '%s'\n  hint: the programs are:", scn->path, n->line,
+                    n->program);
             for (const coop_program *p = registry; p && p->name; p++)
                 fprintf(f, " %s", p->name);
             fputc('\n', f);
@@ -264,6 +301,11 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         cfg.faults = ov->faults;
     if (ov && ov->ties_set)
         cfg.permute_ties = ov->permute_ties;
+    coop_sim_node_spec specs[COOP_SCN_MAX_NODES];
+    for (int k = 0; k < scn->nnodes; k++)
+        specs[k] = (coop_sim_node_spec){ scn->nodes[k].name, scn->nodes[k].addr };
+    cfg.nodes = specs;
+    cfg.nnodes = (size_t)scn->nnodes;
     struct jsonl_buf jsonl = { 0 };
     scn_log_init(&r->log);
     cfg.on_event = on_event;
@@ -283,11 +325,10 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
     res->seed = cfg.seed;
     res->faults = coop_sim_faults(r->sim);
     res->permute_ties = cfg.permute_ties;
-    if (scn->has_link) {
-        coop_net_link link = { scn->link_latency_ns, scn->link_rate, scn->link_max_read,
-                               scn->link_max_write };
-        (void)coop_net_set_link(coop_sim_net(r->sim), 0, &link);
-    }
+    if (scn->has_link)
+        (void)coop_net_set_link(coop_sim_net(r->sim), 0, &scn->link);
+    for (int k = 0; k < scn->nlinks; k++)
+        (void)coop_sim_set_link(r->sim, scn->links[k].a, scn->links[k].b, &scn->links[k].link);
     if (scn->send_buf)
         coop_net_set_buffers(coop_sim_net(r->sim), scn->send_buf, scn->recv_buf);
     rc = schedule(r, fargs);
@@ -303,21 +344,24 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         rc = -COOP_ENOMEM;
         goto out;
     }
-    char *argv[COOP_SCN_MAX_ARGS + 1];
-    for (int i = 0; i <= scn->argc; i++)
-        argv[i] = scn->argv[i];
-    int started = coop_sim_start(r->sim, prog, scn->argc, argv);
     r->end = COOP_SIM_RUNNING;
     bool first_fail_written = false;
-    if (started < 0) {
-        fprintf(out, "  %s:%u:1: the program failed to start: %s\n", scn->path, scn->setting_line[0],
+    for (int k = 0; k < scn->nnodes && !first_fail_written; k++) {
+        const coop_scn_node *n = &scn->nodes[k];
+        char *argv[COOP_SCN_MAX_ARGS + 1];
+        for (int i = 0; i <= n->argc; i++)
+            argv[i] = n->argv[i];
+        int started = coop_sim_node_start(r->sim, (size_t)k, progs[k], n->argc, argv);
+        if (started >= 0)
+            continue;
+        fprintf(out, "  %s:%u:1: the program failed to start: %s\n", scn->path, n->line,
                 coop_strerror(started));
         res->failed++;
-        res->failed_line = scn->setting_line[0];
+        res->failed_line = n->line;
         res->failed_col = 1;
         first_fail_written = true;
         char sig[96];
-        snprintf(sig, sizeof(sig), "line %u: program start %s", scn->setting_line[0], coop_strerror(started));
+        snprintf(sig, sizeof(sig), "line %u: program start %s", n->line, coop_strerror(started));
         res->signature = strdup(sig);
         r->ended = true;
         r->end = COOP_SIM_FAILED;

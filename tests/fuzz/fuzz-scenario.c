@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = coop_scenario_parse("fuzz.scn", (const char *)data, size, &scn, err, sizeof(err));
     if (rc == 0) {
         /* Everything a parsed scenario promises: a program, sane windows, bytes where there should be. */
-        if (!scn->program)
+        if (scn->nnodes < 1 || !scn->nodes[0].program)
             __builtin_trap();
         for (size_t i = 0; i < scn->nlines; i++) {
             const coop_scn_line *ln = &scn->lines[i];

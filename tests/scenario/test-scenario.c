@@ -166,16 +166,18 @@ Test(parser, settings_are_read_once_each)
         parse_ok("program talker a \"b c\"\nseed 42\ntime-limit 10s\nstep-limit 5\nprofile seed\n"
                  "start 1s\nfaults split,reset\nfault-rate 20\nties permute\ntick32 on\n"
                  "stop-on-error on\nrun-until 3s\nlink latency 1ms rate 1000\nbuffers 10 20\n");
-    cr_assert_str_eq(scn->program, "talker");
-    cr_assert_eq(scn->argc, 2);
-    cr_assert_str_eq(scn->argv[1], "b c");
+    cr_assert_eq(scn->nnodes, 1);
+    cr_assert_str_eq(scn->nodes[0].name, "main");
+    cr_assert_str_eq(scn->nodes[0].program, "talker");
+    cr_assert_eq(scn->nodes[0].argc, 2);
+    cr_assert_str_eq(scn->nodes[0].argv[1], "b c");
     cr_assert_eq(scn->cfg.seed, 42);
     cr_assert_eq(scn->cfg.max_time_ns, COOP_S(10));
     cr_assert_eq(scn->cfg.profile, COOP_SIM_SEED);
     cr_assert_eq(scn->cfg.faults, COOP_SIM_FAULT_SPLIT | COOP_SIM_FAULT_RESET);
     cr_assert(scn->cfg.permute_ties && scn->cfg.tick32 && scn->cfg.stop_on_error);
     cr_assert_eq(scn->run_until_ns, COOP_S(3));
-    cr_assert_eq(scn->link_latency_ns, COOP_MS(1));
+    cr_assert_eq(scn->link.latency_ns, COOP_MS(1));
     cr_assert_eq(scn->recv_buf, 20);
     coop_scenario_free(scn);
     parse_err("program talker\nseed 1\nseed 2\n",
@@ -207,12 +209,12 @@ Test(parser, unknown_words_get_hints)
 
 Test(parser, peers_are_declared_by_connect)
 {
-    parse_err("program talker\nsend c2 \"x\"\n", "t.scn:2:6: error: unknown peer 'c2'\n  hint: a peer is "
-                                                 "declared by its connect line, e.g. `connect c2 "
-                                                 "7000`");
+    parse_err("program talker\nsend c2 \"x\"\n",
+              "t.scn:2:6: error: unknown peer 'c2'\n  hint: a peer is declared by its connect or listen line, "
+              "e.g. `connect c2 7000` or `listen c2 1883`");
     parse_err(
         "program talker\nconnect a 1\nconnect a 2\n",
-        "t.scn:3:9: error: peer 'a' is already connected\n  hint: each peer connects once; name the new one "
+        "t.scn:3:9: error: peer 'a' is already declared\n  hint: each peer is declared once; name the new one "
         "differently");
     parse_err("program talker\nconnect a 70000\n",
               "t.scn:2:11: error: a port must be an integer from 1 to 65535");

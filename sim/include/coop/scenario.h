@@ -17,6 +17,8 @@
 #define COOP_SCN_MAX_ARGS 32          /* program arguments */
 #define COOP_SCN_MAX_PEERS 64         /* distinct peer names */
 #define COOP_SCN_MAX_PATTERN 12       /* key=value pairs in one trace pattern */
+#define COOP_SCN_MAX_NODES 16         /* nodes of one scenario */
+#define COOP_SCN_MAX_LINKS 32         /* links set between pairs of nodes */
 #define COOP_SCN_MAX_ERR 512          /* bytes of an error message */
 #define COOP_SCN_NO_TIME UINT64_MAX   /* an unset time */
 
@@ -35,7 +37,16 @@ typedef enum coop_scn_op {
     COOP_SCN_FAULT_RESET,     /* fault: the connection is reset */
     COOP_SCN_FAULT_JUMP,      /* fault: the clock jumps */
     COOP_SCN_FAULT_NET,       /* fault: network fault kinds switch on (or off) from now */
-    COOP_SCN_EXPECT_RECV,     /* the peer receives exact bytes */
+    COOP_SCN_LISTEN,          /* a scripted server listens; its first connection is the line's peer */
+    COOP_SCN_REFUSE,          /* connection requests to an outside port are answered with a reset */
+    COOP_SCN_DROP,            /* connection requests to an outside port get no answer */
+    COOP_SCN_UNLISTEN,        /* the scripted server or rule at an outside port goes */
+    COOP_SCN_PARTITION,       /* a partition separates two nodes (or a node and the outside) */
+    COOP_SCN_HEAL,            /* and heals */
+    COOP_SCN_CRASH,           /* a node crashes */
+    COOP_SCN_RESTART,         /* a crashed node starts again */
+    COOP_SCN_STALL,           /* the next step of a task costs virtual time, once */
+    COOP_SCN_EXPECT_RECV,     /* the peer receives exact bytes (the first expectation: see is_expect) */
     COOP_SCN_EXPECT_SILENT,   /* the program writes nothing more to the peer */
     COOP_SCN_EXPECT_CLOSED,   /* the program closes the connection */
     COOP_SCN_EXPECT_SHUT,     /* the program half-closes the connection */
@@ -45,7 +56,8 @@ typedef enum coop_scn_op {
     COOP_SCN_EXPECT_ANYWHERE, /* a trace event, anywhere */
     COOP_SCN_EXPECT_NEVER,    /* no such trace event in the time given */
     COOP_SCN_EXPECT_EXIT,     /* a task ends with a status */
-    COOP_SCN_EXPECT_END       /* how the run ends */
+    COOP_SCN_EXPECT_END,      /* how the run ends */
+    COOP_SCN_EXPECT_CONNECT   /* a scripted server accepted the program's connection, as the peer */
 } coop_scn_op;
 
 /* How a line's time constrains an expectation. */
@@ -73,10 +85,14 @@ typedef struct coop_scn_line {
     coop_scn_op op;
     coop_scn_when when;
     uint64_t at_ns, lo_ns, hi_ns;
-    int peer;      /* index into the scenario's peer names, or -1 */
-    char *name;    /* signal, task, state or end-status name; owned */
-    int64_t value; /* signal value, port, jump ns, exit status, fault mask */
-    bool killed;   /* EXPECT_EXIT: the task was killed rather than exiting */
+    int peer;   /* index into the scenario's peers, or -1 */
+    int node;   /* the node it acts on or is about (connect, signal, kill, stall, exit, crash...); -1: any */
+    int other;  /* PARTITION, HEAL: the other node; -1 for the world outside */
+    char *name; /* signal, task, state or end-status name; owned */
+    char *addr; /* LISTEN, REFUSE, DROP, UNLISTEN: the outside address, NULL for every one; owned */
+    int64_t value;     /* signal value, port, jump or stall ns, exit status, fault mask */
+    uint64_t delay_ns; /* LISTEN: how long after a request arrives it is accepted */
+    bool killed;       /* EXPECT_EXIT: the task was killed rather than exiting */
     bool any_status;
     uint8_t *bytes; /* SEND, EXPECT_RECV; owned */
     size_t len, chunk;
@@ -85,24 +101,54 @@ typedef struct coop_scn_line {
     char *text; /* the line as written, for reports; owned */
 } coop_scn_line;
 
+/* A node: its name, its address (NULL: automatic), and the program it runs with its arguments. */
+typedef struct coop_scn_node {
+    char *name;
+    char *addr;
+    char *program;
+    char *argv[COOP_SCN_MAX_ARGS + 1];
+    int argc;
+    unsigned line; /* where it was declared */
+} coop_scn_node;
+
+/*
+ * A peer: a scripted client (its connect line), or the n-th connection
+ * that the scripted server at addr:port accepts.  A listen line declares
+ * NAME for the first one; NAME.2, NAME.3 ... name the next ones.
+ */
+typedef struct coop_scn_peer {
+    char *name;
+    bool accepted;
+    char *addr;    /* accepted: the listener's outside address, NULL for every one */
+    uint16_t port; /* accepted: the listener's port */
+    uint32_t n;    /* accepted: which of its connections, from 1 */
+} coop_scn_peer;
+
+/* A link set between two nodes (-1: the world outside). */
+typedef struct coop_scn_link {
+    int a, b;
+    coop_net_link link;
+} coop_scn_link;
+
 /* Which settings the file gave, so that command-line overrides and defaults can be told apart. */
 typedef struct coop_scenario {
     char *path;
-    char *program; /* NULL until a `program` line */
-    char *argv[COOP_SCN_MAX_ARGS + 1];
-    int argc;
+    /* The nodes: one "main" for a `program` line, or those of the `node` lines. */
+    coop_scn_node nodes[COOP_SCN_MAX_NODES];
+    int nnodes;
     coop_sim_config cfg; /* seed, limits, profile, faults, ties; on_line unset */
     bool has_seed, has_faults, has_ties;
     uint64_t run_until_ns; /* COOP_SCN_NO_TIME: run until nothing can happen */
     bool has_link;
-    uint64_t link_latency_ns, link_rate;
-    uint32_t link_max_read, link_max_write;
+    coop_net_link link; /* every connection's, unless one between its nodes is set */
+    coop_scn_link links[COOP_SCN_MAX_LINKS];
+    int nlinks;
     size_t send_buf, recv_buf;
-    char *peers[COOP_SCN_MAX_PEERS];
+    coop_scn_peer peers[COOP_SCN_MAX_PEERS];
     int npeers;
     coop_scn_line *lines;
     size_t nlines, cap;
-    unsigned setting_line[16]; /* the line of each setting, 0 if absent (see scenario.c) */
+    unsigned setting_line[24]; /* the line of each setting, 0 if absent (see parser.c) */
 } coop_scenario;
 
 /*
