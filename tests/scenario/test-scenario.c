@@ -200,7 +200,7 @@ Test(parser, unknown_words_get_hints)
     parse_err(
         "program talker\nexpect nothing\n",
         "t.scn:2:8: error: unknown expectation 'nothing'\n  hint: expect recv, silent, closed, shut, reset, "
-        "state, trace, anywhere, never, exit or end");
+        "state, connect, trace, anywhere, never, exit or end");
     parse_err(
         "program talker\nfaults spilt\n",
         "t.scn:2:8: error: bad fault list 'spilt'\n  hint: faults are none, all, seed, 0xMASK, or a list of "
@@ -209,13 +209,14 @@ Test(parser, unknown_words_get_hints)
 
 Test(parser, peers_are_declared_by_connect)
 {
-    parse_err("program talker\nsend c2 \"x\"\n",
-              "t.scn:2:6: error: unknown peer 'c2'\n  hint: a peer is declared by its connect or listen line, "
-              "e.g. `connect c2 7000` or `listen c2 1883`");
     parse_err(
-        "program talker\nconnect a 1\nconnect a 2\n",
-        "t.scn:3:9: error: peer 'a' is already declared\n  hint: each peer is declared once; name the new one "
-        "differently");
+        "program talker\nsend c2 \"x\"\n",
+        "t.scn:2:6: error: unknown peer 'c2'\n  hint: a peer is declared by its connect or listen line, "
+        "e.g. `connect c2 7000` or `listen c2 1883`");
+    parse_err("program talker\nconnect a 1\nconnect a 2\n",
+              "t.scn:3:9: error: peer 'a' is already declared\n  hint: each peer is declared once; name the "
+              "new one "
+              "differently");
     parse_err("program talker\nconnect a 70000\n",
               "t.scn:2:11: error: a port must be an integer from 1 to 65535");
 }
