@@ -250,6 +250,34 @@ static void check_end(struct scn_run *r, const coop_scn_line *ln, struct scn_ver
         coop_net_state_name(coop_net_conn_state(coop_sim_net(r->sim), (uint32_t)conn)));
 }
 
+/* expect connect: the scripted server accepted the program's connection as this peer, in the window. */
+static void check_connect(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v, const char *when)
+{
+    const coop_scn_peer *pe = &r->scn->peers[ln->peer];
+    int64_t conn = conn_of(r, ln->peer);
+    if (conn <= 0) {
+        why(v,
+            "expected the program to connect as %s %s, but the server has accepted fewer than %u connections",
+            pe->name, when, pe->n);
+        return;
+    }
+    char connbuf[24];
+    snprintf(connbuf, sizeof(connbuf), "%" PRId64, conn);
+    coop_scn_pair pat[3] = { { "ev", "net" }, { "what", "accept" }, { "conn", connbuf } };
+    size_t i = first_match(r, pat, 3);
+    if (i != SIZE_MAX && in_window(ln, t_of(r, i))) {
+        advance_cursor(r, i);
+        v->ok = true;
+    } else if (i != SIZE_MAX) {
+        char ts[32];
+        coop_scn_format_time(t_of(r, i), ts, sizeof(ts));
+        why(v, "expected the program to connect as %s %s, but the server accepted it at %s", pe->name, when,
+            ts);
+    } else {
+        why(v, "expected the program to connect as %s %s, but it did not", pe->name, when);
+    }
+}
+
 static void check_pattern(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v, const char *when,
                           const coop_scn_pair *pat, int npat, bool ordered, bool move)
 {
@@ -332,6 +360,9 @@ void scn_check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v
                 coop_net_state_name(st));
         return;
     }
+    case COOP_SCN_EXPECT_CONNECT:
+        check_connect(r, ln, v, when);
+        return;
     case COOP_SCN_EXPECT_TRACE:
         check_pattern(r, ln, v, when, ln->pat, ln->npat, true, true);
         return;
@@ -354,23 +385,27 @@ void scn_check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v
     case COOP_SCN_EXPECT_EXIT: {
         char status[32];
         snprintf(status, sizeof(status), "%" PRId64, ln->value);
-        coop_scn_pair pat[3] = { { "ev", ln->killed ? "kill" : "exit" },
-                                 { "task", ln->name },
-                                 { "status", status } };
-        check_pattern(r, ln, v, when, pat, ln->killed || ln->any_status ? 2 : 3, false, true);
+        /* ev, task, then the node when the line names one, then the status when it counts. */
+        coop_scn_pair pat[4] = { { "ev", ln->killed ? "kill" : "exit" }, { "task", ln->name } };
+        int n = 2;
+        if (ln->node >= 0 && r->scn->nnodes > 1)
+            pat[n++] = (coop_scn_pair){ "node", r->scn->nodes[ln->node].name };
+        int who = n; /* the pairs that name the task */
+        if (!ln->killed && !ln->any_status)
+            pat[n++] = (coop_scn_pair){ "status", status };
+        check_pattern(r, ln, v, when, pat, n, false, true);
         if (!v->ok && ln->any_status) {
             pat[0].val = "kill";
             struct scn_verdict v2;
             v2.ok = false;
-            check_pattern(r, ln, &v2, when, pat, 2, false, true);
+            check_pattern(r, ln, &v2, when, pat, who, false, true);
             v->ok = v2.ok;
         }
         if (!v->ok) {
             /* Say how the task really ended, if it did. */
-            coop_scn_pair any[2] = { { "task", ln->name }, { "ev", "exit" } };
             for (int k = 0; k < 2 && !v->ok; k++) {
-                any[1].val = k ? "kill" : "exit";
-                size_t i = first_match(r, any, 2);
+                pat[0].val = k ? "kill" : "exit";
+                size_t i = first_match(r, pat, who);
                 if (i != SIZE_MAX) {
                     char text[512];
                     size_t l = strlen(v->why);
@@ -386,7 +421,7 @@ void scn_check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v
     }
     case COOP_SCN_EXPECT_END: {
         const char *want = ln->name;
-        size_t alive = coop_task_count(coop_sim_sched(r->sim));
+        size_t alive = coop_sim_task_count(r->sim);
         const char *got = coop_sim_status_name(r->end);
         bool ok;
         if (!strcmp(want, "running"))

@@ -32,8 +32,7 @@ static bool settle(coop_sim *sim)
     return any;
 }
 
-/* Live tasks on every node that is up. */
-static size_t task_count(const coop_sim *sim)
+size_t coop_sim_task_count(const coop_sim *sim)
 {
     size_t n = 0;
     for (uint32_t i = 0; i < sim->nnodes; i++)
@@ -162,7 +161,7 @@ static coop_sim_status run_loop(coop_sim *sim, uint64_t until, bool one_step)
         }
         uint64_t next = next_instant(sim);
         if (next == UINT64_MAX && until == UINT64_MAX)
-            return task_count(sim) ? COOP_SIM_HANG : COOP_SIM_DONE;
+            return coop_sim_task_count(sim) ? COOP_SIM_HANG : COOP_SIM_DONE;
         if (next > until) {
             if (until > sim->now_ns)
                 sim->now_ns = until;

@@ -159,6 +159,8 @@ COOP_API int coop_sim_node_start(coop_sim *sim, size_t node, const coop_program 
 COOP_API coop_net *coop_sim_net(coop_sim *sim);
 COOP_API uint64_t coop_sim_now(const coop_sim *sim);
 COOP_API uint64_t coop_sim_steps(const coop_sim *sim);
+/* Live tasks on every node that is up. */
+COOP_API size_t coop_sim_task_count(const coop_sim *sim);
 COOP_API uint64_t coop_sim_seed(const coop_sim *sim);
 /* The fault mix in force (after COOP_SIM_FAULTS_FROM_SEED has been resolved). */
 COOP_API uint32_t coop_sim_faults(const coop_sim *sim);
