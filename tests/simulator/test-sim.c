@@ -412,3 +412,110 @@ Test(sim, events_render_as_valid_json_lines)
     cr_assert_eq(last_seq, 1);
     coop_sim_free(sim);
 }
+
+/* A program for node tests: one task "beat" that runs every 10 ms, n times (argv[0], default forever). */
+static int beat_step(coop_task *t)
+{
+    COOP_BEGIN(t);
+    for (;;)
+        COOP_YIELD(t);
+    COOP_END(t);
+}
+
+static int beat_start(coop_sched *s, const coop_program_env *env, int argc, char **argv)
+{
+    (void)env;
+    (void)argc;
+    (void)argv;
+    return coop_spawn(s, &(coop_task_spec){ .step = beat_step, .name = "beat", .period_ns = COOP_MS(10) }) < 0
+               ? -COOP_ENOMEM
+               : 0;
+}
+
+static const coop_program beat = { "beat", "a task every 10 ms", beat_start };
+
+Test(sim, one_node_traces_no_node_and_several_name_theirs)
+{
+    coop_sim *sim = make((coop_sim_config){ 0 }, "\"ev\":\"run\"");
+    cr_assert_eq(coop_sim_node_count(sim), 1);
+    cr_assert_str_eq(coop_sim_node_name(sim, 0), "main");
+    cr_assert_eq(coop_sim_start(sim, &beat, 0, NULL), 0);
+    cr_assert_eq(coop_sim_run_until(sim, COOP_MS(10)), COOP_SIM_UNTIL);
+    cr_assert_str_eq(lines, "{\"t_ns\":10000000,\"ev\":\"run\",\"task\":\"beat\",\"tid\":1}\n");
+    coop_sim_free(sim);
+
+    const coop_sim_node_spec nodes[] = { { "a", NULL }, { "b", "192.168.1.5" } };
+    sim = make((coop_sim_config){ .nodes = nodes, .nnodes = 2 }, "\"ev\":\"run\"");
+    cr_assert_eq(coop_sim_node_index(sim, "b"), 1);
+    cr_assert_eq(coop_sim_node_index(sim, "c"), -COOP_ENOENT);
+    cr_assert_eq(coop_sim_node_start(sim, 0, &beat, 0, NULL), 0);
+    cr_assert_eq(coop_sim_node_start(sim, 1, &beat, 0, NULL), 0);
+    cr_assert_eq(coop_sim_run_until(sim, COOP_MS(10)), COOP_SIM_UNTIL);
+    /* Within an instant the first node's steps come first. */
+    cr_assert_str_eq(lines,
+                     "{\"t_ns\":10000000,\"ev\":\"run\",\"node\":\"a\",\"task\":\"beat\",\"tid\":1}\n"
+                     "{\"t_ns\":10000000,\"ev\":\"run\",\"node\":\"b\",\"task\":\"beat\",\"tid\":1}\n");
+    cr_assert_eq(coop_sim_task_count(sim), 2);
+    coop_sim_free(sim);
+
+    const coop_sim_node_spec bad[][2] = { { { "a", NULL }, { "a", NULL } },
+                                          { { "a", "10.0.0.2" }, { "b", NULL } },
+                                          { { "a b", NULL }, { "b", NULL } },
+                                          { { "a", "127.0.0.1" }, { "b", NULL } } };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        cr_assert_null(coop_sim_new(&(coop_sim_config){ .nodes = bad[i], .nnodes = 2 }), "case %zu", i);
+}
+
+Test(sim, a_crashed_node_runs_nothing_and_a_restart_runs_its_program_again)
+{
+    const coop_sim_node_spec nodes[] = { { "a", NULL }, { "b", NULL } };
+    coop_sim *sim = make((coop_sim_config){ .nodes = nodes, .nnodes = 2 }, "\"node\":\"b\"");
+    cr_assert_eq(coop_sim_node_start(sim, 0, &beat, 0, NULL), 0);
+    cr_assert_eq(coop_sim_node_start(sim, 1, &beat, 0, NULL), 0);
+    cr_assert_eq(coop_sim_crash_at(sim, COOP_MS(15), 1), 0);
+    cr_assert_eq(coop_sim_restart_at(sim, COOP_MS(42), 1), 0);
+    cr_assert_eq(coop_sim_crash_at(sim, 0, 2), -COOP_EINVAL);
+    cr_assert_eq(coop_sim_run_until(sim, COOP_MS(30)), COOP_SIM_UNTIL);
+    cr_assert_null(coop_sim_node_sched(sim, 1), "down");
+    cr_assert_not_null(strstr(lines, "\"what\":\"crash\",\"node\":\"b\""), "%s", lines);
+    cr_assert_null(strstr(lines, "\"ev\":\"kill\""), "a crash runs no task code and traces no kill: %s",
+                   lines);
+    cr_assert_eq(coop_sim_task_count(sim), 1);
+    nlines = 0;
+    lines[0] = '\0';
+    cr_assert_eq(coop_sim_run_until(sim, COOP_MS(52)), COOP_SIM_UNTIL);
+    cr_assert_str_eq(
+        lines, "{\"t_ns\":42000000,\"ev\":\"script\",\"what\":\"restart\",\"node\":\"b\"}\n"
+               "{\"t_ns\":42000000,\"ev\":\"spawn\",\"node\":\"b\",\"task\":\"beat\",\"tid\":1,\"prio\":10,"
+               "\"period_ns\":10000000}\n"
+               "{\"t_ns\":52000000,\"ev\":\"run\",\"node\":\"b\",\"task\":\"beat\",\"tid\":1}\n"
+               "{\"t_ns\":52000000,\"ev\":\"yield\",\"node\":\"b\",\"task\":\"beat\",\"tid\":1,"
+               "\"call\":\"yield\"}\n");
+    coop_sim_free(sim);
+}
+
+Test(sim, a_stall_makes_one_step_of_one_task_cost_time)
+{
+    coop_sim *sim = make((coop_sim_config){ 0 }, "\"ev\":\"run\"");
+    cr_assert_eq(coop_sim_start(sim, &beat, 0, NULL), 0);
+    spawn(sim, "other", spinner, 10, 5);
+    cr_assert_eq(coop_sim_stall_at(sim, COOP_MS(12), 0, "beat", COOP_MS(35)), 0);
+    cr_assert_eq(coop_sim_run_until(sim, COOP_MS(60)), COOP_SIM_UNTIL);
+    /*
+     * beat's step at 20 ms is the first at or after 12 ms: it takes 35 ms,
+     * so the clock reads 55 ms when it ends, and beat, late, catches up.
+     */
+    cr_assert_str_eq(lines, "{\"t_ns\":5000000,\"ev\":\"run\",\"task\":\"other\",\"tid\":2}\n"
+                            "{\"t_ns\":10000000,\"ev\":\"run\",\"task\":\"beat\",\"tid\":1}\n"
+                            "{\"t_ns\":15000000,\"ev\":\"run\",\"task\":\"other\",\"tid\":2}\n"
+                            "{\"t_ns\":20000000,\"ev\":\"run\",\"task\":\"beat\",\"tid\":1}\n"
+                            "{\"t_ns\":55000000,\"ev\":\"run\",\"task\":\"other\",\"tid\":2}\n"
+                            "{\"t_ns\":55000000,\"ev\":\"run\",\"task\":\"beat\",\"tid\":1}\n"
+                            "{\"t_ns\":55000000,\"ev\":\"run\",\"task\":\"other\",\"tid\":2}\n"
+                            "{\"t_ns\":55000000,\"ev\":\"run\",\"task\":\"beat\",\"tid\":1}\n"
+                            "{\"t_ns\":55000000,\"ev\":\"run\",\"task\":\"other\",\"tid\":2}\n"
+                            "{\"t_ns\":55000000,\"ev\":\"run\",\"task\":\"beat\",\"tid\":1}\n"
+                            "{\"t_ns\":55000000,\"ev\":\"run\",\"task\":\"other\",\"tid\":2}\n"
+                            "{\"t_ns\":60000000,\"ev\":\"run\",\"task\":\"beat\",\"tid\":1}\n");
+    coop_sim_free(sim);
+}
