@@ -16,6 +16,7 @@ static const char usage_text[] =
     "  explore FILE      run one scenario over many seeds with perturbation; group failures\n"
     "  trace FILE        convert a JSON-lines trace and summarise each task\n"
     "  programs          list the programs scenarios can name\n"
+    "  --version         print the version of coop\n"
     "\n"
     "`coop COMMAND --help` describes each command.  Exit status: 0 pass, 1 fail,\n"
     "2 usage or parse error.  The language is documented in docs/scenario-format.md.\n";
@@ -185,6 +186,10 @@ int coop_main(int argc, char **argv, const coop_program *registry)
     int rc;
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
+        return CLI_PASS;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("coop %d.%d.%d\n", COOP_VERSION_MAJOR, COOP_VERSION_MINOR, COOP_VERSION_PATCH);
         return CLI_PASS;
     }
     if (!strcmp(cmd, "run"))

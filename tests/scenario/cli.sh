@@ -8,6 +8,8 @@ expect_rc() { local want=$1; shift; "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?; 
 
 for cmd in run explore trace programs; do expect_rc 0 "$coop" "$cmd" --help; grep -q usage "$tmp/out" || fail "$cmd --help"; done
 expect_rc 0 "$coop" --help
+expect_rc 0 "$coop" --version
+grep -qE "^coop [0-9]+\.[0-9]+\.[0-9]+$" "$tmp/out" || fail "--version"
 expect_rc 2 "$coop"
 expect_rc 2 "$coop" frobnicate
 expect_rc 2 "$coop" run
