@@ -4,6 +4,10 @@
 
 #include "coop/program.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Runs the coop command line (run, explore, trace, programs) with the
  * programs of registry, a NULL-name-terminated array.  Returns the exit
@@ -18,5 +22,9 @@ int coop_main(int argc, char **argv, const coop_program *registry);
  */
 #define COOP_REGISTER_SYMBOL "coop_register_programs"
 typedef const coop_program *(*coop_register_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -6,6 +6,10 @@
 
 #include "coop/coop.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * What a program may use of its host besides the scheduler: a log for
  * what it would show a person (a LED, a line on a console).  In the
@@ -40,5 +44,9 @@ COOP_API void coop_program_log(const coop_program_env *env, coop_task *t, const 
  */
 struct coop_sim;
 COOP_API int coop_sim_start(struct coop_sim *sim, const coop_program *program, int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -9,6 +9,10 @@
 #include "coop/program.h"
 #include "coop/sim.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Bounds on what one scenario may hold; a file beyond them is a parse error, never a crash. */
 #define COOP_SCN_MAX_FILE (1u << 20)  /* bytes of scenario text */
 #define COOP_SCN_MAX_LINE 4096        /* bytes per line */
@@ -167,5 +171,9 @@ int coop_scn_convert(const char *jsonl, size_t len, int fmt, char **out, size_t 
 void coop_scn_format_time(uint64_t ns, char *buf, size_t len);
 /* Parses a fault list ("jitter,split", "0x12", "none", "seed"); 0 or -COOP_EINVAL. */
 int coop_scn_parse_faults(const char *text, uint32_t *mask);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

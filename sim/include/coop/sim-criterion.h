@@ -6,6 +6,10 @@
 
 #include "coop/sim.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define COOP_SIM__MSG_MAX 16384
 
 /* Fails the test with the simulation's seed, virtual time, live tasks and trace tail unless cond holds. */
@@ -24,5 +28,9 @@
         coop_sim_status coop_sim__st = coop_sim_run(sim);                                          \
         coop_sim_cr_assert((sim), coop_sim__st == (expected), coop_sim_status_name(coop_sim__st)); \
     } while (0)
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 
 #include "coop/coop.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct coop_sim coop_sim;
 typedef struct coop_net coop_net;
 
@@ -146,5 +150,9 @@ typedef int (*coop_sim_setup_fn)(coop_sim *sim, void *ctx);
 typedef coop_sim_status (*coop_sim_drive_fn)(coop_sim *sim, void *ctx);
 COOP_API int coop_sim_selfcheck(const coop_sim_config *cfg, coop_sim_setup_fn setup, coop_sim_drive_fn drive,
                                 void *ctx, char *report, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

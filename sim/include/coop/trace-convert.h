@@ -4,6 +4,10 @@
 
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum coop_trace_format {
     COOP_TRACE_JSONL, /* the trace itself, re-validated line by line */
     COOP_TRACE_TEXT,  /* one aligned line per event, for people */
@@ -20,5 +24,9 @@ int coop_trace_format_parse(const char *name, coop_trace_format *out);
  */
 int coop_trace_convert(FILE *in, const char *in_name, FILE *out, coop_trace_format fmt, char *err,
                        size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
