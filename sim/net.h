@@ -7,67 +7,11 @@
 #include <stdint.h>
 
 #include "coop/alloc.h"
+#include "coop/net.h"
 #include "coop/poller.h"
 #include "prng.h"
 
-/*
- * The model.  A connection has two ends.  An end is either a *task end*
- * (an fd handed out by listen/accept/connect through the poller
- * interface) or a *peer end* (driven by the script through the
- * coop_net_peer_* calls).  Two task ends can be connected to each other
- * (a task connects to a port another task listens on), and so can a
- * task end and a peer end.  Nothing here blocks or reads a clock: time is
- * the value *now_ns points to, which only the simulator moves, and
- * everything that takes time (latency, bandwidth) is a scheduled
- * delivery that coop_net_advance() carries out once now reaches it.
- *
- * Determinism: fds are the lowest free number starting at 3, as POSIX
- * does; deliveries due at the same time happen in the order they were
- * scheduled; ready events are reported in ascending fd order; the only
- * randomness is the coop_prng passed in, drawn only when a fault is on.
- *
- * Semantics follow Linux TCP on loopback as recorded in
- * docs/poller-contract.md (READ|WRITE on peer FIN, HANGUP only when both
- * directions are shut, ECONNRESET once then EPIPE, ECONNREFUSED through
- * sock_error after a connect, SO_ERROR cleared by reading it, and so on).
- * Where the simulator and the kernel disagree, the simulator is wrong.
- *
- * Buffers and timing.  Each direction of a connection has the sender's
- * send buffer and the receiver's receive buffer.  A write takes what fits
- * in the send buffer; the bytes are then transmitted as segments, never
- * more than the receiver's free receive space (the TCP window), each
- * serialised at the link's rate and arriving one latency (plus jitter)
- * later, never before an earlier segment of the same direction.  A task
- * end is writable while its send buffer's free space is at least half of
- * what it holds, as in Linux (sk_stream_is_writeable).  At most 61 data
- * segments per direction are in flight; further bytes wait in the send
- * buffer until one lands, so the network never allocates while time
- * passes.  A segment whose arrival time has already come (zero latency
- * and unlimited rate, as on loopback) lands before the call that sent it
- * returns, as loopback delivers within the system call: every call below
- * that changes something ends by carrying out whatever is due.  wait()
- * changes nothing.
- *
- * wait() reports the registered fds with a non-zero mask in ascending fd
- * order.  When a call fills max, the next one starts after the last fd
- * it reported (and wraps around), so every ready fd gets its turn.
- *
- * Addresses are checked for syntax only (a dotted quad, as inet_pton
- * takes it): every address names the one simulated host, whose ports form
- * a single space.  A listener's accept queue holds backlog + 1
- * connections, as Linux's does; a connection request that finds it full
- * is retried 1 s later, doubling, and gives up after 6 retries (ETIMEDOUT
- * for a task, REFUSED for a peer).
- */
-typedef struct coop_net coop_net;
-
-/* Link parameters; zero means instant, unlimited, unsplit. */
-typedef struct coop_net_link {
-    uint64_t latency_ns;    /* one-way delay of every delivery */
-    uint64_t bytes_per_sec; /* serialisation rate; 0: unlimited */
-    uint32_t max_read;      /* reads return at most this many bytes (short reads); 0: no limit */
-    uint32_t max_write;     /* writes accept at most this many bytes (short writes); 0: no limit */
-} coop_net_link;
+/* The rest of the network, which only the simulator and its tests use; the model is described in coop/net.h. */
 
 /*
  * Seeded faults, each drawn from the prng only when its rate is non-zero
@@ -84,49 +28,6 @@ typedef struct coop_net_faults {
     uint32_t reset_pct;    /* chance in % per data delivery that both ends are reset instead */
     uint32_t refuse_pct;   /* chance in % that a connect reaching a listener is refused */
 } coop_net_faults;
-
-/* One write of a task end toward a peer end. */
-typedef struct coop_net_chunk {
-    uint64_t t_ns; /* virtual time of the write() that produced it */
-    size_t off;    /* offset of this chunk in the connection's captured byte stream */
-    size_t len;    /* bytes; never 0 */
-} coop_net_chunk;
-
-/*
- * Everything a task end wrote toward a peer end, in order, with the
- * virtual time of each write, whether or not the peer received it.  A
- * connection between two task ends captures nothing.  The pointers stay
- * valid until the next write on that connection or coop_net_free().
- */
-typedef struct coop_net_capture {
-    const uint8_t *bytes; /* all bytes written by the task end, concatenated; NULL when len is 0 */
-    size_t len;
-    const coop_net_chunk *chunks;
-    size_t nchunks;
-} coop_net_capture;
-
-/*
- * How a connection ended, as seen from the peer end.  The state is the
- * latest of these events, taken when the acting end makes its call (for
- * OPEN and REFUSED, when the connection request is accepted or refused);
- * the two resets and REFUSED are final.  A reset that a closed end sends
- * back in answer to data keeps the state of the close.  Between two task
- * ends the TASK_* states name either end.
- */
-typedef enum coop_net_state {
-    COOP_NET_CONNECTING, /* connect() issued, not yet accepted (by accept(), or by a peer listener) */
-    COOP_NET_OPEN,
-    COOP_NET_TASK_SHUT,   /* the task end shut down writing (FIN) */
-    COOP_NET_TASK_CLOSED, /* the task end closed the fd */
-    COOP_NET_TASK_RESET,  /* the task end closed with unread data (or aborted), so the peer saw a reset */
-    COOP_NET_PEER_SHUT,   /* the peer end shut down writing (FIN) */
-    COOP_NET_PEER_CLOSED,
-    COOP_NET_PEER_RESET, /* the peer reset, or the reset fault hit */
-    COOP_NET_REFUSED     /* refused, or the request timed out; also what an unknown conn reports */
-} coop_net_state;
-
-/* A short constant name such as "peer-closed", for traces and reports. */
-const char *coop_net_state_name(coop_net_state st);
 
 /*
  * Called for every I/O decision, for the trace: what = "connect",
@@ -148,68 +49,7 @@ void coop_net_free(coop_net *net); /* also what the poller's destroy() calls */
 /* The poller interface over this network.  Its destroy() frees the network. */
 coop_poller coop_net_poller(coop_net *net);
 void coop_net_set_trace(coop_net *net, coop_net_trace_fn fn, void *ctx);
-/* Link used by connections created from now on (conn 0) or by one connection.  0, or -COOP_ENOENT. */
-int coop_net_set_link(coop_net *net, uint32_t conn, const coop_net_link *link);
 void coop_net_set_faults(coop_net *net, const coop_net_faults *faults);
-/*
- * The size of each end's send buffer (default 64 KiB) and receive buffer
- * (default 64 KiB), in bytes, for connections created from now on; 0
- * restores the default.
- */
-void coop_net_set_buffers(coop_net *net, size_t send_buf, size_t recv_buf);
-
-/*
- * Closes a task fd as close() does after SO_LINGER {on, 0}: the other end
- * sees a reset instead of an end of stream (state COOP_NET_TASK_RESET).
- * The poller interface cannot express this; the contract suite's abortive
- * close uses it, and scenarios may.  0, or -COOP_EBADF.
- */
-int coop_net_close_reset(coop_net *net, int fd);
-
-/*
- * Script side.  Connections are numbered from 1 in creation order,
- * whoever created them.  Every call acts at the current virtual time;
- * the simulator's event queue decides when to make it.  Calls naming a
- * conn return -COOP_ENOENT for an unknown one and -COOP_EINVAL for one
- * without a peer end.
- */
-/*
- * A peer connects to a port a task listens on; the connection reaches
- * the accept queue one latency later, and the peer may send at once.
- * Returns the conn number, or -COOP_ECONNREFUSED (no task listener), or
- * -COOP_ENOMEM.
- */
-int coop_net_peer_connect(coop_net *net, uint16_t port);
-/*
- * A peer listens on a port, so tasks can connect to it; refuse makes every
- * connect fail with ECONNREFUSED.  0, -COOP_EINVAL for port 0,
- * -COOP_EADDRINUSE, or -COOP_ENOMEM.
- */
-int coop_net_peer_listen(coop_net *net, uint16_t port, bool refuse);
-/* The n-th connection (from 1) that tasks made to a peer-listened port, or 0 if none yet. */
-uint32_t coop_net_peer_accepted(const coop_net *net, uint16_t port, uint32_t n);
-/*
- * The peer's send buffer is unbounded: all of buf is queued, and it
- * drains into the task's receive buffer as that has room.  0, or
- * -COOP_EPIPE after the peer shut down or closed, the connection's error
- * (-COOP_ECONNRESET, ECONNREFUSED, ETIMEDOUT) once it is dead, or
- * -COOP_ENOMEM.
- */
-int coop_net_peer_send(coop_net *net, uint32_t conn, const void *buf, size_t len);
-int coop_net_peer_shutdown(coop_net *net, uint32_t conn); /* half-close: FIN, can still receive */
-/*
- * A close with unread received data (reading off) resets instead, as
- * Linux does.  Closing or resetting a closed peer end gives -COOP_EBADF.
- */
-int coop_net_peer_close(coop_net *net, uint32_t conn);
-int coop_net_peer_reset(coop_net *net, uint32_t conn);
-/* A peer that stops reading lets the task's writes fill the buffers until -EAGAIN. */
-int coop_net_peer_reading(coop_net *net, uint32_t conn, bool reading);
-
-coop_net_state coop_net_conn_state(const coop_net *net, uint32_t conn);
-/* What the task end of conn wrote (its bytes as the peer would receive them).  0, or -COOP_ENOENT. */
-int coop_net_capture_of(const coop_net *net, uint32_t conn, coop_net_capture *out);
-uint32_t coop_net_conn_count(const coop_net *net);
 
 /*
  * Time.  The earliest pending delivery, or false; and carrying out every

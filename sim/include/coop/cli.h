@@ -13,7 +13,7 @@ extern "C" {
  * programs of registry, a NULL-name-terminated array.  Returns the exit
  * status: 0 pass, 1 an expectation failed, 2 a usage or parse error.
  */
-int coop_main(int argc, char **argv, const coop_program *registry);
+COOP_API int coop_main(int argc, char **argv, const coop_program *registry);
 
 /*
  * What a shared object loaded with `coop run --load LIB.so` exports: a

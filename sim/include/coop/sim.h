@@ -7,13 +7,13 @@
 #include <stdint.h>
 
 #include "coop/coop.h"
+#include "coop/net.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct coop_sim coop_sim;
-typedef struct coop_net coop_net;
 
 /* How task steps spend virtual time. */
 typedef enum coop_sim_profile {

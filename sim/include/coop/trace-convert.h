@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include "coop/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -15,15 +17,15 @@ typedef enum coop_trace_format {
 } coop_trace_format;
 
 /* Parses "jsonl", "text" or "chrome"; returns -1 for anything else. */
-int coop_trace_format_parse(const char *name, coop_trace_format *out);
+COOP_API int coop_trace_format_parse(const char *name, coop_trace_format *out);
 
 /*
  * Reads JSON lines from in and writes them to out in the given format.
  * A malformed line stops the conversion with "NAME:LINE:COL: error: ..."
  * in err and a return of -1; 0 on success.
  */
-int coop_trace_convert(FILE *in, const char *in_name, FILE *out, coop_trace_format fmt, char *err,
-                       size_t errlen);
+COOP_API int coop_trace_convert(FILE *in, const char *in_name, FILE *out, coop_trace_format fmt, char *err,
+                                size_t errlen);
 
 #ifdef __cplusplus
 }
