@@ -8,6 +8,7 @@
 
 #include "coop/coop.h"
 #include "coop/net.h"
+#include "coop/program.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,6 +82,12 @@ COOP_API uint64_t coop_sim_steps(const coop_sim *sim);
 COOP_API uint64_t coop_sim_seed(const coop_sim *sim);
 /* The fault mix in force (after COOP_SIM_FAULTS_FROM_SEED has been resolved). */
 COOP_API uint32_t coop_sim_faults(const coop_sim *sim);
+
+/*
+ * Starts a program inside the simulation: its log lines become "log"
+ * trace events.  Returns what the program's start function returned.
+ */
+COOP_API int coop_sim_start(coop_sim *sim, const coop_program *program, int argc, char **argv);
 
 /* ---- Moving time ---- */
 
