@@ -449,6 +449,7 @@ coop_net *coop_sim_net(coop_sim *sim) { return sim->net; }
 uint64_t coop_sim_now(const coop_sim *sim) { return sim->now_ns; }
 uint64_t coop_sim_steps(const coop_sim *sim) { return sim->steps; }
 uint32_t coop_sim_faults(const coop_sim *sim) { return sim->faults; }
+bool coop_sim_ties_permuted(const coop_sim *sim) { return sim->cfg.permute_ties; }
 uint64_t coop_sim_seed(const coop_sim *sim) { return sim->cfg.seed; }
 
 /* ---- The event queue ---- */
@@ -870,14 +871,6 @@ size_t coop_sim_report(const coop_sim *sim, char *buf, size_t len)
     for (size_t i = 0; i < sim->trace.n; i++)
         rprintf(&r, "  %s\n", sim_trace_tail(&sim->trace, i));
     return r.need;
-}
-
-size_t coop_sim_failure_message(const coop_sim *sim, const char *what, char *buf, size_t len)
-{
-    int n = snprintf(buf, len, "simulation failed: %s (seed %llu, t=%llu ns)\n", what,
-                     (unsigned long long)sim->cfg.seed, (unsigned long long)sim->now_ns);
-    size_t used = n > 0 ? (size_t)n : 0;
-    return used + coop_sim_report(sim, used < len ? buf + used : NULL, used < len ? len - used : 0);
 }
 
 /* ---- Programs ---- */

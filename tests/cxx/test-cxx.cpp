@@ -50,7 +50,7 @@ Test(cxx, the_failure_message_is_reachable_from_cxx)
 {
     coop_sim *sim = new_sim(9);
     std::string msg(4096, '\0');
-    coop_sim_failure_message(sim, "nothing ran", &msg[0], msg.size());
+    coop_sim_failure_message(sim, "nothing ran", "true", &msg[0], msg.size());
     cr_assert(msg.find("seed 9") != std::string::npos, "%s", msg.c_str());
     coop_sim_free(sim);
 }

@@ -82,6 +82,8 @@ COOP_API uint64_t coop_sim_steps(const coop_sim *sim);
 COOP_API uint64_t coop_sim_seed(const coop_sim *sim);
 /* The fault mix in force (after COOP_SIM_FAULTS_FROM_SEED has been resolved). */
 COOP_API uint32_t coop_sim_faults(const coop_sim *sim);
+/* Whether the seed permutes tasks due at the same instant (coop_sim_config.permute_ties). */
+COOP_API bool coop_sim_ties_permuted(const coop_sim *sim);
 
 /*
  * Starts a program inside the simulation: its log lines become "log"
@@ -139,10 +141,26 @@ COOP_API const char *coop_sim_tail_line(const coop_sim *sim, size_t i);
  */
 COOP_API size_t coop_sim_report(const coop_sim *sim, char *buf, size_t len);
 /*
- * The message test adapters show when a check fails inside a simulation:
- * "simulation failed: WHAT (seed S, t=T ns)" followed by the report.
+ * The message test adapters show when a check fails inside a simulation,
+ * made to fit in len bytes (NUL included), whatever the simulation holds:
+ *
+ *     simulation failed: WHAT (seed S, t=T ns)
+ *       condition: COND                  (when cond is not NULL)
+ *       reproduce: --seed S --faults 0xM --ties fifo|permute
+ *     at t=T ns after N steps, K task(s) alive:
+ *       NAME (tid I): waits on ...       (while half the room is left)
+ *       ... and J more
+ *     last E trace events (O older ones left out to fit):
+ *       {"t_ns":...}                     (the newest ones, oldest first)
+ *
+ * The reproduce line gives the seed, the resolved fault mix and the tie
+ * order as `coop run` writes them; in a coop_sim_config they are .seed,
+ * .faults and .permute_ties.  A line longer than COOP_SIM_MSG_LINE_MAX
+ * bytes is cut and ends with "...".  Returns the length written.
  */
-COOP_API size_t coop_sim_failure_message(const coop_sim *sim, const char *what, char *buf, size_t len);
+#define COOP_SIM_MSG_LINE_MAX 400
+COOP_API size_t coop_sim_failure_message(const coop_sim *sim, const char *what, const char *cond, char *buf,
+                                         size_t len);
 
 /*
  * The determinism self-check: builds the same simulation twice (setup
