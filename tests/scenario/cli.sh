@@ -70,7 +70,8 @@ expect_rc 2 "$coop" start --for 3x blinker
 expect_rc 2 "$coop" start --frobnicate blinker
 expect_rc 2 "$coop" start echo --no-such-flag 1
 expect_rc 0 "$coop" start --for 600ms blinker
-grep -qE '^ +0\.[0-9]{6} s  led1#1 +\[ *0\.250 s\] led1 on$' "$tmp/out" || { cat "$tmp/out"; fail "start: log line"; }
+# The times are real, so only the form of the line is checked.
+grep -qE '^ +[0-9]+\.[0-9]{6} s  led1#1 +\[ *[0-9]+\.[0-9]{3} s\] led1 on$' "$tmp/out" || { cat "$tmp/out"; fail "start: log line"; }
 grep -q "coop start: blinker time-up after" "$tmp/err" || fail "start: the end line"
 expect_rc 0 "$coop" start probe kill-os
 grep -q "probe stopped after" "$tmp/err" || fail "start: KillOs"

@@ -62,9 +62,10 @@ static coop_sim *busy_sim(uint32_t tail, int ntasks)
     coop_sim *sim = coop_sim_new(&(coop_sim_config){ .seed = 42, .trace_tail = tail });
     cr_assert_not_null(sim);
     for (int i = 0; i < ntasks; i++)
-        cr_assert_gt(coop_spawn(coop_sim_sched(sim),
-                                &(coop_task_spec){ .step = ticker, .name = LONG_NAME, .period_ns = COOP_MS(1) }),
-                     0);
+        cr_assert_gt(
+            coop_spawn(coop_sim_sched(sim),
+                       &(coop_task_spec){ .step = ticker, .name = LONG_NAME, .period_ns = COOP_MS(1) }),
+            0);
     coop_sim_run_until(sim, COOP_MS(500));
     return sim;
 }
@@ -82,7 +83,8 @@ Test(adapter_criterion, a_long_tail_keeps_the_newest_events_and_counts_the_rest)
     static char msg[COOP_SIM__MSG_MAX];
     assert_fits(msg, coop_sim_failure_message(sim, "too slow", "n < 3", msg, sizeof(msg)), sizeof(msg));
     cr_assert(strstr(msg, "simulation failed: too slow (seed 42, t=500000000 ns)\n"), "%s", msg);
-    cr_assert(strstr(msg, "\n  condition: n < 3\n  reproduce: --seed 42 --faults 0x0 --ties fifo\n"), "%s", msg);
+    cr_assert(strstr(msg, "\n  condition: n < 3\n  reproduce: --seed 42 --faults 0x0 --ties fifo\n"), "%s",
+              msg);
     cr_assert(strstr(msg, coop_sim_tail_line(sim, 199)), "the newest event is kept:\n%s", msg);
     cr_assert_null(strstr(msg, coop_sim_tail_line(sim, 0)), "the oldest event is left out");
     cr_assert(strstr(msg, "older ones left out to fit):\n"), "%s", msg);
