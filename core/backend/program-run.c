@@ -128,8 +128,13 @@ static void run_log(void *ctx, coop_task *t, const char *text)
 /* The handlers reset themselves (SA_RESETHAND), so a second signal ends a process that does not stop. */
 static int signals_watch(struct sigaction old[2])
 {
-    if (pipe2(wake_fd, O_NONBLOCK | O_CLOEXEC) != 0)
+    /* pipe() and fcntl() rather than pipe2(), which not every POSIX system has. */
+    if (pipe(wake_fd) != 0)
         return -coop__errno_to_coop(errno);
+    for (int i = 0; i < 2; i++) {
+        fcntl(wake_fd[i], F_SETFL, fcntl(wake_fd[i], F_GETFL) | O_NONBLOCK);
+        fcntl(wake_fd[i], F_SETFD, FD_CLOEXEC);
+    }
     signalled = 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
