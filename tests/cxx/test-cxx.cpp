@@ -22,6 +22,36 @@ int count_step(coop_task *t)
     COOP_END(t);
 }
 
+/* Ends with an exit status, or fails, as its state says; it logs through the program's env. */
+struct quitter {
+    const coop_program_env *env;
+    bool fail;
+};
+
+int quit_step(coop_task *t)
+{
+    auto *q = static_cast<quitter *>(coop_state(t));
+    COOP_BEGIN(t);
+    coop_program_log(q->env, t, "quitting %s", q->fail ? "badly" : "well");
+    COOP_YIELD(t);
+    if (q->fail)
+        COOP_FAIL(t, -COOP_EIO);
+    COOP_EXIT(t, 7);
+    COOP_END(t);
+}
+
+int quit_start(coop_sched *s, const coop_program_env *env, int argc, char **argv)
+{
+    (void)argv;
+    quitter init{ env, argc > 0 };
+    coop_task_spec spec{};
+    spec.step = quit_step;
+    spec.name = "quitter";
+    spec.state_size = sizeof(init);
+    spec.init = &init;
+    return coop_spawn(s, &spec) < 0 ? -COOP_ENOMEM : 0;
+}
+
 coop_sim *new_sim(uint64_t seed)
 {
     coop_sim_config cfg{};
@@ -52,5 +82,25 @@ Test(cxx, the_failure_message_is_reachable_from_cxx)
     std::string msg(4096, '\0');
     coop_sim_failure_message(sim, "nothing ran", "true", &msg[0], msg.size());
     cr_assert(msg.find("seed 9") != std::string::npos, "%s", msg.c_str());
+    coop_sim_free(sim);
+}
+
+Test(cxx, exit_fail_and_the_program_log_work_from_cxx)
+{
+    const coop_program program{ "quitter", "exits with 7, or fails with an argument", quit_start };
+    coop_sim *sim = new_sim(4);
+    cr_assert_eq(coop_sim_start(sim, &program, 0, nullptr), 0);
+    coop_sim_cr_run(sim, COOP_SIM_DONE);
+    cr_assert_str_eq(coop_sim_tail_line(sim, coop_sim_tail_count(sim) - 1),
+                     "{\"t_ns\":0,\"ev\":\"exit\",\"task\":\"quitter\",\"tid\":1,\"status\":7}");
+    coop_sim_free(sim);
+
+    char arg[] = "fail";
+    char *argv[] = { arg, nullptr };
+    sim = new_sim(4);
+    cr_assert_eq(coop_sim_start(sim, &program, 1, argv), 0);
+    coop_sim_cr_run(sim, COOP_SIM_DONE);
+    cr_assert_not_null(coop_last_failure(coop_sim_sched(sim)));
+    cr_assert_eq(coop_last_failure(coop_sim_sched(sim))->error, -COOP_EIO);
     coop_sim_free(sim);
 }
