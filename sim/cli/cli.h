@@ -28,6 +28,7 @@ struct cli {
 int cli_run(struct cli *c, int argc, char **argv);
 int cli_explore(struct cli *c, int argc, char **argv);
 int cli_trace(struct cli *c, int argc, char **argv);
+int cli_start(struct cli *c, int argc, char **argv);
 
 /* Loads LIB's programs in front of the built-in ones; 0, or -1 with a message on stderr. */
 int cli_load(struct cli *c, const char *path);

@@ -9,13 +9,16 @@
 static const char usage_text[] =
     "usage: coop COMMAND [OPTIONS] ...\n"
     "\n"
-    "Runs scenario files against coop programs in the deterministic simulator.\n"
+    "Runs scenario files against coop programs in the deterministic simulator,\n"
+    "and runs the same programs on the real backend.\n"
     "\n"
     "commands:\n"
     "  run FILE|DIR...   run scenarios and report pass or fail for each\n"
     "  explore FILE      run one scenario over many seeds with perturbation; group failures\n"
     "  trace FILE        convert a JSON-lines trace and summarise each task\n"
-    "  programs          list the programs scenarios can name\n"
+    "  start PROGRAM     run a program on the real clock and real sockets\n"
+    "  programs          list the programs scenarios and start can name\n"
+    "  --version         print the version of coop\n"
     "\n"
     "`coop COMMAND --help` describes each command.  Exit status: 0 pass, 1 fail,\n"
     "2 usage or parse error.  The language is documented in docs/scenario-format.md.\n";
@@ -187,12 +190,18 @@ int coop_main(int argc, char **argv, const coop_program *registry)
         fputs(usage_text, stdout);
         return CLI_PASS;
     }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("coop %d.%d.%d\n", COOP_VERSION_MAJOR, COOP_VERSION_MINOR, COOP_VERSION_PATCH);
+        return CLI_PASS;
+    }
     if (!strcmp(cmd, "run"))
         rc = cli_run(&c, argc - 1, argv + 1);
     else if (!strcmp(cmd, "explore"))
         rc = cli_explore(&c, argc - 1, argv + 1);
     else if (!strcmp(cmd, "trace"))
         rc = cli_trace(&c, argc - 1, argv + 1);
+    else if (!strcmp(cmd, "start"))
+        rc = cli_start(&c, argc - 1, argv + 1);
     else if (!strcmp(cmd, "programs"))
         rc = cmd_programs(&c, argc - 1, argv + 1);
     else {

@@ -26,11 +26,8 @@ size_t coop_sim_report(const coop_sim *sim, char *buf, size_t len)
     struct report r = { buf, len, 0 };
     if (len)
         buf[0] = '\0';
-    size_t alive = 0;
-    for (uint32_t i = 0; i < sim->nnodes; i++)
-        alive += sim->nodes[i].sched ? coop_task_count(sim->nodes[i].sched) : 0;
     rprintf(&r, "at t=%llu ns after %llu steps, %zu task(s) alive:\n", (unsigned long long)sim->now_ns,
-            (unsigned long long)sim->steps, alive);
+            (unsigned long long)sim->steps, coop_sim_task_count(sim));
     for (uint32_t i = 0; i < sim->nnodes; i++) {
         const struct sim_node *n = &sim->nodes[i];
         if (sim->nnodes > 1)
@@ -49,12 +46,4 @@ size_t coop_sim_report(const coop_sim *sim, char *buf, size_t len)
     for (size_t i = 0; i < sim->trace.n; i++)
         rprintf(&r, "  %s\n", sim_trace_tail(&sim->trace, i));
     return r.need;
-}
-
-size_t coop_sim_failure_message(const coop_sim *sim, const char *what, char *buf, size_t len)
-{
-    int n = snprintf(buf, len, "simulation failed: %s (seed %llu, t=%llu ns)\n", what,
-                     (unsigned long long)sim->cfg.seed, (unsigned long long)sim->now_ns);
-    size_t used = n > 0 ? (size_t)n : 0;
-    return used + coop_sim_report(sim, used < len ? buf + used : NULL, used < len ? len - used : 0);
 }

@@ -130,4 +130,6 @@ uint64_t coop_sim_steps(const coop_sim *sim) { return sim->steps; }
 
 uint32_t coop_sim_faults(const coop_sim *sim) { return sim->faults; }
 
+bool coop_sim_ties_permuted(const coop_sim *sim) { return sim->cfg.permute_ties; }
+
 uint64_t coop_sim_seed(const coop_sim *sim) { return sim->cfg.seed; }

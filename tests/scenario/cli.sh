@@ -8,6 +8,8 @@ expect_rc() { local want=$1; shift; "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?; 
 
 for cmd in run explore trace programs; do expect_rc 0 "$coop" "$cmd" --help; grep -q usage "$tmp/out" || fail "$cmd --help"; done
 expect_rc 0 "$coop" --help
+expect_rc 0 "$coop" --version
+grep -qE "^coop [0-9]+\.[0-9]+\.[0-9]+$" "$tmp/out" || fail "--version"
 expect_rc 2 "$coop"
 expect_rc 2 "$coop" frobnicate
 expect_rc 2 "$coop" run
@@ -59,4 +61,50 @@ n() { sed -n 's/.* \([0-9]*\) failed.*/\1/p' "$1" | head -1; }
 [ $(( $(n "$tmp/s1") + $(n "$tmp/s2") )) -eq "$(n "$tmp/all")" ] || fail "shards do not add up"
 expect_rc 2 "$coop" explore "$src/scenarios/buggy-handoff.scn" --shard 3/2
 expect_rc 0 "$coop" explore "$src/scenarios/buggy-handoff.scn" --seeds 0..20 --ties fifo --faults none
+# start: a program on the real backend, with timestamped log lines; it ends, its time runs out, or a signal stops it.
+expect_rc 0 "$coop" start --help
+grep -q "usage: coop start" "$tmp/out" || fail "start --help"
+expect_rc 2 "$coop" start
+expect_rc 2 "$coop" start nosuch
+expect_rc 2 "$coop" start --for 3x blinker
+expect_rc 2 "$coop" start --frobnicate blinker
+expect_rc 2 "$coop" start echo --no-such-flag 1
+expect_rc 0 "$coop" start --for 600ms blinker
+# The times are real, so only the form of the line is checked.
+grep -qE '^ +[0-9]+\.[0-9]{6} s  led1#1 +\[ *[0-9]+\.[0-9]{3} s\] led1 on$' "$tmp/out" || { cat "$tmp/out"; fail "start: log line"; }
+grep -q "coop start: blinker time-up after" "$tmp/err" || fail "start: the end line"
+expect_rc 0 "$coop" start probe kill-os
+grep -q "probe stopped after" "$tmp/err" || fail "start: KillOs"
+expect_rc 1 "$coop" start probe fail-step
+grep -q "probe ended after .*, and a step failed" "$tmp/err" || fail "start: a failed step"
+expect_rc 1 "$coop" start --stop-on-error probe fail-step
+grep -q "probe failed after" "$tmp/err" || fail "start: --stop-on-error"
+
+# SIGINT ends the echo server while it serves a real connection.  The port is
+# picked at random, and picked again when it is taken.
+started=
+for attempt in 1 2 3 4 5; do
+  port=$((20000 + RANDOM % 30000))
+  "$coop" start echo --port "$port" >"$tmp/echo.out" 2>"$tmp/echo.err" &
+  pid=$!
+  for _ in $(seq 50); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then started=1; break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$started" ] && break
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+done
+[ -n "$started" ] || fail "start: the echo server did not listen"
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'ping\n' >&3
+read -r -t 5 reply <&3 || true
+exec 3<&-
+[ "$reply" = ping ] || fail "start: echo answered '$reply'"
+kill -INT "$pid"
+wait "$pid"; rc=$?
+[ "$rc" -eq 0 ] || { cat "$tmp/echo.out" "$tmp/echo.err"; fail "start: exit $rc after SIGINT"; }
+grep -q "coop start: echo interrupted after" "$tmp/echo.err" || fail "start: interrupted"
+grep -qE 'echo-client#[0-9]+ +client fd [0-9]+ connected' "$tmp/echo.out" || { cat "$tmp/echo.out"; fail "start: echo log"; }
+
 echo "coop command: all checks passed"

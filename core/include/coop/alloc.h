@@ -6,6 +6,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * One function does everything, as in Lua's lua_Alloc: with new_size 0 it
  * frees ptr and returns NULL; otherwise it behaves like realloc and returns
@@ -22,5 +26,9 @@ typedef struct coop_allocator {
 
 /* The malloc-based allocator; absent in builds with -Dlibc=false. */
 COOP_API coop_allocator coop_allocator_libc(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -4,6 +4,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define COOP_CLOCK_VERSION 1
 
 /*
@@ -21,5 +25,9 @@ typedef struct coop_clock {
     const coop_clock_ops *ops;
     void *ctx;
 } coop_clock;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

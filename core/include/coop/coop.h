@@ -11,8 +11,16 @@
 #include "coop/tick32.h"
 #include "coop/trace.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define COOP_VERSION_MAJOR 0
 #define COOP_VERSION_MINOR 1
 #define COOP_VERSION_PATCH 0
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -4,6 +4,10 @@
 
 #include "coop/export.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * The core must build without an OS, so it cannot include <errno.h>.  These
  * constants carry Linux's numbers; the real backend checks at compile time
@@ -44,5 +48,9 @@
 
 /* Returns a short constant name such as "EAGAIN" for a code (sign ignored). */
 COOP_API const char *coop_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -7,6 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define COOP_POLLER_VERSION 1
 
 /* Readiness bits.  READ and WRITE keep the seed's values (1 and 4). */
@@ -72,5 +76,9 @@ typedef struct coop_poller {
 
 /* Returns 0 when every slot is set and the version is supported, else -COOP_EINVAL. */
 COOP_API int coop_poller_check(const coop_poller *p);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 #include "coop/clock.h"
 #include "coop/poller.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* CLOCK_MONOTONIC; asserts that time never goes backwards. */
 COOP_API coop_clock coop_clock_monotonic(void);
 
@@ -25,5 +29,9 @@ COOP_API int coop_config_real(struct coop_config *cfg);
 
 /* The process-wide scheduler on the real backend, created on first use. */
 COOP_API struct coop_sched *coop_default(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -14,6 +14,10 @@
 #include "coop/task.h"
 #include "coop/trace.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * A fault-point hook: the simulator answers "should this fault fire here?"
  * from its seeded PRNG and records the answer.  Without a hook the answer
@@ -284,5 +288,9 @@ COOP_API const coop_report *coop_last_failure(const coop_sched *s);
 COOP_API uint64_t coop_now_ns(const coop_sched *s);
 /* Checks every internal invariant; returns 0, or aborts through coop_assert. */
 COOP_API int coop_verify(const coop_sched *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

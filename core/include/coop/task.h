@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct coop_sched coop_sched;
 typedef struct coop_task coop_task;
 
@@ -44,6 +48,9 @@ typedef struct coop_task coop_task;
  *     or a failure.  It must not yield.
  *   - COOP_FAIL(t, -COOP_Exxx) ends the task with an error: coop logs the
  *     task's name, the failing file:line and its last resume point.
+ *   - In C++, coop_state() needs a static_cast, and a local with an
+ *     initializer must not sit between two yields (the switch would jump
+ *     past its initialization): put it in braces that hold no yield.
  */
 typedef int (*coop_step_fn)(coop_task *t);
 
@@ -205,5 +212,9 @@ COOP_API unsigned coop_task_resume_line(const coop_task *t);
 COOP_API int coop_task_set_period_ns(coop_task *t, int64_t period_ns);
 COOP_API int coop_task_set_prio(coop_task *t, int prio);
 COOP_API void coop_task_set_late_policy(coop_task *t, coop_late_policy late);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

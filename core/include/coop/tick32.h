@@ -7,6 +7,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Microcontrollers often count milliseconds in a 32-bit register that
  * wraps every 49.7 days.  The adapter remembers the last reading and
@@ -29,5 +33,9 @@ COOP_API void coop_tick32_init(coop_tick32 *a, uint32_t (*read_ms)(void *ctx), v
 COOP_API uint64_t coop_tick32_now_ms(coop_tick32 *a);
 /* A clock whose now_ns is coop_tick32_now_ms() in nanoseconds; ctx is the adapter. */
 COOP_API coop_clock coop_tick32_clock(coop_tick32 *a);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -6,6 +6,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum coop_trace_kind {
     COOP_TR_SPAWN,  /* a task joined; code = prio, value = period_ns */
     COOP_TR_RUN,    /* a step starts */
@@ -67,5 +71,9 @@ typedef void (*coop_trace_fn)(void *ctx, const coop_trace_event *ev);
 COOP_API const char *coop_call_name(int call);
 COOP_API const char *coop_wake_name(int reason);
 COOP_API const char *coop_trace_kind_name(int kind);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

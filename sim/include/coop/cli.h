@@ -4,12 +4,16 @@
 
 #include "coop/program.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Runs the coop command line (run, explore, trace, programs) with the
  * programs of registry, a NULL-name-terminated array.  Returns the exit
  * status: 0 pass, 1 an expectation failed, 2 a usage or parse error.
  */
-int coop_main(int argc, char **argv, const coop_program *registry);
+COOP_API int coop_main(int argc, char **argv, const coop_program *registry);
 
 /*
  * What a shared object loaded with `coop run --load LIB.so` exports: a
@@ -18,5 +22,9 @@ int coop_main(int argc, char **argv, const coop_program *registry);
  */
 #define COOP_REGISTER_SYMBOL "coop_register_programs"
 typedef const coop_program *(*coop_register_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -148,7 +148,7 @@ COOP_API int coop_net_set_link(coop_net *net, uint32_t conn, const coop_net_link
  * (default 64 KiB), in bytes, for connections created from now on; 0
  * restores the default.
  */
-void coop_net_set_buffers(coop_net *net, size_t send_buf, size_t recv_buf);
+COOP_API void coop_net_set_buffers(coop_net *net, size_t send_buf, size_t recv_buf);
 
 /*
  * Closes a task fd as close() does after SO_LINGER {on, 0}: the other end

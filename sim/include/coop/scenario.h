@@ -9,6 +9,10 @@
 #include "coop/program.h"
 #include "coop/sim.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Bounds on what one scenario may hold; a file beyond them is a parse error, never a crash. */
 #define COOP_SCN_MAX_FILE (1u << 20)  /* bytes of scenario text */
 #define COOP_SCN_MAX_LINE 4096        /* bytes per line */
@@ -157,11 +161,11 @@ typedef struct coop_scenario {
  * returns -COOP_EINVAL and writes "PATH:LINE:COL: error: MESSAGE" (with a
  * "\n  hint: ..." line when one helps) to err.  Never reads any file.
  */
-int coop_scenario_parse(const char *path, const char *text, size_t len, coop_scenario **out, char *err,
-                        size_t errlen);
+COOP_API int coop_scenario_parse(const char *path, const char *text, size_t len, coop_scenario **out,
+                                 char *err, size_t errlen);
 /* Reads PATH (at most COOP_SCN_MAX_FILE bytes) and parses it. */
-int coop_scenario_load(const char *path, coop_scenario **out, char *err, size_t errlen);
-void coop_scenario_free(coop_scenario *scn);
+COOP_API int coop_scenario_load(const char *path, coop_scenario **out, char *err, size_t errlen);
+COOP_API void coop_scenario_free(coop_scenario *scn);
 
 /* Overrides applied on top of a scenario's settings, by the command line or by explore. */
 typedef struct coop_scn_overrides {
@@ -197,9 +201,9 @@ typedef struct coop_scn_result {
  * start (no such program: -COOP_ENOENT, with a message in res->report).
  * keep_trace asks for res->jsonl.
  */
-int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, const coop_scn_overrides *ov,
-                      bool keep_trace, coop_scn_result *res);
-void coop_scn_result_fini(coop_scn_result *res);
+COOP_API int coop_scenario_run(const coop_scenario *scn, const coop_program *registry,
+                               const coop_scn_overrides *ov, bool keep_trace, coop_scn_result *res);
+COOP_API void coop_scn_result_fini(coop_scn_result *res);
 
 /*
  * Converts a JSON-lines trace held in memory into another form; *out is
@@ -207,9 +211,13 @@ void coop_scn_result_fini(coop_scn_result *res);
  * coop_trace_convert itself is not (it parses into a static object).
  * 0, or -1 for a malformed trace.
  */
-int coop_scn_convert(const char *jsonl, size_t len, int fmt, char **out, size_t *outlen);
+COOP_API int coop_scn_convert(const char *jsonl, size_t len, int fmt, char **out, size_t *outlen);
 
 /* Formats a time as the language writes it: "1.5s", "250ms", "10us", "7ns". */
-void coop_scn_format_time(uint64_t ns, char *buf, size_t len);
+COOP_API void coop_scn_format_time(uint64_t ns, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

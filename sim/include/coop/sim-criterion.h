@@ -6,23 +6,42 @@
 
 #include "coop/sim.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Criterion shows messages of any length, but cuts each line at about 1 KiB (COOP_SIM_MSG_LINE_MAX is less). */
 #define COOP_SIM__MSG_MAX 16384
 
-/* Fails the test with the simulation's seed, virtual time, live tasks and trace tail unless cond holds. */
-#define coop_sim_cr_assert(sim, cond, what)                                                \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            static char coop_sim__msg[COOP_SIM__MSG_MAX];                                  \
-            coop_sim_failure_message((sim), (what), coop_sim__msg, sizeof(coop_sim__msg)); \
-            cr_assert_fail("%s", coop_sim__msg);                                           \
-        }                                                                                  \
+/*
+ * Fails the test unless cond holds, with the message of
+ * coop_sim_failure_message: what, cond's own text, a reproduce line, the
+ * live tasks and the newest trace events.
+ */
+#define coop_sim_cr_assert(sim, cond, what)                                                       \
+    do {                                                                                          \
+        if (!(cond)) {                                                                            \
+            static char coop_sim__msg[COOP_SIM__MSG_MAX];                                         \
+            coop_sim_failure_message((sim), (what), #cond, coop_sim__msg, sizeof(coop_sim__msg)); \
+            cr_assert_fail("%s", coop_sim__msg);                                                  \
+        }                                                                                         \
     } while (0)
 
 /* Runs the simulation to its end and requires that it ended as expected (e.g. COOP_SIM_DONE). */
-#define coop_sim_cr_run(sim, expected)                                                             \
-    do {                                                                                           \
-        coop_sim_status coop_sim__st = coop_sim_run(sim);                                          \
-        coop_sim_cr_assert((sim), coop_sim__st == (expected), coop_sim_status_name(coop_sim__st)); \
+#define coop_sim_cr_run(sim, expected)                                                      \
+    do {                                                                                    \
+        coop_sim_status coop_sim__st = coop_sim_run(sim);                                   \
+        if (coop_sim__st != (expected)) {                                                   \
+            static char coop_sim__msg[COOP_SIM__MSG_MAX];                                   \
+            coop_sim_failure_message((sim), coop_sim_status_name(coop_sim__st),             \
+                                     "coop_sim_run(" #sim ") == " #expected, coop_sim__msg, \
+                                     sizeof(coop_sim__msg));                                \
+            cr_assert_fail("%s", coop_sim__msg);                                            \
+        }                                                                                   \
     } while (0)
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,8 +10,11 @@
 #include "coop/net.h"
 #include "coop/program.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct coop_sim coop_sim;
-typedef struct coop_net coop_net;
 
 /* How task steps spend virtual time. */
 typedef enum coop_sim_profile {
@@ -156,6 +159,7 @@ COOP_API coop_sched *coop_sim_node_sched(coop_sim *sim, size_t node);
  */
 COOP_API int coop_sim_node_start(coop_sim *sim, size_t node, const coop_program *program, int argc,
                                  char **argv);
+COOP_API int coop_sim_start(coop_sim *sim, const coop_program *program, int argc, char **argv);
 COOP_API coop_net *coop_sim_net(coop_sim *sim);
 COOP_API uint64_t coop_sim_now(const coop_sim *sim);
 COOP_API uint64_t coop_sim_steps(const coop_sim *sim);
@@ -164,6 +168,8 @@ COOP_API size_t coop_sim_task_count(const coop_sim *sim);
 COOP_API uint64_t coop_sim_seed(const coop_sim *sim);
 /* The fault mix in force (after COOP_SIM_FAULTS_FROM_SEED has been resolved). */
 COOP_API uint32_t coop_sim_faults(const coop_sim *sim);
+/* Whether the seed permutes tasks due at the same instant (coop_sim_config.permute_ties). */
+COOP_API bool coop_sim_ties_permuted(const coop_sim *sim);
 
 /* ---- Moving time ---- */
 
@@ -271,10 +277,26 @@ COOP_API const char *coop_sim_tail_line(const coop_sim *sim, size_t i);
  */
 COOP_API size_t coop_sim_report(const coop_sim *sim, char *buf, size_t len);
 /*
- * The message test adapters show when a check fails inside a simulation:
- * "simulation failed: WHAT (seed S, t=T ns)" followed by the report.
+ * The message test adapters show when a check fails inside a simulation,
+ * made to fit in len bytes (NUL included), whatever the simulation holds:
+ *
+ *     simulation failed: WHAT (seed S, t=T ns)
+ *       condition: COND                  (when cond is not NULL)
+ *       reproduce: --seed S --faults 0xM --ties fifo|permute
+ *     at t=T ns after N steps, K task(s) alive:
+ *       NAME (tid I): waits on ...       (while half the room is left)
+ *       ... and J more
+ *     last E trace events (O older ones left out to fit):
+ *       {"t_ns":...}                     (the newest ones, oldest first)
+ *
+ * The reproduce line gives the seed, the resolved fault mix and the tie
+ * order as `coop run` writes them; in a coop_sim_config they are .seed,
+ * .faults and .permute_ties.  A line longer than COOP_SIM_MSG_LINE_MAX
+ * bytes is cut and ends with "...".  Returns the length written.
  */
-COOP_API size_t coop_sim_failure_message(const coop_sim *sim, const char *what, char *buf, size_t len);
+#define COOP_SIM_MSG_LINE_MAX 400
+COOP_API size_t coop_sim_failure_message(const coop_sim *sim, const char *what, const char *cond, char *buf,
+                                         size_t len);
 
 /*
  * The determinism self-check: builds the same simulation twice (setup
@@ -289,5 +311,9 @@ typedef int (*coop_sim_setup_fn)(coop_sim *sim, void *ctx);
 typedef coop_sim_status (*coop_sim_drive_fn)(coop_sim *sim, void *ctx);
 COOP_API int coop_sim_selfcheck(const coop_sim_config *cfg, coop_sim_setup_fn setup, coop_sim_drive_fn drive,
                                 void *ctx, char *report, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

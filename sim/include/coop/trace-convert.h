@@ -6,6 +6,10 @@
 
 #include "coop/sim.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define COOP_TRACE_LINE_MAX 65536 /* bytes of one line, newline excluded; longer lines are errors */
 #define COOP_TRACE_MAX_FIELDS 32  /* fields of one line, t_ns and ev included */
 
@@ -58,5 +62,9 @@ COOP_API int coop_trace_format_parse(const char *name, coop_trace_format *out);
  */
 COOP_API int coop_trace_convert(FILE *in, const char *in_name, FILE *out, coop_trace_format fmt, char *err,
                                 size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

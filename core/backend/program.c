@@ -1,6 +1,7 @@
-/* The program registry: lookup by name, and the log helper programs share. */
+/* The program registry: lookup by name, and the log helper programs share on every backend. */
 #include "coop/program.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
