@@ -137,12 +137,16 @@ static int fds_grow(struct net_host *h, size_t need)
 
 int net_fd_reserve(struct net_host *h, int *fd)
 {
-    for (uint32_t i = NET_FIRST_FD; i < h->nfds; i++)
+    /* No fd below free_hint is free, so a host that only opens fds never scans its table. */
+    uint32_t from = h->free_hint > NET_FIRST_FD ? h->free_hint : NET_FIRST_FD;
+    for (uint32_t i = from; i < h->nfds; i++)
         if (h->fds[i].kind == FD_FREE) {
             *fd = (int)i;
+            h->free_hint = i;
             return 0;
         }
     uint32_t next = h->nfds > NET_FIRST_FD ? h->nfds : NET_FIRST_FD;
+    h->free_hint = next;
     if (next >= NET_MAX_FDS)
         return -COOP_EMFILE;
     int err = fds_grow(h, (size_t)next + 1);
@@ -162,6 +166,8 @@ void net_fd_commit(struct net_host *h, int fd, uint8_t kind, uint32_t obj, uint8
 void net_fd_release(struct net_host *h, int fd)
 {
     h->fds[fd] = (struct net_fd){ .kind = FD_FREE };
+    if ((uint32_t)fd < h->free_hint)
+        h->free_hint = (uint32_t)fd;
     net_ready_update(h, fd);
     while (h->nfds > NET_FIRST_FD && h->fds[h->nfds - 1].kind == FD_FREE)
         h->nfds--;
@@ -206,6 +212,7 @@ int coop_net_host_down(coop_net *net, uint32_t host)
     memset(h->summary, 0, (h->fdcap + 4095) / 4096 * sizeof(*h->summary));
     h->nfds = 0;
     h->wait_cursor = 0;
+    h->free_hint = 0;
     h->up = false;
     return 0;
 }

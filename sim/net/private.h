@@ -199,6 +199,7 @@ struct net_host {
     size_t fdcap;
     uint64_t *ready, *summary; /* fdcap / 64 and fdcap / 4096 words, rounded up */
     uint32_t wait_cursor;      /* fd where the next wait() starts its scan; 0: from the lowest */
+    uint32_t free_hint;        /* no fd below it is free (the lowest free one may be above) */
 };
 
 /*
