@@ -208,8 +208,10 @@ int coop_net_host_down(coop_net *net, uint32_t host)
         }
     for (uint32_t fd = NET_FIRST_FD; fd < h->nfds; fd++)
         h->fds[fd] = (struct net_fd){ .kind = FD_FREE };
-    memset(h->ready, 0, (h->fdcap + 63) / 64 * sizeof(*h->ready));
-    memset(h->summary, 0, (h->fdcap + 4095) / 4096 * sizeof(*h->summary));
+    if (h->fdcap) {
+        memset(h->ready, 0, (h->fdcap + 63) / 64 * sizeof(*h->ready));
+        memset(h->summary, 0, (h->fdcap + 4095) / 4096 * sizeof(*h->summary));
+    }
     h->nfds = 0;
     h->wait_cursor = 0;
     h->free_hint = 0;

@@ -41,6 +41,7 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
     if (n->quiet)
         return;
     struct sim_rec l;
+    char at[128]; /* the failure's file:line, which must live until the event is emitted */
     sim_rec_begin(sim, &l, coop_trace_kind_name(e->kind), n);
     task_fields(&l, e);
     switch (e->kind) {
@@ -71,13 +72,11 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
     case COOP_TR_KILL:
         rec_int(&l, "by", e->code);
         break;
-    case COOP_TR_FAIL: {
-        char at[128];
+    case COOP_TR_FAIL:
         snprintf(at, sizeof(at), "%s:%u", base_name(e->file), e->line);
         rec_str(&l, "error", coop_strerror((int)e->code));
         rec_str(&l, "at", at);
         break;
-    }
     case COOP_TR_SIGNAL:
         rec_str(&l, "signal", e->signal);
         rec_int(&l, "value", e->value);
