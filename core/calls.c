@@ -6,13 +6,17 @@
 /* ---- Constructors: run inside the step, they copy everything the call needs. ---- */
 
 /*
- * A constructor whose call was never yielded leaves a built child behind;
- * it is freed here so that nothing leaks when a step misuses the API.
+ * A constructor whose call was never yielded leaves a built child or a
+ * connecting fd behind; they are freed here so that nothing leaks when a
+ * step misuses the API.
  */
 void coop__call_discard(coop_sched *s)
 {
     if (s->call.child && s->call.child->where == COOP__DETACHED)
         coop__task_release(s, s->call.child);
+    if (s->call.kind == COOP_CALL_DIAL && s->call.fd >= 0)
+        (void)s->poller.ops->close(s->poller.ctx, s->call.fd);
+    s->call.fd = -1;
     s->call.child = NULL;
     s->call.kind = COOP_CALL_NONE;
 }
@@ -174,6 +178,31 @@ int coop_stream_wait(coop_task *t, int64_t timeout_ns)
     return 0;
 }
 
+/* The connect starts here, inside the step, so that addr may be a local buffer. */
+int coop_dial(coop_task *t, const char *addr, uint16_t port, int64_t timeout_ns)
+{
+    struct coop__call *c = begin(t, COOP_CALL_DIAL);
+    c->ns = timeout_ns < 0 ? 0 : timeout_ns;
+    if (c->err)
+        return c->err;
+    int fd = coop_connect(coop__sched_of(t), addr, port);
+    if (fd < 0)
+        return fail_call(c, fd);
+    c->fd = fd;
+    return 0;
+}
+
+int coop_wait_any(coop_task *t, const char *const *names, size_t n, int64_t timeout_ns)
+{
+    struct coop__call *c = begin(t, COOP_CALL_WAIT_ANY);
+    c->ns = timeout_ns < 0 ? 0 : timeout_ns;
+    if (n == 0) {
+        c->nsigs = 0;
+        return c->err;
+    }
+    return intern_all(t, c, names, n);
+}
+
 /* ---- Handling: after the step returned, with the task still RUNNING and pinned. ---- */
 
 /* A task without a call record only gets here with a Wait (result 0) or a call that failed for memory. */
@@ -256,20 +285,52 @@ static void wait_signals(coop_sched *s, coop_task *t, const struct coop__call *c
     block(s, t, COOP__BLOCK_SIGNAL, c->ns);
 }
 
-static void stream_wait(coop_sched *s, coop_task *t, int64_t timeout_ns)
+/* Ends a wait that could not block: r is an error, or 1 when a pending event was handed over. */
+static void resume_now(coop_sched *s, coop_task *t, int r)
 {
-    int r = s->poller.ops ? coop__stream_wait(s, t) : -COOP_ENOSYS;
     if (r < 0) {
         set_result(t, r);
-    } else if (r == 1) {
+    } else {
         t->time2run_ns = s->now_ns;
         COOP__TRACE(s, COOP_TR_WAKE, t, .reason = COOP_WAKE_IO, .fd = (int)t->calls->res.code,
                     .value = t->calls->res.value);
-    } else {
-        block(s, t, COOP__BLOCK_IO, timeout_ns);
-        return;
     }
     reschedule(s, t);
+}
+
+static void stream_wait(coop_sched *s, coop_task *t, int64_t timeout_ns)
+{
+    int r = s->poller.ops ? coop__stream_wait(s, t) : -COOP_ENOSYS;
+    if (r == 0)
+        block(s, t, COOP__BLOCK_IO, timeout_ns);
+    else
+        resume_now(s, t, r);
+}
+
+/* Pending fd events are served before signals: they arrived before this call. */
+static void wait_any(coop_sched *s, coop_task *t, const struct coop__call *c)
+{
+    int r = t->calls->nfds ? coop__stream_wait(s, t) : c->nsigs ? 0 : -COOP_ENOENT;
+    if (r == 0 && c->nsigs)
+        r = coop__signal_register(s, t, c->sigs, c->nsigs);
+    if (r == 0)
+        block(s, t, COOP__BLOCK_ANY, c->ns);
+    else
+        resume_now(s, t, r);
+}
+
+/* The fd is watched for writability alone; stream.c ends the wait when the connect completes. */
+static void dial(coop_sched *s, coop_task *t, int fd, int64_t timeout_ns)
+{
+    int err = coop__stream_register(s, t, fd, COOP_EV_WRITE);
+    if (err) {
+        (void)s->poller.ops->close(s->poller.ctx, fd);
+        set_result(t, err);
+        reschedule(s, t);
+        return;
+    }
+    t->calls->dial_fd = fd;
+    block(s, t, COOP__BLOCK_DIAL, timeout_ns);
 }
 
 /*
@@ -381,6 +442,12 @@ void coop__handle_call(coop_sched *s, coop_task *t)
         break;
     case COOP_CALL_STREAM_WAIT:
         stream_wait(s, t, c->ns);
+        return;
+    case COOP_CALL_WAIT_ANY:
+        wait_any(s, t, c);
+        return;
+    case COOP_CALL_DIAL:
+        dial(s, t, c->fd, c->ns);
         return;
     default:
         set_result(t, -COOP_EINVAL);

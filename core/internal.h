@@ -45,7 +45,14 @@ enum coop__halt {
 };
 
 /* What a blocked task waits for. */
-enum coop__block { COOP__BLOCK_NONE, COOP__BLOCK_SIGNAL, COOP__BLOCK_TASK, COOP__BLOCK_IO };
+enum coop__block {
+    COOP__BLOCK_NONE,
+    COOP__BLOCK_SIGNAL,
+    COOP__BLOCK_TASK,
+    COOP__BLOCK_IO,
+    COOP__BLOCK_ANY, /* WaitAny: signals and the task's fds */
+    COOP__BLOCK_DIAL /* Dial: the connecting fd alone */
+};
 
 enum coop__flags {
     COOP__F_OFFGRID = 1u << 0,      /* periodic task resuming off its grid: next due is calls->grid_ns */
@@ -133,7 +140,10 @@ struct coop__calls {
     const char *fail_file; /* set by COOP_FAIL */
     uint64_t grid_ns;      /* next nominal due time, when COOP__F_OFFGRID */
     uint32_t nwaiters, waitcap;
-    uint32_t wait_tid; /* the task this one waits for (BLOCK_TASK) */
+    union {
+        uint32_t wait_tid; /* the task this one waits for (BLOCK_TASK) */
+        int dial_fd;       /* the fd being connected (BLOCK_DIAL) */
+    };
     unsigned fail_line;
     uint16_t nfds, fdcap;  /* fds registered / allocated */
     uint8_t nregs, regcap; /* signal registrations in use / allocated */

@@ -97,6 +97,9 @@ static void fire_timeout(coop_sched *s, coop_task *t)
     coop__signal_unregister(t);
     struct coop__calls *c = t->calls;
     coop_assert(c->block != COOP__BLOCK_TASK); /* WaitTask has no timeout */
+    /* A connect that did not complete in time is abandoned. */
+    if (c->block == COOP__BLOCK_DIAL)
+        (void)coop_close(s, c->dial_fd);
     c->block = COOP__BLOCK_NONE;
     c->res = (coop_call_result){ -COOP_ETIMEDOUT, 0, NULL };
     COOP__TRACE(s, COOP_TR_WAKE, t, .reason = COOP_WAKE_TIMEOUT, .code = -COOP_ETIMEDOUT, .fd = -1);

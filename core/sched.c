@@ -309,7 +309,9 @@ static void verify_signal(void *ctx, struct coop__hnode *e)
     const struct coop__sigreg *prev = NULL;
     for (const struct coop__sigreg *r = g->head; r; r = r->next) {
         coop_assert(r->sig == g && r->prev == prev);
-        coop_assert(r->task->where == COOP__BLOCKED && r->task->calls->block == COOP__BLOCK_SIGNAL);
+        uint8_t block = r->task->calls->block;
+        coop_assert(r->task->where == COOP__BLOCKED &&
+                    (block == COOP__BLOCK_SIGNAL || block == COOP__BLOCK_ANY));
         prev = r;
     }
     coop_assert(g->tail == prev);
@@ -382,19 +384,24 @@ size_t coop_task_describe_wait(const coop_task *t, char *buf, size_t len)
         break;
     case COOP__BLOCKED: {
         const struct coop__calls *c = t->calls;
-        if (c->block == COOP__BLOCK_SIGNAL) {
-            coop__buf_str(&b, c->nregs > 1 ? "signals" : "signal");
+        if (c->block == COOP__BLOCK_TASK) {
+            coop__buf_str(&b, "task ");
+            coop__buf_uint(&b, c->wait_tid);
+        } else if (c->block == COOP__BLOCK_DIAL) {
+            coop__buf_str(&b, "connect on fd ");
+            coop__buf_uint(&b, (uint64_t)c->dial_fd);
+        } else {
+            /* Signals, fds, or both (WaitAny). */
+            if (c->nregs)
+                coop__buf_str(&b, c->nregs > 1 ? "signals" : "signal");
             for (uint32_t i = 0; i < c->nregs; i++) {
                 coop__buf_str(&b, i ? ", '" : " '");
                 coop__buf_str(&b, c->regs[i].sig->name);
                 coop__buf_str(&b, "'");
             }
-        } else if (c->block == COOP__BLOCK_TASK) {
-            coop__buf_str(&b, "task ");
-            coop__buf_uint(&b, c->wait_tid);
-        } else {
-            for (uint32_t i = 0; i < c->nfds; i++) {
-                coop__buf_str(&b, i ? ", fd " : "fd ");
+            bool fds = c->block == COOP__BLOCK_IO || c->block == COOP__BLOCK_ANY;
+            for (uint32_t i = 0; fds && i < c->nfds; i++) {
+                coop__buf_str(&b, i || c->nregs ? ", fd " : "fd ");
                 coop__buf_uint(&b, (uint64_t)c->fds[i].fd);
             }
         }

@@ -101,6 +101,25 @@ int coop__stream_wait(coop_sched *s, coop_task *t)
     return 0;
 }
 
+/*
+ * A Dial's fd became writable or failed: the socket's error says which.
+ * On success the fd stays registered, as a reader, since a client's next
+ * wait is for the answer to what it writes.
+ */
+static void dial_done(coop_sched *s, coop_task *t, struct coop__fdreg *r, uint32_t events)
+{
+    int fd = r->fd;
+    int err = s->poller.ops->sock_error(s->poller.ctx, fd);
+    if (err == 0 && s->poller.ops->mod(s->poller.ctx, fd, COOP_EV_READ) == 0) {
+        r->interest = COOP_EV_READ;
+        t->calls->res = (coop_call_result){ fd, events, NULL };
+    } else {
+        (void)coop_close(s, fd);
+        t->calls->res = (coop_call_result){ err ? err : -COOP_ECONNREFUSED, events, NULL };
+    }
+    coop__make_ready(s, t, COOP_WAKE_IO, NULL, fd);
+}
+
 void coop__stream_event(coop_sched *s, int fd, uint32_t events)
 {
     coop_task *t = fd >= 0 && (uint32_t)fd < s->fdcap ? s->fdtab[fd] : NULL;
@@ -113,9 +132,13 @@ void coop__stream_event(coop_sched *s, int fd, uint32_t events)
     struct coop__calls *c = t->calls;
     struct coop__fdreg *r = find_reg(c, fd);
     coop_assert(r != NULL);
-    if (t->where == COOP__BLOCKED && c->block == COOP__BLOCK_IO) {
+    if (t->where == COOP__BLOCKED && (c->block == COOP__BLOCK_IO || c->block == COOP__BLOCK_ANY)) {
         c->res = (coop_call_result){ fd, events, NULL };
         coop__make_ready(s, t, COOP_WAKE_IO, NULL, fd);
+        return;
+    }
+    if (t->where == COOP__BLOCKED && c->block == COOP__BLOCK_DIAL && fd == c->dial_fd) {
+        dial_done(s, t, r, events);
         return;
     }
     r->pending |= (uint8_t)events;
@@ -139,20 +162,34 @@ void coop__stream_drop_all(coop_sched *s, coop_task *t)
     c->fdcap = 0;
 }
 
+/* Drops the registration of whichever task holds the fd, before the fd goes. */
+static void forget_fd(coop_sched *s, int fd)
+{
+    coop_task *t = fd >= 0 && (uint32_t)fd < s->fdcap ? s->fdtab[fd] : NULL;
+    if (!t)
+        return;
+    struct coop__calls *c = t->calls;
+    for (uint32_t i = 0; i < c->nfds; i++)
+        if (c->fds[i].fd == fd) {
+            drop_reg(s, c, i);
+            return;
+        }
+}
+
 int coop_close(coop_sched *s, int fd)
 {
     if (!s->poller.ops)
         return -COOP_ENOSYS;
-    coop_task *t = fd >= 0 && (uint32_t)fd < s->fdcap ? s->fdtab[fd] : NULL;
-    if (t) {
-        struct coop__calls *c = t->calls;
-        for (uint32_t i = 0; i < c->nfds; i++)
-            if (c->fds[i].fd == fd) {
-                drop_reg(s, c, i);
-                break;
-            }
-    }
+    forget_fd(s, fd);
     return s->poller.ops->close(s->poller.ctx, fd);
+}
+
+int coop_close_reset(coop_sched *s, int fd)
+{
+    if (!s->poller.ops || s->poller.ops->version < 2)
+        return -COOP_ENOSYS;
+    forget_fd(s, fd);
+    return s->poller.ops->close_reset(s->poller.ctx, fd);
 }
 
 void coop__streams_free(coop_sched *s)

@@ -19,6 +19,8 @@ const char *coop_call_name(int call)
         [COOP_CALL_SEND_WAIT_SIGNAL] = "SendWaitSignal",
         [COOP_CALL_STREAM_REGISTER] = "StreamRegister",
         [COOP_CALL_STREAM_WAIT] = "StreamWait",
+        [COOP_CALL_DIAL] = "Dial",
+        [COOP_CALL_WAIT_ANY] = "WaitAny",
     };
     return call >= 0 && call < COOP_CALL__COUNT ? names[call] : "?";
 }

@@ -37,6 +37,8 @@ long coop__sock_write(void *ctx, int fd, const void *buf, size_t len);
 int coop__sock_shutdown_write(void *ctx, int fd);
 /* Closes fd; the pollers call it after dropping the fd from their set. */
 int coop__sock_close(int fd);
+/* Arms SO_LINGER with a zero timeout, so that the close which follows sends a reset. */
+int coop__sock_linger_zero(int fd);
 /* 0 when fd is an open descriptor, else -COOP_EBADF. */
 int coop__fd_check(int fd);
 

@@ -159,6 +159,14 @@ static int epollp_close(void *ctx, int fd)
     return coop__sock_close(fd);
 }
 
+/* A socket that cannot linger (not a TCP socket) still closes: nothing is left open. */
+static int epollp_close_reset(void *ctx, int fd)
+{
+    int err = coop__sock_linger_zero(fd);
+    int closed = epollp_close(ctx, fd);
+    return err ? err : closed;
+}
+
 static void epollp_destroy(void *ctx)
 {
     struct epollp *ep = ctx;
@@ -191,6 +199,7 @@ static const coop_poller_ops epollp_ops = {
     .shutdown_write = coop__sock_shutdown_write,
     .close = epollp_close,
     .destroy = epollp_destroy,
+    .close_reset = epollp_close_reset,
 };
 
 int coop_poller_epoll_new(coop_poller *out, coop_allocator alloc)

@@ -169,6 +169,14 @@ static int pollp_close(void *ctx, int fd)
     return coop__sock_close(fd);
 }
 
+/* A socket that cannot linger (not a TCP socket) still closes: nothing is left open. */
+static int pollp_close_reset(void *ctx, int fd)
+{
+    int err = coop__sock_linger_zero(fd);
+    int closed = pollp_close(ctx, fd);
+    return err ? err : closed;
+}
+
 static void pollp_destroy(void *ctx)
 {
     struct pollp *pp = ctx;
@@ -199,6 +207,7 @@ static const coop_poller_ops pollp_ops = {
     .shutdown_write = coop__sock_shutdown_write,
     .close = pollp_close,
     .destroy = pollp_destroy,
+    .close_reset = pollp_close_reset,
 };
 
 int coop_poller_poll_new(coop_poller *out, coop_allocator alloc)

@@ -327,6 +327,12 @@ int coop__sock_close(int fd)
     return neg_errno();
 }
 
+int coop__sock_linger_zero(int fd)
+{
+    struct linger l = { .l_onoff = 1, .l_linger = 0 };
+    return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) == 0 ? 0 : neg_errno();
+}
+
 int coop__fd_check(int fd)
 {
     if (fd < 0 || fcntl(fd, F_GETFD) < 0)

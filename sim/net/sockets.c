@@ -335,6 +335,7 @@ static int close_fd(struct net_host *h, int fd, bool abort)
 }
 
 static int net_close(void *ctx, int fd) { return close_fd(ctx, fd, false); }
+static int net_close_abort(void *ctx, int fd) { return close_fd(ctx, fd, true); }
 
 int coop_net_close_reset(coop_net *net, uint32_t host, int fd)
 {
@@ -368,6 +369,7 @@ static const coop_poller_ops net_ops = {
     .shutdown_write = net_shutdown_write,
     .close = net_close,
     .destroy = net_destroy,
+    .close_reset = net_close_abort,
 };
 
 coop_poller coop_net_poller(coop_net *net, uint32_t host)

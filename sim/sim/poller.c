@@ -50,6 +50,7 @@ static int fwd_shutdown_write(void *ctx, int fd)
     return FWD_DIRTY(shutdown_write)(SIM(ctx)->inner.ctx, fd);
 }
 static int fwd_close(void *ctx, int fd) { return FWD_DIRTY(close)(SIM(ctx)->inner.ctx, fd); }
+static int fwd_close_reset(void *ctx, int fd) { return FWD_DIRTY(close_reset)(SIM(ctx)->inner.ctx, fd); }
 /* The simulation owns the network and frees it after every node: a node's scheduler leaves it be. */
 static void fwd_destroy(void *ctx) { (void)ctx; }
 
@@ -70,4 +71,5 @@ const coop_poller_ops sim_poller_ops = {
     .shutdown_write = fwd_shutdown_write,
     .close = fwd_close,
     .destroy = fwd_destroy,
+    .close_reset = fwd_close_reset,
 };

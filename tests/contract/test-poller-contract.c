@@ -67,14 +67,12 @@ static coop_allocator test_allocator(void) { return (coop_allocator){ .fn = coun
  * through test_allocator(), so the leak check sees it).  settle lets
  * time pass when a test is waiting for traffic that is still on its way:
  * a real backend sleeps, a simulated one would advance its clock and
- * deliver what is in flight.  abort_close closes fd so that its peer sees
- * a reset rather than an orderly end of stream.
+ * deliver what is in flight.
  */
 struct backend {
     const char *name;
     int (*make)(coop_poller *out);
     void (*settle)(coop_poller *p);
-    int (*abort_close)(coop_poller *p, int fd);
 };
 
 static int make_poll(coop_poller *out) { return coop_poller_poll_new(out, test_allocator()); }
@@ -93,14 +91,6 @@ static void real_settle(coop_poller *p)
     (void)p;
     const struct timespec ms = { 0, 1000000 };
     nanosleep(&ms, NULL);
-}
-
-/* SO_LINGER with a zero timeout makes close() send RST instead of FIN. */
-static int real_abort_close(coop_poller *p, int fd)
-{
-    struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-    ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
-    return p->ops->close(p->ctx, fd);
 }
 
 /*
@@ -167,19 +157,12 @@ static void sim_settle(coop_poller *p)
     coop_net_verify(net);
 }
 
-/* The poller interface has no SO_LINGER, so the simulator offers the abortive close directly. */
-static int sim_abort_close(coop_poller *p, int fd)
-{
-    (void)p;
-    return coop_net_close_reset(sim_net, sim_host, fd);
-}
-
 static const struct backend backends[] = {
-    { "poll", make_poll, real_settle, real_abort_close },
+    { "poll", make_poll, real_settle },
 #if defined(COOP_HAVE_EPOLL)
-    { "epoll", make_epoll, real_settle, real_abort_close },
+    { "epoll", make_epoll, real_settle },
 #endif
-    { "sim", make_sim, sim_settle, sim_abort_close },
+    { "sim", make_sim, sim_settle },
 };
 #define NBACKENDS ((int)(sizeof(backends) / sizeof(backends[0])))
 
@@ -283,7 +266,7 @@ static int fx_abort_close(int fd)
 {
     if (fd >= 0 && fd < MAX_FD)
         F.mirror[fd] = 0;
-    return F.b->abort_close(&F.p, fd);
+    return F.p.ops->close_reset(F.p.ctx, fd);
 }
 
 /*
@@ -499,10 +482,18 @@ START_TEST(ops_table)
     OPS_WITHOUT(shutdown_write);
     OPS_WITHOUT(close);
     OPS_WITHOUT(destroy);
+    OPS_WITHOUT(close_reset);
     coop_poller_ops o = *p->ops;
     o.version = COOP_POLLER_VERSION + 1;
     coop_poller wrong = { &o, p->ctx };
     ck_assert_int_eq(coop_poller_check(&wrong), -COOP_EINVAL);
+    o.version = 0;
+    ck_assert_int_eq(coop_poller_check(&wrong), -COOP_EINVAL);
+    /* A version 1 table ends at destroy: it is still accepted without close_reset. */
+    o = *p->ops;
+    o.version = 1;
+    o.close_reset = NULL;
+    ck_assert_int_eq(coop_poller_check(&wrong), 0);
     ck_assert_int_eq(coop_poller_check(NULL), -COOP_EINVAL);
     fx_end();
 }

@@ -244,6 +244,7 @@ static const coop_poller_ops sleep_ops = {
     .shutdown_write = no_del,
     .close = no_del,
     .destroy = no_destroy,
+    .close_reset = no_del,
 };
 
 coop_poller h_sleep_poller(void)

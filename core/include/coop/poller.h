@@ -11,7 +11,11 @@
 extern "C" {
 #endif
 
-#define COOP_POLLER_VERSION 1
+/*
+ * Version 2 added close_reset.  The core still accepts a version 1 table,
+ * which ends at destroy; coop_close_reset() then fails with -COOP_ENOSYS.
+ */
+#define COOP_POLLER_VERSION 2
 
 /* Readiness bits.  READ and WRITE keep the seed's values (1 and 4). */
 #define COOP_EV_READ 0x1u
@@ -48,7 +52,8 @@ typedef struct coop_poll_event {
  * returns the byte count, 0 at end of stream, or -COOP_EAGAIN; write()
  * returns the byte count or -COOP_EAGAIN, -COOP_EPIPE, -COOP_ECONNRESET.
  * Writes never raise SIGPIPE.  close() also removes the fd from the
- * readiness set.
+ * readiness set.  close_reset() closes abortively: the peer sees a reset
+ * (RST) instead of an orderly end of stream, and unsent data is dropped.
  */
 typedef struct coop_poller_ops {
     uint32_t version; /* COOP_POLLER_VERSION */
@@ -66,7 +71,8 @@ typedef struct coop_poller_ops {
     long (*write)(void *ctx, int fd, const void *buf, size_t len);
     int (*shutdown_write)(void *ctx, int fd);
     int (*close)(void *ctx, int fd);
-    void (*destroy)(void *ctx); /* frees the backend and closes its fds */
+    void (*destroy)(void *ctx);            /* frees the backend and closes its fds */
+    int (*close_reset)(void *ctx, int fd); /* since version 2 */
 } coop_poller_ops;
 
 typedef struct coop_poller {
@@ -74,7 +80,7 @@ typedef struct coop_poller {
     void *ctx;
 } coop_poller;
 
-/* Returns 0 when every slot is set and the version is supported, else -COOP_EINVAL. */
+/* Returns 0 when every slot of its version is set and the version is 1 or 2, else -COOP_EINVAL. */
 COOP_API int coop_poller_check(const coop_poller *p);
 
 #ifdef __cplusplus

@@ -174,6 +174,27 @@ COOP_API int coop_stream_reader_writer(coop_task *t, int fd);
  */
 COOP_API int coop_stream_wait(coop_task *t, int64_t timeout_ns);
 
+/*
+ * Dial (not in the seed): connects to addr:port and blocks until the
+ * connection is established, fails, or timeout_ns passes (0: no timeout).
+ * code = the connected fd, registered for the task as a reader (as after
+ * StreamReader); or the connect's error (-COOP_ECONNREFUSED,
+ * -COOP_ECONNRESET, ...) or -COOP_ETIMEDOUT, and then no fd is left open.
+ * The connect starts inside the constructor, so addr need not outlive the
+ * step; a Dial built but never yielded closes its fd.
+ */
+COOP_API int coop_dial(coop_task *t, const char *addr, uint16_t port, int64_t timeout_ns);
+/*
+ * WaitAny (not in the seed): blocks until one of the n named signals is
+ * sent (n may be 0), one of the task's registered fds is ready, or
+ * timeout_ns passes (0: no timeout).  Which one woke the task is in the
+ * result: `signal` is the signal's name (value: the value sent), or NULL
+ * when an fd did (code: the fd, value: its COOP_EV_* events);
+ * -COOP_ETIMEDOUT after the timeout; -COOP_ENOENT at once with no signal
+ * and no fd.  Events that arrived before the call are served first.
+ */
+COOP_API int coop_wait_any(coop_task *t, const char *const *names, size_t n, int64_t timeout_ns);
+
 /* ---- Sockets, through the poller.  See poller.h for the results. ---- */
 COOP_API int coop_listen(coop_sched *s, const char *addr, uint16_t port, int backlog);
 COOP_API int coop_local_port(coop_sched *s, int fd);
@@ -185,6 +206,12 @@ COOP_API long coop_write(coop_sched *s, int fd, const void *buf, size_t len);
 COOP_API int coop_shutdown_write(coop_sched *s, int fd);
 /* Closes the fd and drops the registration of whichever task holds it. */
 COOP_API int coop_close(coop_sched *s, int fd);
+/*
+ * Closes abortively, as SO_LINGER with a zero timeout does: the peer
+ * sees a reset, and data not yet sent is dropped.  -COOP_ENOSYS with a
+ * poller older than version 2.
+ */
+COOP_API int coop_close_reset(coop_sched *s, int fd);
 
 /*
  * A fault point ("BUGGIFY"): task code asks whether to misbehave at the

@@ -39,6 +39,8 @@ typedef enum coop_call_kind {
     COOP_CALL_SEND_WAIT_SIGNAL,
     COOP_CALL_STREAM_REGISTER,
     COOP_CALL_STREAM_WAIT,
+    COOP_CALL_DIAL,
+    COOP_CALL_WAIT_ANY,
     COOP_CALL__COUNT
 } coop_call_kind;
 
