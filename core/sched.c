@@ -122,6 +122,19 @@ void coop_sched_free(coop_sched *s)
     alloc.fn(alloc.ctx, s, sizeof(*s), 0);
 }
 
+void coop_sched_abandon(coop_sched *s)
+{
+    if (!s)
+        return;
+    s->trace = NULL;
+    /* Marked as finalized, no task runs its cleanup when coop_sched_free ends it. */
+    coop_task_iter it;
+    coop_task_iter_init(&it, s);
+    for (coop_task *t; (t = coop_task_iter_next(&it));)
+        t->flags |= COOP__F_FINALIZED;
+    coop_sched_free(s);
+}
+
 static void copy_name(char *dst, const char *src)
 {
     size_t i = 0;

@@ -60,9 +60,7 @@ void sim_node_crash(struct sim_node *n)
         return;
     /* The host goes first, so that what the dying tasks still try reaches nothing. */
     (void)coop_net_host_down(n->sim->net, n->host);
-    n->quiet = true;
-    coop_sched_free(n->sched);
-    n->quiet = false;
+    coop_sched_abandon(n->sched);
     n->sched = NULL;
 }
 

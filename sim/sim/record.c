@@ -38,8 +38,6 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
 {
     struct sim_node *n = ctx;
     coop_sim *sim = n->sim;
-    if (n->quiet)
-        return;
     struct sim_rec l;
     char at[128]; /* the failure's file:line, which must live until the event is emitted */
     sim_rec_begin(sim, &l, coop_trace_kind_name(e->kind), n);

@@ -414,11 +414,15 @@ Test(sim, events_render_as_valid_json_lines)
 }
 
 /* A program for node tests: one task "beat" that runs every 10 ms, n times (argv[0], default forever). */
+static int beat_cleanups;
+
 static int beat_step(coop_task *t)
 {
     COOP_BEGIN(t);
     for (;;)
         COOP_YIELD(t);
+    COOP_FINALLY(t);
+    beat_cleanups++;
     COOP_END(t);
 }
 
@@ -475,8 +479,10 @@ Test(sim, a_crashed_node_runs_nothing_and_a_restart_runs_its_program_again)
     cr_assert_eq(coop_sim_crash_at(sim, COOP_MS(15), 1), 0);
     cr_assert_eq(coop_sim_restart_at(sim, COOP_MS(42), 1), 0);
     cr_assert_eq(coop_sim_crash_at(sim, 0, 2), -COOP_EINVAL);
+    beat_cleanups = 0;
     cr_assert_eq(coop_sim_run_until(sim, COOP_MS(30)), COOP_SIM_UNTIL);
     cr_assert_null(coop_sim_node_sched(sim, 1), "down");
+    cr_assert_eq(beat_cleanups, 0, "a crash runs no cleanup");
     cr_assert_not_null(strstr(lines, "\"what\":\"crash\",\"node\":\"b\""), "%s", lines);
     cr_assert_null(strstr(lines, "\"ev\":\"kill\""), "a crash runs no task code and traces no kill: %s",
                    lines);

@@ -70,8 +70,10 @@ void h_setup(void) { h_setup_with((coop_poller){ NULL, NULL }); }
 
 void h_teardown(void)
 {
-    coop_verify(H.s);
-    coop_sched_free(H.s);
+    if (H.s) {
+        coop_verify(H.s);
+        coop_sched_free(H.s);
+    }
     H.s = NULL;
     H.fail_after = 0;
     cr_expect_eq(H.allocs, H.frees, "leaked %llu blocks", (unsigned long long)(H.allocs - H.frees));

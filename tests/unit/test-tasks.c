@@ -26,6 +26,17 @@ static int ticker(coop_task *t)
     COOP_END(t);
 }
 
+Test(tasks, abandoning_the_scheduler_runs_no_cleanup_and_frees_everything)
+{
+    h_spawn("T", ticker, 0, 10, 10, 0);
+    h_spawn("W", idle_forever, 0, 10, 0, 0);
+    h_run(15, 100);
+    coop_sched_abandon(H.s);
+    H.s = NULL;
+    cr_assert_str_eq(H.log, "10 T tick\n");
+    cr_assert_eq(H.allocs, H.frees);
+}
+
 static int ref_and_dict(coop_task *t)
 {
     COOP_BEGIN(t);

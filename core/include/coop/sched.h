@@ -60,6 +60,12 @@ typedef struct coop_config {
 COOP_API coop_sched *coop_sched_new(const coop_config *cfg);
 /* Kills the remaining tasks (their cleanup runs), destroys the poller, frees everything. */
 COOP_API void coop_sched_free(coop_sched *s);
+/*
+ * Frees everything as a power cut would: no task code runs, cleanups
+ * included, and no task is traced as killed; the poller's destroy closes
+ * the fds.  The simulator crashes a node with it.
+ */
+COOP_API void coop_sched_abandon(coop_sched *s);
 
 /* One pointer of the caller's, for state that all tasks of a scheduler share. */
 COOP_API void coop_sched_set_user(coop_sched *s, void *user);
