@@ -1,4 +1,5 @@
 /* The built-in registry, with the adapters that fit the echo server and the blinker to coop_program. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 #include "echo.h"
 #include "programs.h"
 #include "seed.h"
+#include "uplink.h"
 
 /* Parses a non-negative decimal argument; -1 when it is not one. */
 static int64_t num_arg(const char *s)
@@ -71,6 +73,67 @@ static int blinker_start(coop_sched *s, const coop_program_env *env, int argc, c
     return coop_blinker_start(s, &o);
 }
 
+/* "ADDR:PORT" into addr (at least 16 bytes) and a port; false when it is not that. */
+static bool split_server(const char *arg, char *addr, uint16_t *port)
+{
+    const char *colon = strrchr(arg, ':');
+    int64_t p = colon ? num_arg(colon + 1) : -1;
+    size_t len = colon ? (size_t)(colon - arg) : 0;
+    if (p < 1 || p > 65535 || len == 0 || len >= 16)
+        return false;
+    memcpy(addr, arg, len);
+    addr[len] = '\0';
+    *port = (uint16_t)p;
+    return true;
+}
+
+/* uplink --server ADDR:PORT [--name NAME] [--period-ms N] [--connect-timeout-ms N] [--answer-timeout-ms N]
+ *        [--backoff-ms MIN,MAX] [--late catch-up|skip] */
+static int uplink_start(coop_sched *s, const coop_program_env *env, int argc, char **argv)
+{
+    char addr[16];
+    struct coop_uplink_options o = { .log = env->log, .log_ctx = env->ctx };
+    for (int i = 0; i < argc; i += 2) {
+        const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        int64_t v = val ? num_arg(val) : -1;
+        long long lo, hi;
+        char rest;
+        if (!val)
+            return -COOP_EINVAL;
+        if (!strcmp(opt, "--server") && split_server(val, addr, &o.port))
+            o.server = addr;
+        else if (!strcmp(opt, "--name"))
+            o.name = val;
+        else if (!strcmp(opt, "--period-ms") && v > 0)
+            o.period_ns = COOP_MS(v);
+        else if (!strcmp(opt, "--connect-timeout-ms") && v > 0)
+            o.connect_timeout_ns = COOP_MS(v);
+        else if (!strcmp(opt, "--answer-timeout-ms") && v > 0)
+            o.answer_timeout_ns = COOP_MS(v);
+        else if (!strcmp(opt, "--backoff-ms") && sscanf(val, "%lld,%lld%c", &lo, &hi, &rest) == 2 && lo > 0 &&
+                 hi >= lo && hi <= 86400000)
+            o.backoff_min_ns = COOP_MS(lo), o.backoff_max_ns = COOP_MS(hi);
+        else if (!strcmp(opt, "--late") && (!strcmp(val, "catch-up") || !strcmp(val, "skip")))
+            o.late = !strcmp(val, "skip") ? COOP_LATE_SKIP : COOP_LATE_CATCH_UP;
+        else
+            return -COOP_EINVAL;
+    }
+    return coop_uplink_start(s, &o);
+}
+
+/* collector [--port N] */
+static int collector_start(coop_sched *s, const coop_program_env *env, int argc, char **argv)
+{
+    struct coop_collector_options o = { .log = env->log, .log_ctx = env->ctx };
+    for (int i = 0; i < argc; i += 2) {
+        int64_t v = i + 1 < argc ? num_arg(argv[i + 1]) : -1;
+        if (strcmp(argv[i], "--port") || v < 1 || v > 65535)
+            return -COOP_EINVAL;
+        o.port = (uint16_t)v;
+    }
+    return coop_collector_start(s, &o);
+}
+
 /* The seed demos come first, in their own order; then the examples, the probes and the planted bugs. */
 const coop_program coop_builtin_programs[] = {
     { "seed-2tasks", "two named periodic tasks; bartask ends everything with KillOs", coop_seed_2tasks },
@@ -82,6 +145,10 @@ const coop_program coop_builtin_programs[] = {
     { "seed-signal", "three waiters and a sender on the signal \"Hello\"", coop_seed_signal },
     { "echo", "the echo server: [--port N (7000)] [--idle-ms N] [--max-clients N]", echo_start },
     { "blinker", "periodic LED tasks: [--duration-ms N] [--periods-ms A,B,...]", blinker_start },
+    { "uplink",
+      "a sensor node reporting to a collector: --server ADDR:PORT [--period-ms N] (see examples/uplink)",
+      uplink_start },
+    { "collector", "acknowledges the samples of uplink nodes: [--port N (7000)]", collector_start },
     { "probe", "small programs for the corpus: probe MODE [ARG] (see examples/corpus/probe.c)",
       coop_probe_start },
     { "buggy-handoff", "planted bug: a signal lost when the producer runs first", coop_buggy_handoff_start },
