@@ -427,3 +427,16 @@ Test(loop, shutdown_from_outside_ends_everything)
     cr_assert_eq(coop_task_count(H.s), 0);
     cr_assert_eq(coop_run_due(H.s, COOP_MS(100), 100), 0);
 }
+
+/* A poller built against version 1 of the interface has no close_reset slot: the call says so. */
+Test(pollerv1, close_reset_needs_a_version_2_poller, .fini = h_teardown)
+{
+    static coop_poller_ops v1;
+    coop_poller p = h_sleep_poller();
+    v1 = *p.ops;
+    v1.version = 1;
+    v1.close_reset = NULL;
+    p.ops = &v1;
+    h_setup_with(p);
+    cr_assert_eq(coop_close_reset(H.s, 5), -COOP_ENOSYS);
+}
