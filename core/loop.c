@@ -38,12 +38,47 @@ static coop_task *pick_general(coop_sched *s)
 }
 
 /*
+ * A tie handed to the pick hook: the tasks due with the top's time and
+ * prio are taken out (their stale entries too), the hook chooses one, and
+ * the others are queued again in the order they were taken, so with the
+ * seq hook's fresh numbers they keep their order among themselves.
+ */
+static coop_task *pick_tie(coop_sched *s)
+{
+    if (!s->heap.n || !coop__heap_top(s) || s->heap.v[0].t > s->now_ns)
+        return NULL;
+    coop_task *tie[COOP_PICK_MAX];
+    uint32_t tids[COOP_PICK_MAX];
+    uint64_t t0 = s->heap.v[0].t, prio0 = s->heap.v[0].ps >> 56;
+    uint32_t n = 0;
+    while (n < COOP_PICK_MAX && s->heap.n && coop__heap_top(s) && s->heap.v[0].t == t0 &&
+           s->heap.v[0].ps >> 56 == prio0) {
+        coop_task *t = coop__take_top(s);
+        if (t == s->stale)
+            coop__dequeue(s, t);
+        tids[n] = t->tid;
+        tie[n++] = t;
+    }
+    uint32_t k = n > 1 ? s->pick_hook(s->pick_ctx, tids, n) : 0;
+    coop_assert(k < n);
+    for (uint32_t i = 0; i < n; i++)
+        if (i != k)
+            coop__enqueue(s, tie[i]);
+    return tie[k];
+}
+
+/*
  * The common cases get short paths, without comparisons: one non-empty
  * ring and nothing due in the heap, or empty rings and a live task due
  * at the heap's top.
  */
 static inline coop_task *pick(coop_sched *s)
 {
+    if (s->pick_hook) {
+        coop_task *t = pick_tie(s);
+        if (t)
+            return t;
+    }
     uint64_t b0 = s->ring_bits[0], b1 = s->ring_bits[1];
     bool heap_due = s->heap.n && s->heap.v[0].t <= s->now_ns;
     if (heap_due && !b0 && !b1 && s->heap.v[0].task->where != COOP__DEAD)

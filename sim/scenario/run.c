@@ -301,6 +301,8 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         cfg.faults = ov->faults;
     if (ov && ov->ties_set)
         cfg.permute_ties = ov->permute_ties;
+    if (ov && ov->chooser)
+        cfg.chooser = *ov->chooser;
     coop_sim_node_spec specs[COOP_SCN_MAX_NODES];
     for (int k = 0; k < scn->nnodes; k++)
         specs[k] = (coop_sim_node_spec){ scn->nodes[k].name, scn->nodes[k].addr };

@@ -152,6 +152,13 @@ uint64_t sim_on_seq(void *ctx, uint64_t counter)
     return coop_prng_next64(&sim->rng_ties) >> 9;
 }
 
+/* With a chooser, ties keep first-in, first-out order until it picks: the counter itself. */
+uint64_t sim_on_seq_fifo(void *ctx, uint64_t counter)
+{
+    (void)ctx;
+    return counter;
+}
+
 /*
  * The scheduler's allocator.  With the allocation fault on, a new block
  * (never a free, never a shrink) fails at the fault rate; the failure is

@@ -33,9 +33,13 @@ int sim_node_boot(coop_sim *sim, struct sim_node *n)
         .trace_ctx = n,
         .fault = sim_on_fault_point,
         .fault_ctx = n,
-        .seq = c->permute_ties ? sim_on_seq : NULL,
+        .seq = c->chooser.pick ? sim_on_seq_fifo : c->permute_ties ? sim_on_seq : NULL,
         .seq_ctx = n,
+        .pick = c->chooser.pick,
+        .pick_ctx = c->chooser.ctx,
     };
+    if (c->chooser.observe && !sc.trace)
+        sc.trace = sim_on_core_event;
     if (c->tick32) {
         /*
          * The adapter extends the counter from its own zero, which equals

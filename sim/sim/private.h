@@ -177,6 +177,7 @@ static inline bool sim_fault_on(const coop_sim *sim, uint32_t kind) { return (si
 uint32_t sim_fault_mix(const coop_sim_config *cfg);
 bool sim_on_fault_point(void *ctx, const char *site, uint32_t tid);
 uint64_t sim_on_seq(void *ctx, uint64_t counter);
+uint64_t sim_on_seq_fifo(void *ctx, uint64_t counter);
 void *sim_alloc(void *ctx, void *ptr, size_t old_size, size_t new_size);
 /* Sets the network's fault rates for the network kinds of mask, at the configured rate. */
 void sim_apply_net_faults(coop_sim *sim, uint32_t mask);

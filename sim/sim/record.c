@@ -38,6 +38,10 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
 {
     struct sim_node *n = ctx;
     coop_sim *sim = n->sim;
+    if (sim->cfg.chooser.observe)
+        sim->cfg.chooser.observe(sim->cfg.chooser.ctx, e);
+    if (sim->cfg.trace_off)
+        return;
     struct sim_rec l;
     char at[128]; /* the failure's file:line, which must live until the event is emitted */
     sim_rec_begin(sim, &l, coop_trace_kind_name(e->kind), n);
@@ -91,6 +95,10 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
 uint64_t sim_on_net_event(void *ctx, const char *what, uint32_t conn, uint32_t host, int fd, size_t len)
 {
     coop_sim *sim = ctx;
+    if (sim->cfg.chooser.observe) {
+        coop_trace_event io = { .kind = COOP_TR_IO, .t_ns = sim->now_ns, .fd = fd };
+        sim->cfg.chooser.observe(sim->cfg.chooser.ctx, &io);
+    }
     struct sim_rec l;
     /* Hosts are the nodes' from 1, in order; host 0 is the world outside. */
     sim_rec_begin(sim, &l, "net", host ? &sim->nodes[host - 1] : NULL);

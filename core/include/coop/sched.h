@@ -31,6 +31,16 @@ typedef bool (*coop_fault_fn)(void *ctx, const char *site, uint32_t tid);
  * 2^55.  With a hook set, every task is queued in the heap.
  */
 typedef uint64_t (*coop_seq_fn)(void *ctx, uint64_t counter);
+/*
+ * A tie-choice hook: when n >= 2 tasks are due with the same time and
+ * prio, it says which of them runs first (an index below n; the tids are
+ * in the order the ready order would take them).  The rest keep their
+ * order.  Exploration strategies drive the schedule through it.  It
+ * needs a seq hook as well, so that every task is in the heap, and it
+ * sees at most COOP_PICK_MAX tasks of a tie.
+ */
+typedef uint32_t (*coop_pick_fn)(void *ctx, const uint32_t *tids, uint32_t n);
+#define COOP_PICK_MAX 16
 
 /* Log levels for the log hook. */
 typedef enum coop_log_level { COOP_LOG_DEBUG, COOP_LOG_INFO, COOP_LOG_WARN, COOP_LOG_ERROR } coop_log_level;
@@ -55,6 +65,8 @@ typedef struct coop_config {
     void *fault_ctx;
     coop_seq_fn seq;
     void *seq_ctx;
+    coop_pick_fn pick;
+    void *pick_ctx;
 } coop_config;
 
 COOP_API coop_sched *coop_sched_new(const coop_config *cfg);

@@ -176,6 +176,7 @@ typedef struct coop_scn_overrides {
     bool ties_set;
     bool permute_ties;
     bool brief; /* no trace tail or task list in the report: explore needs only the signature */
+    const coop_sim_chooser *chooser; /* NULL, or a schedule chooser (coop/strategy.h) */
 } coop_scn_overrides;
 
 /* The outcome of one run. */

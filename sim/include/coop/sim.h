@@ -102,6 +102,19 @@ typedef struct coop_sim_node_spec {
     const char *addr; /* a dotted quad; NULL: 10.0.0.N for the N-th node */
 } coop_sim_node_spec;
 
+/*
+ * A schedule chooser (coop/strategy.h builds them): pick chooses which of
+ * n tied tasks runs first (see coop_pick_fn), and observe, which may be
+ * NULL, sees every scheduler event and every network event (as a
+ * COOP_TR_IO event with its fd), so that a search can tell which steps
+ * touch common state.  An unset pick keeps the ready order.
+ */
+typedef struct coop_sim_chooser {
+    uint32_t (*pick)(void *ctx, const uint32_t *tids, uint32_t n);
+    void (*observe)(void *ctx, const coop_trace_event *e);
+    void *ctx;
+} coop_sim_chooser;
+
 typedef struct coop_sim_config {
     uint64_t seed;
     uint64_t start_ns; /* the clock's start offset */
@@ -124,6 +137,7 @@ typedef struct coop_sim_config {
     const coop_sim_node_spec *nodes; /* nnodes of them, at most 64; 0: one node, "main" */
     size_t nnodes;
     bool verify; /* check the scheduler's and the network's invariants after every step (slow) */
+    coop_sim_chooser chooser; /* with pick set, it orders ties in place of permute_ties */
 } coop_sim_config;
 
 typedef enum coop_sim_status {
