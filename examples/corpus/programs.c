@@ -152,5 +152,11 @@ const coop_program coop_builtin_programs[] = {
     { "probe", "small programs for the corpus: probe MODE [ARG] (see examples/corpus/probe.c)",
       coop_probe_start },
     { "buggy-handoff", "planted bug: a signal lost when the producer runs first", coop_buggy_handoff_start },
+    { "buggy-init-order", "planted bug of depth 1: a table used before it is loaded [--fixed]",
+      coop_buggy_init_order_start },
+    { "buggy-reserve", "planted bug of depth 2: the last seat sold twice [--fixed]",
+      coop_buggy_reserve_start },
+    { "buggy-window", "planted bug of depth 3: a window closed during a job [--fixed]",
+      coop_buggy_window_start },
     { NULL, NULL, NULL },
 };

@@ -9,6 +9,7 @@
 
 #include "base/text.h"
 #include "cli.h"
+#include "strategy.h"
 
 static const char explore_help[] =
     "usage: coop explore [OPTIONS] FILE\n"
@@ -205,6 +206,8 @@ int cli_explore(struct cli *c, int argc, char **argv)
     uint64_t last = 1000, threads = 1;
     const char *out_dir = NULL;
     bool quiet = false;
+    struct cli_strategy strategy = { 0 };
+    int taken;
     e.ov.faults_set = true;
     e.ov.faults = COOP_SIM_FAULTS_FROM_SEED;
     e.ov.ties_set = e.ov.permute_ties = true;
@@ -212,6 +215,7 @@ int cli_explore(struct cli *c, int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(explore_help, stdout);
+            fputs(cli_strategy_help, stdout);
             return CLI_PASS;
         } else if (!strcmp(a, "--seeds") && v) {
             char buf[64];
@@ -271,6 +275,9 @@ int cli_explore(struct cli *c, int argc, char **argv)
             i++;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = true;
+        } else if ((taken = cli_strategy_option(&strategy, argc, argv, &i)) != 0) {
+            if (taken < 0)
+                goto bad_value;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "coop explore: error: unknown option '%s' (or it lacks its value)\n", a);
             return CLI_USAGE;
@@ -301,6 +308,11 @@ int cli_explore(struct cli *c, int argc, char **argv)
                 e.scn->nodes[k].program);
         coop_scenario_free(e.scn);
         return CLI_USAGE;
+    }
+    if (strategy.kind != CLI_STRATEGY_RANDOM) {
+        int rc = cli_strategy_explore(c, &strategy, e.path, e.scn, &e.ov, e.first, last);
+        coop_scenario_free(e.scn);
+        return rc;
     }
     if (out_dir && mkdir(out_dir, 0777) && errno != EEXIST) {
         fprintf(stderr, "coop explore: error: cannot create %s\n", out_dir);

@@ -8,6 +8,7 @@
 
 #include "base/text.h"
 #include "cli.h"
+#include "strategy.h"
 #include "coop/trace-convert.h"
 
 static const char run_help[] =
@@ -23,6 +24,7 @@ static const char run_help[] =
     "  --seed N              override the scenario's seed\n"
     "  --faults LIST         override the fault mix: none, all, seed, 0xMASK, or jitter,split,...\n"
     "  --ties fifo|permute   override the tie order (--permute-ties is --ties permute)\n"
+    "  --schedule S          replay the tie choices S that coop explore printed\n"
     "  --golden              compare each trace with the .trace file beside its .scn\n"
     "  --update-golden       rewrite those .trace files instead (review the diff)\n"
     "  --trace FILE          write the trace of the (single) scenario to FILE\n"
@@ -63,8 +65,11 @@ void cli_reproduce_line(const struct cli *c, FILE *out, const char *path, const 
     fprintf(out, "%s run %s", c->argv0, path);
     if (c->load_path)
         fprintf(out, " --load %s", c->load_path);
-    fprintf(out, " --seed %" PRIu64 " --faults 0x%" PRIx32 " --ties %s\n", res->seed, res->faults,
-            res->permute_ties ? "permute" : "fifo");
+    fprintf(out, " --seed %" PRIu64 " --faults 0x%" PRIx32, res->seed, res->faults);
+    if (res->schedule)
+        fprintf(out, " --schedule %s\n", res->schedule);
+    else
+        fprintf(out, " --ties %s\n", res->permute_ties ? "permute" : "fifo");
 }
 
 static char *golden_path(const char *path)
@@ -339,6 +344,11 @@ int cli_run(struct cli *c, int argc, char **argv)
                 goto bad_value;
             o.ov.ties_set = true;
             o.ov.permute_ties = !strcmp(v, "permute");
+            i++;
+        } else if (!strcmp(a, "--schedule") && v) {
+            if (!cli_schedule_valid(v))
+                goto bad_value;
+            o.ov.schedule = v;
             i++;
         } else if (!strcmp(a, "--permute-ties")) {
             o.ov.ties_set = o.ov.permute_ties = true;

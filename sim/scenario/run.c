@@ -7,6 +7,7 @@
 
 #include "base/grow.h"
 #include "coop/net.h"
+#include "coop/strategy.h"
 #include "coop/trace-convert.h"
 #include "scenario/run.h"
 
@@ -301,8 +302,12 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         cfg.faults = ov->faults;
     if (ov && ov->ties_set)
         cfg.permute_ties = ov->permute_ties;
+    /* A written schedule replays through a chooser of its own, whose choices come back in res->schedule. */
+    coop_strategy *replay = ov && ov->schedule && !ov->chooser ? coop_strategy_replay(ov->schedule) : NULL;
     if (ov && ov->chooser)
         cfg.chooser = *ov->chooser;
+    else if (replay)
+        cfg.chooser = coop_strategy_chooser(replay);
     coop_sim_node_spec specs[COOP_SCN_MAX_NODES];
     for (int k = 0; k < scn->nnodes; k++)
         specs[k] = (coop_sim_node_spec){ scn->nodes[k].name, scn->nodes[k].addr };
@@ -477,6 +482,12 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
 out:
     if (r->sim)
         coop_sim_free(r->sim);
+    if (replay) {
+        char taken[COOP_SCHEDULE_TEXT_MAX];
+        if (coop_strategy_format(replay, taken, sizeof(taken)) < sizeof(taken))
+            res->schedule = strdup(taken);
+        coop_strategy_free(replay);
+    }
     free(jsonl.p);
     scn_log_fini(&r->log);
     free(r);
@@ -490,5 +501,6 @@ void coop_scn_result_fini(coop_scn_result *res)
     free(res->report);
     free(res->signature);
     free(res->jsonl);
+    free(res->schedule);
     *res = (coop_scn_result){ 0 };
 }

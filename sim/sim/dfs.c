@@ -51,6 +51,7 @@ struct node {
  * step_node, or any later one when step_node is -1.
  */
 struct coop_dfs {
+    bool calls_only; /* false: every step touches everything (shared memory is invisible) */
     struct node *nodes;
     size_t depth, cap;
     bool more;
@@ -186,6 +187,8 @@ static void on_event(void *ctx, const coop_trace_event *e)
         d->step = (struct fp){ 0 };
         d->step_node = node;
         fp_add(&d->step, CLS_TASK, e->tid);
+        if (!d->calls_only)
+            d->step.any |= FP_ALL;
         return;
     }
     if (!d->in_step)
@@ -266,10 +269,11 @@ static uint32_t on_pick(void *ctx, const uint32_t *tids, uint32_t n)
     return k;
 }
 
-coop_dfs *coop_dfs_new(void)
+coop_dfs *coop_dfs_new(bool calls_only)
 {
     coop_dfs *d = calloc(1, sizeof(*d));
     if (d) {
+        d->calls_only = calls_only;
         d->more = true;
         d->step_node = -1;
     }

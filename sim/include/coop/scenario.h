@@ -177,6 +177,7 @@ typedef struct coop_scn_overrides {
     bool permute_ties;
     bool brief; /* no trace tail or task list in the report: explore needs only the signature */
     const coop_sim_chooser *chooser; /* NULL, or a schedule chooser (coop/strategy.h) */
+    const char *schedule;            /* NULL, or a written schedule to replay (coop/strategy.h) */
 } coop_scn_overrides;
 
 /* The outcome of one run. */
@@ -194,6 +195,7 @@ typedef struct coop_scn_result {
     char *signature; /* a short stable description of the first failure, for grouping; owned */
     char *jsonl;     /* the whole trace, one JSON object per line; owned, NULL unless asked */
     size_t jsonl_len;
+    char *schedule; /* with coop_scn_overrides.schedule: the choices the run took, as text; owned */
 } coop_scn_result;
 
 /*

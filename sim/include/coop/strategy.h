@@ -53,8 +53,13 @@ COOP_API size_t coop_strategy_format(const coop_strategy *st, char *buf, size_t 
 
 /*
  * Exhaustive search: a depth-first walk over the choice points, one run
- * per schedule, replaying a prefix and taking new choices past it.  Two
- * steps are dependent when they touch a common signal, fd or task (a step
+ * per schedule, replaying a prefix and taking new choices past it.
+ *
+ * Which orders cannot differ depends on what tasks share.  The simulator
+ * sees calls, not memory, so by default every two steps are dependent
+ * and every order of every tie is run.  With calls_only, the program
+ * promises that its tasks share state only through calls: two steps are
+ * then dependent when they touch a common signal, fd or task (a step
  * touches its own task; calls whose target the events do not name, such
  * as a signal wait, touch every signal, fd or task; a task list touches
  * everything).  A sleep set (Godefroid) skips a choice whose step is
@@ -64,7 +69,7 @@ COOP_API size_t coop_strategy_format(const coop_strategy *st, char *buf, size_t 
  */
 typedef struct coop_dfs coop_dfs;
 
-COOP_API coop_dfs *coop_dfs_new(void);
+COOP_API coop_dfs *coop_dfs_new(bool calls_only);
 COOP_API void coop_dfs_free(coop_dfs *d);
 /* The chooser for the next run; call coop_dfs_next after each run. */
 COOP_API coop_sim_chooser coop_dfs_chooser(coop_dfs *d);

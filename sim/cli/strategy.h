@@ -1,0 +1,46 @@
+/* The search strategies of coop explore beyond random seeds: their options and their search loops. */
+#ifndef COOP_SIM_CLI_STRATEGY_H
+#define COOP_SIM_CLI_STRATEGY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli.h"
+
+typedef enum cli_strategy_kind {
+    CLI_STRATEGY_RANDOM,
+    CLI_STRATEGY_PCT,
+    CLI_STRATEGY_EXHAUSTIVE
+} cli_strategy_kind;
+
+/* The options: --strategy, --depth (PCT), --bound (exhaustive: the most schedules run). */
+struct cli_strategy {
+    cli_strategy_kind kind;
+    uint32_t depth;  /* 0: 3 */
+    uint64_t bound;  /* 0: 100,000 */
+    bool calls_only; /* exhaustive: tasks share state only through calls (--independence calls) */
+};
+
+/* The option help, for coop explore --help. */
+extern const char cli_strategy_help[];
+
+/*
+ * Takes argv[*i] when it is one of the options (advancing *i past its
+ * value): 1 taken, 0 not one of them, -1 a bad value.
+ */
+int cli_strategy_option(struct cli_strategy *st, int argc, char **argv, int *i);
+
+/* Whether text is a well-formed schedule for --schedule. */
+bool cli_schedule_valid(const char *text);
+
+/*
+ * Searches path's scenario with a PCT or exhaustive strategy, one
+ * schedule per seed of first..last (PCT) or up to the bound
+ * (exhaustive), and stops at the first failure, printing the command
+ * that replays it; the status is CLI_PASS or CLI_FAIL.
+ */
+int cli_strategy_explore(struct cli *c, const struct cli_strategy *st, const char *path,
+                         const coop_scenario *scn, const coop_scn_overrides *ov, uint64_t first,
+                         uint64_t last);
+
+#endif
