@@ -33,7 +33,9 @@ int sim_node_boot(coop_sim *sim, struct sim_node *n)
         .trace_ctx = n,
         .fault = sim_on_fault_point,
         .fault_ctx = n,
-        .seq = c->chooser.pick ? sim_on_seq_fifo : c->permute_ties ? sim_on_seq : NULL,
+        .seq = c->chooser.pick   ? sim_on_seq_fifo
+               : c->permute_ties ? sim_on_seq
+                                 : NULL,
         .seq_ctx = n,
         .pick = c->chooser.pick,
         .pick_ctx = c->chooser.ctx,

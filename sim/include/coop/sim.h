@@ -136,7 +136,7 @@ typedef struct coop_sim_config {
     void *on_event_ctx;
     const coop_sim_node_spec *nodes; /* nnodes of them, at most 64; 0: one node, "main" */
     size_t nnodes;
-    bool verify; /* check the scheduler's and the network's invariants after every step (slow) */
+    bool verify;              /* check the scheduler's and the network's invariants after every step (slow) */
     coop_sim_chooser chooser; /* with pick set, it orders ties in place of permute_ties */
 } coop_sim_config;
 
