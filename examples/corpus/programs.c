@@ -154,9 +154,9 @@ const coop_program coop_builtin_programs[] = {
     { "buggy-handoff", "planted bug: a signal lost when the producer runs first", coop_buggy_handoff_start },
     { "buggy-init-order", "planted bug of depth 1: a table used before it is loaded [--fixed]",
       coop_buggy_init_order_start },
-    { "buggy-reserve", "planted bug of depth 2: the last seat sold twice [--fixed]",
-      coop_buggy_reserve_start },
-    { "buggy-window", "planted bug of depth 3: a window closed during a job [--fixed]",
+    { "buggy-torn-copy", "planted bug of depth 2: a record copied half written [--fixed]",
+      coop_buggy_torn_copy_start },
+    { "buggy-window", "planted bug of depth 3: a job committed after its window closed [--fixed]",
       coop_buggy_window_start },
     { NULL, NULL, NULL },
 };

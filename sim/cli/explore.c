@@ -309,7 +309,7 @@ int cli_explore(struct cli *c, int argc, char **argv)
         coop_scenario_free(e.scn);
         return CLI_USAGE;
     }
-    if (strategy.kind != CLI_STRATEGY_RANDOM) {
+    if (strategy.kind != CLI_STRATEGY_SEEDS) {
         int rc = cli_strategy_explore(c, &strategy, e.path, e.scn, &e.ov, e.first, last);
         coop_scenario_free(e.scn);
         return rc;

@@ -1,4 +1,4 @@
-/* coop explore --strategy pct|exhaustive: schedules run one after another until one fails, each replayable by its line. */
+/* coop explore --strategy random|pct|exhaustive: schedules run one after another until one fails, each replayable by its line. */
 #include "strategy.h"
 
 #include <inttypes.h>
@@ -9,7 +9,9 @@
 #include "coop/strategy.h"
 
 const char cli_strategy_help[] =
-    "  --strategy S          random (seeds, the default), pct or exhaustive (see docs/exploring.md)\n"
+    "  --strategy S          search the tie choices alone (faults off unless --faults):\n"
+    "                        random (a uniform random walk), pct or exhaustive; without\n"
+    "                        it, each seed picks faults and permutes ties (see docs/exploring.md)\n"
     "  --depth D             pct: the bug depth searched for (default 3)\n"
     "  --bound N             exhaustive: stop after N schedules (default 100000)\n"
     "  --independence I      exhaustive: all (every two steps may interact, the default)\n"
@@ -91,8 +93,9 @@ static int run_one(struct cli *c, const coop_scenario *scn, const coop_scn_overr
     return 0;
 }
 
-static int explore_pct(struct cli *c, const struct cli_strategy *st, const char *path,
-                       const coop_scenario *scn, const coop_scn_overrides *ov, uint64_t first, uint64_t last)
+static int explore_seeded(struct cli *c, const struct cli_strategy *st, const char *path,
+                          const coop_scenario *scn, const coop_scn_overrides *ov, uint64_t first,
+                          uint64_t last)
 {
     uint32_t depth = st->depth ? st->depth : 3;
     /*
@@ -114,10 +117,12 @@ static int explore_pct(struct cli *c, const struct cli_strategy *st, const char 
         steps = res.steps > UINT32_MAX ? UINT32_MAX : (uint32_t)res.steps;
     coop_strategy_free(fifo);
     coop_scn_result_fini(&res);
-    printf("explore %s: strategy pct, depth %" PRIu32 ", seeds %" PRIu64 "..%" PRIu64 "\n", path, depth,
+    const char *name = st->kind == CLI_STRATEGY_PCT ? "pct" : "random";
+    printf("explore %s: strategy %s, depth %" PRIu32 ", seeds %" PRIu64 "..%" PRIu64 "\n", path, name, depth,
            first, last);
     for (uint64_t seed = first; seed < last; seed++) {
-        coop_strategy *p = coop_strategy_pct(seed, depth, steps ? steps : 1);
+        coop_strategy *p = st->kind == CLI_STRATEGY_PCT ? coop_strategy_pct(seed, depth, steps ? steps : 1)
+                                                        : coop_strategy_random(seed);
         if (!p || run_one(c, scn, ov, coop_strategy_chooser(p), &res)) {
             coop_strategy_free(p);
             return CLI_USAGE;
@@ -136,8 +141,8 @@ static int explore_pct(struct cli *c, const struct cli_strategy *st, const char 
         coop_scn_result_fini(&res);
         coop_strategy_free(p);
     }
-    printf("all %" PRIu64 " schedules pass (pct, depth %" PRIu32 ", up to %" PRIu32 " choice points)\n",
-           last - first, depth, steps);
+    printf("all %" PRIu64 " schedules pass (%s, depth %" PRIu32 ", up to %" PRIu32 " choice points)\n",
+           last - first, name, depth, steps);
     return CLI_PASS;
 }
 
@@ -192,7 +197,7 @@ int cli_strategy_explore(struct cli *c, const struct cli_strategy *st, const cha
     if (o.faults == COOP_SIM_FAULTS_FROM_SEED)
         o.faults = 0;
     o.ties_set = false;
-    if (st->kind == CLI_STRATEGY_PCT)
-        return explore_pct(c, st, path, scn, &o, first, last);
+    if (st->kind != CLI_STRATEGY_EXHAUSTIVE)
+        return explore_seeded(c, st, path, scn, &o, first, last);
     return explore_exhaustive(c, st, path, scn, &o);
 }

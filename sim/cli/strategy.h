@@ -7,7 +7,9 @@
 
 #include "cli.h"
 
+/* SEEDS is the sweep without --strategy: each seed picks faults and permutes ties. */
 typedef enum cli_strategy_kind {
+    CLI_STRATEGY_SEEDS,
     CLI_STRATEGY_RANDOM,
     CLI_STRATEGY_PCT,
     CLI_STRATEGY_EXHAUSTIVE
@@ -34,8 +36,8 @@ int cli_strategy_option(struct cli_strategy *st, int argc, char **argv, int *i);
 bool cli_schedule_valid(const char *text);
 
 /*
- * Searches path's scenario with a PCT or exhaustive strategy, one
- * schedule per seed of first..last (PCT) or up to the bound
+ * Searches path's scenario with a random walk, PCT or exhaustive search,
+ * one schedule per seed of first..last (random, PCT) or up to the bound
  * (exhaustive), and stops at the first failure, printing the command
  * that replays it; the status is CLI_PASS or CLI_FAIL.
  */

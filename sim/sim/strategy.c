@@ -1,4 +1,4 @@
-/* One run's chooser: PCT's priorities and change points, or the replay of a written schedule; both record their choices. */
+/* One run's chooser: PCT's priorities and change points, a random walk, or a written schedule; each records its choices. */
 #include <stdlib.h>
 
 #include "base/grow.h"
@@ -84,6 +84,8 @@ static uint32_t on_pick(void *ctx, const uint32_t *tids, uint32_t n)
     uint32_t k = 0;
     if (st->kind == COOP_STRATEGY_PCT) {
         k = pick_pct(st, tids, n);
+    } else if (st->kind == COOP_STRATEGY_RANDOM) {
+        k = coop_prng_below(&st->rng, n);
     } else if (st->ntaken < st->nreplay) {
         k = st->replay[st->ntaken];
         /* A schedule written for another program may name a task that is not there: the ready order's. */
@@ -104,6 +106,16 @@ coop_strategy *coop_strategy_replay(const char *text)
         free(st);
         return NULL;
     }
+    return st;
+}
+
+coop_strategy *coop_strategy_random(uint64_t seed)
+{
+    coop_strategy *st = calloc(1, sizeof(*st));
+    if (!st)
+        return NULL;
+    st->kind = COOP_STRATEGY_RANDOM;
+    coop_prng_seed(&st->rng, seed, 5);
     return st;
 }
 

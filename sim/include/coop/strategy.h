@@ -25,6 +25,7 @@ extern "C" {
 
 typedef enum coop_strategy_kind {
     COOP_STRATEGY_REPLAY, /* follow a written schedule */
+    COOP_STRATEGY_RANDOM, /* a random walk: each choice uniform among the tie */
     COOP_STRATEGY_PCT     /* probabilistic concurrency testing */
 } coop_strategy_kind;
 
@@ -33,6 +34,8 @@ typedef struct coop_strategy coop_strategy;
 
 /* A chooser that follows text (see above); NULL on a malformed schedule or no memory. */
 COOP_API coop_strategy *coop_strategy_replay(const char *text);
+/* A random walk for one run: every choice is uniform among the tied tasks, drawn from seed. */
+COOP_API coop_strategy *coop_strategy_random(uint64_t seed);
 /*
  * PCT (Burckhardt et al., ASPLOS 2010) for one run: every task gets a
  * random priority when first seen, the highest-priority task of a tie
