@@ -17,7 +17,7 @@
  * The fix (--fixed): the writer writes the body first and the header
  * last, so a reader that sees a header sees a whole record.
  */
-#define POLLS 20
+#define POLLS 4
 #define COPY_STEPS 12
 
 struct world {

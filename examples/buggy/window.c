@@ -21,7 +21,7 @@
  * The fix (--fixed): the cleaner holds the window from the moment it sees
  * it open; the door, finding it held, waits for the signal "released".
  */
-#define POLLS 20
+#define POLLS 4
 #define PREP_STEPS 14
 
 struct world {
