@@ -92,7 +92,7 @@ static bool split_server(const char *arg, char *addr, uint16_t *port)
 static int uplink_start(coop_sched *s, const coop_program_env *env, int argc, char **argv)
 {
     char addr[16];
-    struct coop_uplink_options o = { .log = env->log, .log_ctx = env->ctx };
+    struct coop_uplink_options o = { .log = *env };
     for (int i = 0; i < argc; i += 2) {
         const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         int64_t v = val ? num_arg(val) : -1;
@@ -124,7 +124,7 @@ static int uplink_start(coop_sched *s, const coop_program_env *env, int argc, ch
 /* collector [--port N] */
 static int collector_start(coop_sched *s, const coop_program_env *env, int argc, char **argv)
 {
-    struct coop_collector_options o = { .log = env->log, .log_ctx = env->ctx };
+    struct coop_collector_options o = { .log = *env };
     for (int i = 0; i < argc; i += 2) {
         int64_t v = i + 1 < argc ? num_arg(argv[i + 1]) : -1;
         if (strcmp(argv[i], "--port") || v < 1 || v > 65535)
