@@ -589,7 +589,11 @@ int coop_probe_start(coop_sched *s, const coop_program_env *env, int argc, char 
     if (argc == 2) {
         char *end;
         arg = strtoll(argv[1], &end, 10);
-        if (*end || end == argv[1])
+        /*
+         * The modes take the number as milliseconds: it must stay in range
+         * once made nanoseconds (strtoll's clamped values fail this too).
+         */
+        if (*end || end == argv[1] || arg > INT64_MAX / 1000000 || arg < -(INT64_MAX / 1000000))
             return -COOP_EINVAL;
     }
     return start_mode(s, env, argv[0], arg);

@@ -168,7 +168,7 @@ static void run_job(void *ctx, size_t i)
     coop_scn_result res;
     bool keep = o->golden || o->update || o->trace_path;
     int rc = coop_scenario_run(scn, o->cli->registry, &o->ov, keep, &res);
-    if (rc == -COOP_ENOENT) {
+    if (rc == -COOP_ENOENT || rc == -COOP_EINVAL) {
         fprintf(out, "ERROR %s\n%s", j->path, res.report ? res.report : "");
         j->status = CLI_USAGE;
         j->message = res.report ? strdup(res.report) : NULL;

@@ -1071,6 +1071,39 @@ static int parse_line(struct parser *p, const char *s, size_t len)
     return 0;
 }
 
+/*
+ * What the file as a whole says about virtual time that no single line
+ * shows: the tick adapter's range, and scripted jumps that would carry
+ * the clock past the largest time (2^64 - 1 ns).  Each jump happens at
+ * its line's time or, when earlier jumps carried the clock beyond it, at
+ * once; the sum is therefore known before the run.
+ */
+static int check_clock(struct parser *p)
+{
+    const coop_scenario *scn = p->scn;
+    if (scn->cfg.tick32 && scn->cfg.start_ns >= (UINT64_C(1) << 32) * 1000000) {
+        scn_error(&p->err, scn->setting_line[SET_START], 1,
+                  "the 32-bit millisecond tick wraps at 4294967296ms (about 49.7 days)",
+                  "with tick32 on, the start offset must be below 2^32 ms");
+        return -1;
+    }
+    uint64_t clock = scn->cfg.start_ns;
+    for (size_t i = 0; i < scn->nlines; i++) {
+        const coop_scn_line *ln = &scn->lines[i];
+        if (ln->op != COOP_SCN_JUMP && ln->op != COOP_SCN_FAULT_JUMP)
+            continue;
+        if (ln->at_ns > clock)
+            clock = ln->at_ns;
+        if ((uint64_t)ln->value > UINT64_MAX - clock) {
+            scn_error(&p->err, ln->line, ln->col, "virtual time is 64-bit nanoseconds: about 584 years",
+                      "this jump carries the clock past the largest time");
+            return -1;
+        }
+        clock += (uint64_t)ln->value;
+    }
+    return 0;
+}
+
 void coop_scenario_free(coop_scenario *scn)
 {
     if (!scn)
@@ -1121,6 +1154,11 @@ int coop_scenario_parse(const char *path, const char *text, size_t len, coop_sce
         scn_error(&p.err, 1, 1, NULL, "the file is larger than %u bytes", COOP_SCN_MAX_FILE);
         goto fail;
     }
+    /* A byte-order mark says the file is UTF-8, which it must be anyway: it is skipped. */
+    if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) {
+        text += 3;
+        len -= 3;
+    }
     size_t pos = 0;
     p.lineno = 0;
     while (pos < len) {
@@ -1148,6 +1186,8 @@ int coop_scenario_parse(const char *path, const char *text, size_t len, coop_sce
                   "no program line");
         goto fail;
     }
+    if (check_clock(&p))
+        goto fail;
     *out = p.scn;
     return 0;
 fail:

@@ -249,6 +249,22 @@ static void write_tail(FILE *out, const struct scn_run *r)
 
 /* ---- The run ---- */
 
+/* "PATH:LINE:COL: error: program 'NAME' failed to start: ..." for a program whose start function failed. */
+static char *start_error(const coop_scenario *scn, const coop_scn_node *n, int code)
+{
+    char *m = NULL;
+    size_t mlen = 0;
+    FILE *f = open_memstream(&m, &mlen);
+    if (!f)
+        return NULL;
+    fprintf(f, "%s:%u:1: error: program '%s' failed to start: %s\n", scn->path, n->line, n->program,
+            coop_strerror(code));
+    if (code == -COOP_EINVAL)
+        fprintf(f, "  hint: it rejected its arguments; `coop programs` says what each program takes\n");
+    fclose(f);
+    return m;
+}
+
 static coop_sim_status advance_to(struct scn_run *r, uint64_t t)
 {
     if (!r->ended && t != UINT64_MAX && t >= coop_sim_now(r->sim)) {
@@ -315,11 +331,14 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         cfg.on_line_ctx = &jsonl;
     }
     int rc = 0;
+    res->seed = cfg.seed;
+    res->faults = cfg.faults;
+    res->permute_ties = cfg.permute_ties;
     r->sim = coop_sim_new(&cfg);
     if (!r->sim) {
-        rc = -COOP_EINVAL;
-        res->report =
-            strdup("the simulator could not be created (a tick32 start offset at or beyond 2^32 ms?)\n");
+        /* The parser checked every setting the simulator checks; memory is what is left. */
+        rc = -COOP_ENOMEM;
+        res->report = strdup("the simulator could not be created: out of memory\n");
         goto out;
     }
     res->seed = cfg.seed;
@@ -346,7 +365,7 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
     }
     r->end = COOP_SIM_RUNNING;
     bool first_fail_written = false;
-    for (int k = 0; k < scn->nnodes && !first_fail_written; k++) {
+    for (int k = 0; k < scn->nnodes; k++) {
         const coop_scn_node *n = &scn->nodes[k];
         char *argv[COOP_SCN_MAX_ARGS + 1];
         for (int i = 0; i <= n->argc; i++)
@@ -354,17 +373,12 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         int started = coop_sim_node_start(r->sim, (size_t)k, progs[k], n->argc, argv);
         if (started >= 0)
             continue;
-        fprintf(out, "  %s:%u:1: the program failed to start: %s\n", scn->path, n->line,
-                coop_strerror(started));
-        res->failed++;
-        res->failed_line = n->line;
-        res->failed_col = 1;
-        first_fail_written = true;
-        char sig[96];
-        snprintf(sig, sizeof(sig), "line %u: program start %s", n->line, coop_strerror(started));
-        res->signature = strdup(sig);
-        r->ended = true;
-        r->end = COOP_SIM_FAILED;
+        /* The program refused what the file gave it: an error in the file, like a parse error. */
+        fclose(out);
+        free(rep);
+        res->report = start_error(scn, n, started);
+        rc = started == -COOP_ENOMEM ? -COOP_ENOMEM : -COOP_EINVAL;
+        goto out;
     }
     size_t *cursor_at = calloc(scn->nlines + 1, sizeof(*cursor_at));
     /* Expectations with a deadline, in file order; those checked at the end are remembered. */

@@ -45,14 +45,26 @@ int sim_node_boot(coop_sim *sim, struct sim_node *n)
         coop_tick32_init(&n->tick, sim_raw_ms, sim);
         sc.clock = coop_tick32_clock(&n->tick);
     }
+    n->starting = true;
     n->sched = coop_sched_new(&sc);
+    n->starting = false;
     if (!n->sched)
         return -COOP_ENOMEM;
     coop_set_stop_on_error(n->sched, c->stop_on_error);
     return 0;
 }
 
-int sim_node_start(struct sim_node *n) { return n->program->start(n->sched, &n->env, n->argc, n->argv); }
+int sim_node_start(struct sim_node *n)
+{
+    /*
+     * A program that cannot start is a broken scenario, not a finding:
+     * allocation faults begin with the run, once the program is up.
+     */
+    n->starting = true;
+    int rc = n->program->start(n->sched, &n->env, n->argc, n->argv);
+    n->starting = false;
+    return rc;
+}
 
 void sim_node_crash(struct sim_node *n)
 {

@@ -74,6 +74,7 @@ struct sim_node {
     coop_poller inner;     /* the host's poller; the scheduler gets the forwarding one (poller.c) */
     bool io_dirty;         /* a socket call may have changed readiness since the last poll */
     bool quiet;            /* going down: what its tasks do now is not part of the trace */
+    bool starting;         /* booting or running its program's start: allocation faults hold off */
     uint64_t next_step_ns; /* COOP_SIM_SEED: no step before this tick */
     coop_tick32 tick;      /* cfg.tick32: the scheduler's clock */
     coop_program_env env;  /* what its program logs through */

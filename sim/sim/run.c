@@ -151,6 +151,9 @@ static coop_sim_status run_loop(coop_sim *sim, uint64_t until, bool one_step)
             return st;
         if (settle(sim))
             sim->busy = 0;
+        /* A scripted jump can carry the clock past the limit; no step runs beyond it. */
+        if (sim->now_ns - sim->cfg.start_ns > sim->cfg.max_time_ns)
+            return COOP_SIM_TIME_LIMIT;
         /* A step cost can carry the clock past the limit; nothing runs after it. */
         if (sim->now_ns > until)
             return COOP_SIM_UNTIL;
