@@ -711,8 +711,8 @@ static int parse_setting(struct parser *p, int k)
 /* ---- Timed lines ---- */
 
 static const char *const end_names[] = {
-    "done",  "running", "no-tasks",   "hang",       "stopped",
-    "until", "failed",  "step-limit", "time-limit", "busy-loop",
+    "done",   "running",    "no-tasks",   "hang",      "stopped",     "until",
+    "failed", "step-limit", "time-limit", "busy-loop", "trace-limit",
 };
 
 static int parse_expect(struct parser *p, int i, coop_scn_line *ln)
@@ -796,7 +796,7 @@ static int parse_expect(struct parser *p, int i, coop_scn_line *ln)
         if (k == sizeof(end_names) / sizeof(end_names[0]))
             return FAIL_AT(p, &p->toks.t[i + 1],
                            "a run ends done, running, no-tasks, hang, stopped, until, failed, step-limit, "
-                           "time-limit or busy-loop",
+                           "time-limit, busy-loop or trace-limit",
                            "unknown end '%s'", p->toks.t[i + 1].text);
         ln->name = text_dup(end_names[k]);
         if (!ln->name)

@@ -18,18 +18,39 @@ static void on_event(void *ctx, const coop_sim_event *e)
     scn_log_add(&r->log, e);
 }
 
-/* The whole trace as JSON lines, kept only when the caller asks for it. */
+/* The largest trace kept in memory for the caller, in bytes: as large as a golden trace may be. */
+#define JSONL_MAX ((size_t)256 << 20)
+
+/*
+ * Where the trace's JSON lines go: kept whole when the caller asks for
+ * them (keep), and handed to the caller's sink as they come (sink).
+ * After the end event, closed: what freeing the simulation traces (the
+ * kills of tasks still alive) comes after the end.
+ */
 struct jsonl_buf {
+    bool keep;
     char *p;
     size_t len, cap;
-    bool oom;
+    bool oom; /* memory ran out, or the trace outgrew JSONL_MAX: nothing is kept */
+    coop_sim_line_fn sink;
+    void *sink_ctx;
+    bool closed;
 };
 
 static void on_line(void *ctx, const char *line, size_t len)
 {
     struct jsonl_buf *b = ctx;
-    if (b->oom || grow(coop_allocator_libc(), (void **)&b->p, &b->cap, b->len + len + 1, 1, 65536)) {
+    if (b->closed)
+        return;
+    if (b->sink)
+        b->sink(b->sink_ctx, line, len);
+    if (!b->keep || b->oom)
+        return;
+    if (b->len + len + 1 > JSONL_MAX ||
+        grow(coop_allocator_libc(), (void **)&b->p, &b->cap, b->len + len + 1, 1, 65536)) {
         b->oom = true;
+        free(b->p);
+        *b = (struct jsonl_buf){ .keep = true, .oom = true, .sink = b->sink, .sink_ctx = b->sink_ctx };
         return;
     }
     memcpy(b->p + b->len, line, len);
@@ -322,11 +343,14 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         specs[k] = (coop_sim_node_spec){ scn->nodes[k].name, scn->nodes[k].addr };
     cfg.nodes = specs;
     cfg.nnodes = (size_t)scn->nnodes;
-    struct jsonl_buf jsonl = { 0 };
+    struct jsonl_buf jsonl = { .keep = keep_trace,
+                               .sink = ov ? ov->on_line : NULL,
+                               .sink_ctx = ov ? ov->on_line_ctx : NULL };
     scn_log_init(&r->log);
     cfg.on_event = on_event;
     cfg.on_event_ctx = r;
-    if (keep_trace) {
+    cfg.max_events = COOP_SCN_MAX_EVENTS;
+    if (jsonl.keep || jsonl.sink) {
         cfg.on_line = on_line;
         cfg.on_line_ctx = &jsonl;
     }
@@ -484,8 +508,7 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
     } else {
         free(jsonl.p);
     }
-    /* What freeing the simulation traces (the kills of tasks still alive) comes after the end. */
-    jsonl = (struct jsonl_buf){ .oom = true };
+    jsonl = (struct jsonl_buf){ .closed = true };
 out:
     if (r->sim)
         coop_sim_free(r->sim);

@@ -34,6 +34,12 @@ static const char *base_name(const char *path)
     return b;
 }
 
+/* The virtual time the step under way costs: the step cost plus any stall armed for it. */
+static uint64_t step_cost(const coop_sim *sim)
+{
+    return sat_add(sim->cfg.profile == COOP_SIM_SEED ? 0 : sim->cfg.step_cost_ns, sim->pending_cost_ns);
+}
+
 void sim_on_core_event(void *ctx, const coop_trace_event *e)
 {
     struct sim_node *n = ctx;
@@ -56,6 +62,8 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
         rec_str(&l, "call", coop_call_name(e->call));
         if (e->code)
             rec_str(&l, "error", coop_strerror((int)e->code));
+        if (step_cost(sim))
+            rec_uint(&l, "cost_ns", step_cost(sim));
         break;
     case COOP_TR_WAKE:
         rec_str(&l, "reason", coop_wake_name(e->reason));
@@ -68,6 +76,8 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
         break;
     case COOP_TR_EXIT:
         rec_int(&l, "status", e->code);
+        if (step_cost(sim))
+            rec_uint(&l, "cost_ns", step_cost(sim));
         break;
     case COOP_TR_KILL:
         rec_int(&l, "by", e->code);
@@ -76,6 +86,8 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
         snprintf(at, sizeof(at), "%s:%u", base_name(e->file), e->line);
         rec_str(&l, "error", coop_strerror((int)e->code));
         rec_str(&l, "at", at);
+        if (step_cost(sim))
+            rec_uint(&l, "cost_ns", step_cost(sim));
         break;
     case COOP_TR_SIGNAL:
         rec_str(&l, "signal", e->signal);

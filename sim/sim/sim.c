@@ -8,7 +8,8 @@
 const char *coop_sim_status_name(coop_sim_status st)
 {
     static const char *const names[] = {
-        "running", "until", "done", "hang", "stopped", "failed", "step-limit", "time-limit", "busy-loop",
+        "running", "until",      "done",       "hang",      "stopped",
+        "failed",  "step-limit", "time-limit", "busy-loop", "trace-limit",
     };
     return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }

@@ -25,6 +25,12 @@ extern "C" {
 #define COOP_SCN_MAX_LINKS 32         /* links set between pairs of nodes */
 #define COOP_SCN_MAX_ERR 512          /* bytes of an error message */
 #define COOP_SCN_NO_TIME UINT64_MAX   /* an unset time */
+/*
+ * Trace events one run produces at most: the run then ends with
+ * trace-limit.  The expectations look back over every event, so a run
+ * keeps them (about 100 bytes each); this bounds that memory.
+ */
+#define COOP_SCN_MAX_EVENTS (1u << 21)
 
 /* What a timed line does. */
 typedef enum coop_scn_op {
@@ -176,6 +182,13 @@ typedef struct coop_scn_overrides {
     bool ties_set;
     bool permute_ties;
     bool brief; /* no trace tail or task list in the report: explore needs only the signature */
+    /*
+     * When set, receives every JSON line of the trace as it is produced,
+     * up to and including the end event: the way to write a trace of any
+     * length without keeping it (keep_trace keeps it in memory).
+     */
+    coop_sim_line_fn on_line;
+    void *on_line_ctx;
 } coop_scn_overrides;
 
 /* The outcome of one run. */

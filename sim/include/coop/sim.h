@@ -124,6 +124,12 @@ typedef struct coop_sim_config {
     const coop_sim_node_spec *nodes; /* nnodes of them, at most 64; 0: one node, "main" */
     size_t nnodes;
     bool verify; /* check the scheduler's and the network's invariants after every step (slow) */
+    /*
+     * Trace events after which the run stops with COOP_SIM_TRACE_LIMIT,
+     * so that a consumer keeping events keeps a bounded number (a step
+     * of many events may pass it by those); 0: no limit.
+     */
+    uint64_t max_events;
 } coop_sim_config;
 
 typedef enum coop_sim_status {
@@ -135,7 +141,8 @@ typedef enum coop_sim_status {
     COOP_SIM_FAILED,      /* a step failed and stop_on_error is set */
     COOP_SIM_STEP_LIMIT,
     COOP_SIM_TIME_LIMIT,
-    COOP_SIM_BUSY_LOOP
+    COOP_SIM_BUSY_LOOP,
+    COOP_SIM_TRACE_LIMIT /* coop_sim_config.max_events trace events were produced */
 } coop_sim_status;
 
 COOP_API const char *coop_sim_status_name(coop_sim_status st);
