@@ -806,8 +806,29 @@ static int parse_expect(struct parser *p, int i, coop_scn_line *ln)
         ln->hi_ns = UINT64_MAX;
         return no_more(p, i + 2);
     }
+    if (!strcmp(w, "leak")) {
+        /* What the program leaves behind is known once the run is over: like an end, it has no time. */
+        ln->op = COOP_SCN_EXPECT_LEAK;
+        if (want_word(p, i + 1, "what leaks: fds, bytes or tasks"))
+            return -1;
+        const struct scn_tok *k = &p->toks.t[i + 1];
+        if (!is_word(k, "fds") && !is_word(k, "bytes") && !is_word(k, "tasks"))
+            return FAIL_AT(p, k, "a program leaks fds, bytes or tasks", "unknown leak '%s'", k->text);
+        ln->name = text_dup(k->text);
+        if (!ln->name)
+            return FAIL_AT(p, t, NULL, "out of memory");
+        ln->value = -1;
+        if (i + 2 < p->toks.n && parse_count(p, i + 2, "the amount leaked", 0, INT64_MAX, &ln->value))
+            return -1;
+        ln->when = COOP_SCN_ANY;
+        ln->lo_ns = 0;
+        ln->hi_ns = UINT64_MAX;
+        return no_more(p, i + 2 + (ln->value >= 0));
+    }
     return FAIL_AT(
-        p, t, "expect recv, silent, closed, shut, reset, state, connect, trace, anywhere, never, exit or end",
+        p, t,
+        "expect recv, silent, closed, shut, reset, state, connect, trace, anywhere, never, exit, end "
+        "or leak",
         "unknown expectation '%s'", w);
 }
 

@@ -163,6 +163,7 @@ void *sim_alloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
     struct sim_node *n = ctx;
     coop_sim *sim = n->sim;
     if (new_size == 0) {
+        n->live_bytes -= ptr ? old_size : 0;
         free(ptr);
         return NULL;
     }
@@ -171,7 +172,10 @@ void *sim_alloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
         sim_trace_fault(sim, n, "alloc", NULL, 0, true);
         return NULL;
     }
-    return realloc(ptr, new_size);
+    void *p = realloc(ptr, new_size);
+    if (p)
+        n->live_bytes += new_size - (ptr ? old_size : 0);
+    return p;
 }
 
 /* The clock-jump fault: per step, fault_pct per mille, a jump of 1 ms to 101 ms. */

@@ -76,6 +76,28 @@ void sim_node_crash(struct sim_node *n)
     coop_sched_free(n->sched);
     n->quiet = false;
     n->sched = NULL;
+    /* What the program held died with the node: a restart starts from nothing. */
+    n->live_bytes = 0;
+}
+
+void coop_sim_shutdown(coop_sim *sim, coop_sim_leaks *out)
+{
+    *out = (coop_sim_leaks){ 0 };
+    out->tasks = coop_sim_task_count(sim);
+    /* Freeing a scheduler kills its tasks and runs their cleanups; none of it is part of the run's trace. */
+    sim->muted = true;
+    for (uint32_t i = 0; i < sim->nnodes; i++) {
+        struct sim_node *n = &sim->nodes[i];
+        if (!n->sched)
+            continue;
+        n->quiet = true;
+        coop_sched_free(n->sched);
+        n->quiet = false;
+        n->sched = NULL;
+        out->fds += coop_net_host_open_fds(sim->net, n->host);
+        out->bytes += n->live_bytes;
+    }
+    sim->muted = false;
 }
 
 void sim_node_fini(struct sim_node *n)

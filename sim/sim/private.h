@@ -75,6 +75,7 @@ struct sim_node {
     bool io_dirty;         /* a socket call may have changed readiness since the last poll */
     bool quiet;            /* going down: what its tasks do now is not part of the trace */
     bool starting;         /* booting or running its program's start: allocation faults hold off */
+    uint64_t live_bytes;   /* allocated through its scheduler's hook and not freed; a crash forgets them */
     uint64_t next_step_ns; /* COOP_SIM_SEED: no step before this tick */
     coop_tick32 tick;      /* cfg.tick32: the scheduler's clock */
     coop_program_env env;  /* what its program logs through */
@@ -133,6 +134,7 @@ struct coop_sim {
 
     uint64_t steps;
     uint64_t busy; /* steps since the loop last idled or ran an event */
+    bool muted;    /* coop_sim_shutdown is freeing the schedulers: nothing of it is traced */
     struct sim_trace trace;
 };
 

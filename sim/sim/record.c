@@ -13,7 +13,7 @@ void sim_rec_begin(coop_sim *sim, struct sim_rec *r, const char *ev, const struc
 
 void sim_emit(coop_sim *sim, struct sim_rec *r)
 {
-    if (!sim->cfg.trace_off)
+    if (!sim->cfg.trace_off && !sim->muted)
         sim_trace_emit(&sim->trace, r);
 }
 
@@ -115,7 +115,7 @@ uint64_t sim_on_net_event(void *ctx, const char *what, uint32_t conn, uint32_t h
     if (len)
         rec_uint(&l, "len", len);
     sim_emit(sim, &l);
-    return sim->cfg.trace_off ? UINT64_MAX : l.ev.seq;
+    return sim->cfg.trace_off || sim->muted ? UINT64_MAX : l.ev.seq;
 }
 
 void sim_trace_fault(coop_sim *sim, const struct sim_node *n, const char *kind, const char *site,

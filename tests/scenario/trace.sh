@@ -43,6 +43,9 @@ cmp -s export.json again.json || fail "coop trace --to chrome differs from run -
 
 # A run that never ends keeps a bounded trace: it stops at the event limit, its trace streamed to the file.
 printf 'program probe ticker 1\n' >forever.scn
+expect_rc 1 "$coop" run forever.scn --trace forever.jsonl
+has "forever.scn: the run ended trace-limit at"
+printf 'program probe ticker 1\nexpect end trace-limit\n' >forever.scn
 expect_rc 0 "$coop" run forever.scn --trace forever.jsonl
 has "ended trace-limit"
 lines=$(wc -l <forever.jsonl)

@@ -67,7 +67,8 @@ typedef enum coop_scn_op {
     COOP_SCN_EXPECT_NEVER,    /* no such trace event in the time given */
     COOP_SCN_EXPECT_EXIT,     /* a task ends with a status */
     COOP_SCN_EXPECT_END,      /* how the run ends */
-    COOP_SCN_EXPECT_CONNECT   /* a scripted server accepted the program's connection, as the peer */
+    COOP_SCN_EXPECT_CONNECT,  /* a scripted server accepted the program's connection, as the peer */
+    COOP_SCN_EXPECT_LEAK      /* the program leaves fds, bytes or tasks behind (name; value, -1: any) */
 } coop_scn_op;
 
 /* How a line's time constrains an expectation. */
@@ -201,7 +202,8 @@ typedef struct coop_scn_result {
     bool permute_ties;
     uint64_t trace_hash;
     unsigned failed_line, failed_col; /* of the first failing expectation; 0 when none */
-    int checked, failed;              /* expectations */
+    int checked, failed;              /* expectations checked; failures, the others included */
+    int others;                       /* failures of the run as a whole: a limit reached, a leak */
     char *report;    /* what failed, what happened instead, and the trace tail; owned, may be NULL */
     char *signature; /* a short stable description of the first failure, for grouping; owned */
     char *jsonl;     /* the whole trace, one JSON object per line; owned, NULL unless asked */

@@ -267,6 +267,27 @@ COOP_API int coop_sim_peer_reading_at(coop_sim *sim, uint64_t t_ns, int peer, bo
 /* The network connection of a peer handle: 0 before it connected (or was accepted), -1 if it was refused. */
 COOP_API int64_t coop_sim_peer_conn(const coop_sim *sim, int peer);
 
+/* ---- The end of a run ---- */
+
+/* What a program left behind at the end of a run (coop_sim_shutdown). */
+typedef struct coop_sim_leaks {
+    size_t tasks;   /* tasks alive when the run ended */
+    uint32_t fds;   /* fds still open once every task had ended and run its cleanup */
+    uint64_t bytes; /* bytes allocated through the schedulers' hook (coop_mem_alloc) and never freed */
+} coop_sim_leaks;
+
+/*
+ * Ends the run: frees every node's scheduler, which kills the tasks still
+ * alive and runs their cleanups, without tracing any of it, then counts
+ * what the program left: fds its hosts still hold, and bytes its
+ * schedulers' allocator hook handed out and never got back (the core
+ * frees all of its own).  A node that crashed left nothing: what it held
+ * died with it.  Afterwards no task runs; the network (captures,
+ * connection states) and the clock stay readable, and coop_sim_emit
+ * still adds events to the trace.
+ */
+COOP_API void coop_sim_shutdown(coop_sim *sim, coop_sim_leaks *out);
+
 /* ---- Reports and the trace ---- */
 
 /* Appends a trace event of the caller's own at the current time, e.g. an expectation's outcome. */
