@@ -346,13 +346,20 @@ static void check_limit_end(struct scn_run *r, struct failures *f)
     char t[32];
     coop_scn_format_time(coop_sim_now(r->sim), t, sizeof(t));
     const char *name = coop_sim_status_name(end);
-    char sig[64];
+    char sig[64], hint[160];
     snprintf(sig, sizeof(sig), "run ended %s", name);
+    if (end == COOP_SIM_BUSY_LOOP)
+        snprintf(hint, sizeof(hint),
+                 "a task ran many steps with no time passing; add `expect end busy-loop` "
+                 "if that is what the scenario shows");
+    else if (coop_sim_now(r->sim) == UINT64_MAX)
+        snprintf(hint, sizeof(hint),
+                 "the clock reached the largest virtual time, 2^64 - 1 ns, and stops there");
+    else
+        snprintf(hint, sizeof(hint), "a run that should stop at its %s says so with `expect end %s`", name,
+                 name);
     fail_run(f, sig, "the run ended %s at %s, which the scenario does not expect\n    hint: %s", name, t,
-             end == COOP_SIM_BUSY_LOOP
-                 ? "a task ran many steps with no time passing; add `expect end busy-loop` "
-                   "if that is what the scenario shows"
-                 : "a run that should stop at a limit says so with `expect end LIMIT`");
+             hint);
 }
 
 /*
