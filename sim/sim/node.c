@@ -77,7 +77,7 @@ void sim_node_crash(struct sim_node *n)
     n->quiet = false;
     n->sched = NULL;
     /* What the program held died with the node: a restart starts from nothing. */
-    n->live_bytes = 0;
+    sim_reclaim(n);
 }
 
 void coop_sim_shutdown(coop_sim *sim, coop_sim_leaks *out)
@@ -96,6 +96,7 @@ void coop_sim_shutdown(coop_sim *sim, coop_sim_leaks *out)
         n->sched = NULL;
         out->fds += coop_net_host_open_fds(sim->net, n->host);
         out->bytes += n->live_bytes;
+        sim_reclaim(n);
     }
     sim->muted = false;
 }

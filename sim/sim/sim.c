@@ -122,6 +122,7 @@ void coop_sim_free(coop_sim *sim)
         return;
     for (uint32_t i = 0; i < sim->nnodes; i++) {
         coop_sched_free(sim->nodes[i].sched);
+        sim_reclaim(&sim->nodes[i]);
         sim_node_fini(&sim->nodes[i]);
     }
     free(sim->nodes);
