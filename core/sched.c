@@ -16,6 +16,10 @@ void coop__free(coop_sched *s, void *p, size_t size)
         (void)s->alloc.fn(s->alloc.ctx, p, size, 0);
 }
 
+void *coop_mem_alloc(coop_sched *s, size_t size) { return size ? coop__alloc(s, size) : NULL; }
+
+void coop_mem_free(coop_sched *s, void *p, size_t size) { coop__free(s, p, size); }
+
 /* Grows an array to hold at least `need` elements, doubling; *cap counts elements. */
 int coop__grow(coop_sched *s, void **v, uint32_t *cap, uint32_t need, size_t elem)
 {

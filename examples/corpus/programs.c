@@ -1,4 +1,5 @@
 /* The built-in registry, with the adapters that fit the echo server and the blinker to coop_program. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +10,16 @@
 #include "seed.h"
 #include "uplink.h"
 
-/* Parses a non-negative decimal argument; -1 when it is not one. */
+/* The largest count of milliseconds that is still a count of nanoseconds in int64_t. */
+#define MS_MAX (INT64_MAX / 1000000)
+
+/* Parses a non-negative decimal argument no larger than MS_MAX; -1 when it is not one. */
 static int64_t num_arg(const char *s)
 {
     char *end;
+    errno = 0;
     long long v = strtoll(s, &end, 10);
-    return (*s && !*end && v >= 0) ? v : -1;
+    return (*s >= '0' && *s <= '9' && !*end && !errno && v >= 0 && v <= MS_MAX) ? v : -1;
 }
 
 /* echo [--port N] [--idle-ms N] [--max-clients N] */
@@ -58,8 +63,9 @@ static int blinker_start(coop_sched *s, const coop_program_env *env, int argc, c
             o.periods_ns = periods;
             while (*p) {
                 char *end;
+                errno = 0;
                 long long v = strtoll(p, &end, 10);
-                if (end == p || v <= 0 || o.nleds == COOP_BLINKER_MAX_LEDS)
+                if (end == p || errno || v <= 0 || v > MS_MAX || o.nleds == COOP_BLINKER_MAX_LEDS)
                     return -COOP_EINVAL;
                 periods[o.nleds++] = COOP_MS(v);
                 p = *end == ',' ? end + 1 : end;

@@ -147,6 +147,14 @@ out:
     free(gpath);
 }
 
+/* Writes each trace line to --trace's file as the run produces it, so a trace of any length fits. */
+static void stream_line(void *ctx, const char *line, size_t len)
+{
+    size_t col;
+    const char *msg;
+    (void)coop_trace_writer_line(ctx, line, len, &col, &msg);
+}
+
 static void run_job(void *ctx, size_t i)
 {
     struct run_opts *o = ctx;
@@ -166,9 +174,19 @@ static void run_job(void *ctx, size_t i)
         return;
     }
     coop_scn_result res;
-    bool keep = o->golden || o->update || o->trace_path;
-    int rc = coop_scenario_run(scn, o->cli->registry, &o->ov, keep, &res);
-    if (rc == -COOP_ENOENT) {
+    bool keep = o->golden || o->update;
+    coop_scn_overrides ov = o->ov;
+    FILE *trace = o->trace_path ? fopen(o->trace_path, "wb") : NULL;
+    coop_trace_writer *tw = trace ? coop_trace_writer_new(trace, o->trace_fmt) : NULL;
+    if (tw) {
+        ov.on_line = stream_line;
+        ov.on_line_ctx = tw;
+    }
+    int rc = coop_scenario_run(scn, o->cli->registry, &ov, keep, &res);
+    bool trace_failed = o->trace_path && (!tw || coop_trace_writer_finish(tw) || fclose(trace));
+    if (trace && !tw)
+        fclose(trace);
+    if (rc == -COOP_ENOENT || rc == -COOP_EINVAL) {
         fprintf(out, "ERROR %s\n%s", j->path, res.report ? res.report : "");
         j->status = CLI_USAGE;
         j->message = res.report ? strdup(res.report) : NULL;
@@ -191,18 +209,10 @@ static void run_job(void *ctx, size_t i)
         fputs(res.report ? res.report : "", b);
     if ((o->golden || o->update) && res.passed)
         golden_step(o, b, j->path, &res, &j->status);
-    if (o->trace_path) {
-        char *conv = NULL;
-        size_t clen = 0;
-        if (o->trace_fmt == COOP_TRACE_JSONL
-                ? write_file(o->trace_path, res.jsonl, res.jsonl_len)
-                : (convert(res.jsonl, res.jsonl_len, o->trace_fmt, &conv, &clen) ||
-                   write_file(o->trace_path, conv, clen))) {
-            fprintf(b, "  cannot write the trace to %s\n", o->trace_path);
-            if (j->status == CLI_PASS)
-                j->status = CLI_FAIL;
-        }
-        free(conv);
+    if (trace_failed) {
+        fprintf(b, "  cannot write the trace to %s\n", o->trace_path);
+        if (j->status == CLI_PASS)
+            j->status = CLI_FAIL;
     }
     if (j->status != CLI_PASS) {
         fputs("  reproduce: ", b);

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/grow.h"
 #include "cli.h"
@@ -26,10 +27,10 @@ static const char *const reason_names[REASONS] = { "timer", "signal", "io", "tas
 struct task_sum {
     int64_t tid;
     char name[64];
-    int64_t period_ns;
+    uint64_t period_ns; /* 0: not periodic */
     uint64_t steps, wakes[REASONS];
     bool have_due, plain_yield;
-    int64_t due_ns, max_late_ns;
+    uint64_t due_ns, max_late_ns; /* a damaged trace may hold any times: the sums saturate */
     char end[64];
 };
 
@@ -66,7 +67,8 @@ static int summarise(FILE *in, const char *name)
             break;
         }
         const char *ev = o->ev;
-        int64_t tid, t = o->t_ns <= INT64_MAX ? (int64_t)o->t_ns : INT64_MAX, x = 0;
+        int64_t tid, x = 0;
+        uint64_t t = o->t_ns;
         if (!strcmp(ev, "end")) {
             const char *s = coop_sim_field_str(o, "status");
             snprintf(endbuf, sizeof(endbuf), "%s", s ? s : "?");
@@ -82,13 +84,14 @@ static int summarise(FILE *in, const char *name)
             snprintf(ts->name, sizeof(ts->name), "%s", task);
         if (!strcmp(ev, "spawn")) {
             if (coop_sim_field_int(o, "period_ns", &x))
-                ts->period_ns = x;
+                ts->period_ns = x > 0 ? (uint64_t)x : 0;
         } else if (!strcmp(ev, "run")) {
             ts->steps++;
             if (ts->period_ns > 0) {
                 if (ts->have_due && ts->plain_yield) {
-                    ts->due_ns += ts->period_ns;
-                    if (t - ts->due_ns > ts->max_late_ns)
+                    ts->due_ns =
+                        ts->due_ns > UINT64_MAX - ts->period_ns ? UINT64_MAX : ts->due_ns + ts->period_ns;
+                    if (t > ts->due_ns && t - ts->due_ns > ts->max_late_ns)
                         ts->max_late_ns = t - ts->due_ns;
                 } else {
                     ts->due_ns = t;
@@ -118,6 +121,10 @@ static int summarise(FILE *in, const char *name)
             snprintf(ts->end, sizeof(ts->end), "failed %s", e ? e : "?");
         }
     }
+    if (rc == CLI_PASS && ferror(in)) {
+        fprintf(stderr, "coop trace: error: cannot read %s\n", name);
+        rc = CLI_USAGE;
+    }
     if (rc == CLI_PASS) {
         printf("%-20s %5s %8s  %-34s %-16s %s\n", "task", "tid", "steps",
                "wakes (timer/signal/io/exit/timeout)", "ended", "max lateness");
@@ -127,7 +134,7 @@ static int summarise(FILE *in, const char *name)
             snprintf(wakes, sizeof(wakes), "%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64,
                      ts->wakes[0], ts->wakes[1], ts->wakes[2], ts->wakes[3], ts->wakes[4]);
             if (ts->period_ns > 0)
-                coop_scn_format_time((uint64_t)ts->max_late_ns, late, sizeof(late));
+                coop_scn_format_time(ts->max_late_ns, late, sizeof(late));
             printf("%-20s %5" PRId64 " %8" PRIu64 "  %-34s %-16s %s\n", ts->name, ts->tid, ts->steps, wakes,
                    ts->end, late);
         }
@@ -178,6 +185,12 @@ int cli_trace(struct cli *c, int argc, char **argv)
     }
     if (!convert)
         summary = true;
+    /* A directory opens and reads as nothing: say so rather than summarise an empty trace. */
+    struct stat st;
+    if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "coop trace: error: %s is a directory\n", file);
+        return CLI_USAGE;
+    }
     int rc = CLI_PASS;
     if (convert) {
         FILE *in = fopen(file, "r");

@@ -319,6 +319,15 @@ COOP_API void coop_set_stop_on_error(coop_sched *s, bool stop);
 COOP_API const coop_report *coop_last_failure(const coop_sched *s);
 /* Reads the scheduler's clock. */
 COOP_API uint64_t coop_now_ns(const coop_sched *s);
+/*
+ * Memory for a program, from the scheduler's allocator hook, so that an
+ * allocator that counts or fails blocks (the simulator's) sees it as it
+ * sees the core's own: the simulator reports the bytes a program never
+ * gave back.  NULL when size is 0 or memory ran out; coop_mem_free takes
+ * the size that was asked for (and ignores NULL).
+ */
+COOP_API void *coop_mem_alloc(coop_sched *s, size_t size);
+COOP_API void coop_mem_free(coop_sched *s, void *p, size_t size);
 /* Checks every internal invariant; returns 0, or aborts through coop_assert. */
 COOP_API int coop_verify(const coop_sched *s);
 
