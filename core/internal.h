@@ -23,8 +23,14 @@ COOP_API void coop__assert_fail(const char *expr, const char *file, unsigned lin
 #else
 #define COOP__POLL_BATCH 16
 #endif
-#define COOP__CHAIN_CACHE 128 /* heap chains reachable for appending; a power of two */
-#define COOP__RECORD_SIZE 48  /* sizeof(struct coop_task): the state follows it */
+#define COOP__CHAIN_CACHE 128                /* heap chains reachable for appending; a power of two */
+#define COOP__RECORD_SIZE COOP__STATE_OFFSET /* sizeof(struct coop_task): the state follows it */
+/*
+ * The alignment of a task block and of a big state: 16 bytes where
+ * pointers have 8, as malloc gives on x86-64; 8 on 32-bit targets, as
+ * newlib's malloc gives and as the strictest scalar there needs.
+ */
+#define COOP__ALIGN (sizeof(void *) >= 8 ? 16u : 8u)
 /* The task table tags an ended task's tid into a pointer-sized slot (see struct coop__tasktab). */
 #define COOP__TID_MAX (UINTPTR_MAX >> 1 < UINT32_MAX - 1 ? (uint32_t)(UINTPTR_MAX >> 1) : UINT32_MAX - 1)
 
@@ -142,8 +148,11 @@ struct coop__calls {
 };
 
 /*
- * A task: 48 bytes, followed in the same block by its state and, for a
- * named task, its name.  While queued, its key is (time2run_ns, prio,
+ * A task: 48 bytes (40 where pointers have 4), followed in the same
+ * block by its state and, for a named task, its name.  `next` comes
+ * before the 64-bit word so that the word is 8-byte aligned without
+ * padding on every ABI, i386's included, where 64-bit fields are only
+ * 4-byte aligned.  While queued, its key is (time2run_ns, prio,
  * seq); the seq lives in the heap entry, and ready rings and heap chains
  * keep it implicitly by their order (see ready.h).  Once the task has
  * ended (COOP__F_ENDED), the time2run word holds the exit status.
@@ -154,15 +163,16 @@ struct coop_task {
     uint8_t prio;                /* 1..100 */
     uint16_t flags;              /* enum coop__flags */
     struct coop__kind *kind;     /* step, period, state size, scheduler */
+    coop_task *next;             /* in its ready ring or heap chain; NULL otherwise */
     union {
         uint64_t time2run_ns; /* when it is next due (the queue key) */
         int64_t exit_status;  /* once COOP__F_ENDED */
     };
-    coop_task *next;           /* in its ready ring or heap chain; NULL otherwise */
     uint32_t tid;              /* unique per scheduler, never reused, from 1 */
     uint32_t heap_idx;         /* index of its heap entry, or COOP__NO_INDEX */
     struct coop__calls *calls; /* NULL until the first call */
-    unsigned char state[];
+    /* 8-aligned: on 32-bit targets the fields above end at 36 bytes. */
+    _Alignas(8) unsigned char state[];
 };
 
 _Static_assert(sizeof(struct coop_task) == COOP__RECORD_SIZE, "the task record grew");
@@ -388,10 +398,10 @@ void *coop__block_alloc(coop_sched *s, size_t size);
 void coop__block_free(coop_sched *s, void *p, size_t size);
 void coop__blocks_trim(coop_sched *s, bool all);
 size_t coop__block_size(size_t state_size, size_t name_bytes);
-/* The state is aligned as strictly as any object of its size needs: 16 bytes from 16 bytes up, else 8. */
+/* The state is aligned as strictly as any object of its size needs: COOP__ALIGN from 16 bytes up, else 8. */
 static inline size_t coop__state_span(size_t state_size)
 {
-    size_t align = state_size >= 16 ? 16 : 8;
+    size_t align = state_size >= 16 ? COOP__ALIGN : 8;
     return (state_size + align - 1) & ~(align - 1);
 }
 

@@ -172,11 +172,12 @@ typedef struct coop_task_spec {
 /*
  * The state struct allocated with the task.  It is aligned as strictly as
  * any object of its size needs: to 16 bytes when state_size is 16 or
- * more, else to 8.  It sits at a fixed offset in the task record, so this
- * is one addition, not a call; the core checks the offset at compile
- * time.
+ * more, else to 8, on targets with 8-byte pointers; to 8 bytes on 32-bit
+ * targets, where no scalar needs more.  It sits at a fixed offset in the
+ * task record (48 bytes, or 40 with 4-byte pointers), so this is one
+ * addition, not a call; the core checks the offset at compile time.
  */
-#define COOP__STATE_OFFSET 48
+#define COOP__STATE_OFFSET (sizeof(void *) >= 8 ? 48u : 40u)
 static inline void *coop_state(coop_task *t) { return (unsigned char *)(void *)t + COOP__STATE_OFFSET; }
 
 COOP_API uint32_t coop_task_tid(const coop_task *t);
