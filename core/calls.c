@@ -192,6 +192,9 @@ static void reschedule(coop_sched *s, coop_task *t)
     coop__enqueue(s, t);
 }
 
+/* A caller of AddTask or CreateTask, once its child's setup is done (see coop__finish_step). */
+void coop__requeue_caller(coop_sched *s, coop_task *t) { reschedule(s, t); }
+
 /* Parks the task; a timeout puts it in the heap with -ETIMEDOUT ready as its result. */
 static void block(coop_sched *s, coop_task *t, int kind, int64_t timeout_ns)
 {
@@ -204,17 +207,27 @@ static void block(coop_sched *s, coop_task *t, int kind, int64_t timeout_ns)
     }
 }
 
-static void join_child(coop_sched *s, coop_task *t, coop_task *child)
+/*
+ * AddTask and CreateTask: the child joins now, but its setup is left to
+ * coop__finish_step, which runs setups from a work list instead of
+ * recursing, so a setup that adds a task that adds a task, a thousand
+ * deep, needs no more C stack than one.  The caller's result is its
+ * child's tid from here; it is queued again once the setup is done.
+ */
+static bool join_child(coop_sched *s, coop_task *t, coop_task *child)
 {
-    /* The setup runs inside the join and may end the child, so its tid is read first. */
+    /* The setup may end the child, so its tid is read first. */
     uint32_t tid = child->tid;
-    int err = coop__task_join(s, child);
+    int err = coop__join_prepare(s, child);
     if (err) {
         coop__task_release(s, child);
         set_result(t, err);
-    } else {
-        set_result(t, tid);
+        return false;
     }
+    set_result(t, tid);
+    coop_assert(!s->joining);
+    s->joining = child;
+    return true;
 }
 
 static void send_signal(coop_sched *s, coop_task *from, struct coop__signal *sig, int64_t value)
@@ -344,7 +357,8 @@ void coop__handle_call(coop_sched *s, coop_task *t)
         break;
     case COOP_CALL_ADD_TASK:
     case COOP_CALL_CREATE_TASK:
-        join_child(s, t, child);
+        if (join_child(s, t, child))
+            return; /* coop__finish_step runs the setup, then queues t */
         break;
     case COOP_CALL_KILL_TASK: {
         coop_task *victim = coop__tab_find(s, c->tid);

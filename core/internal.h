@@ -139,7 +139,8 @@ struct coop__calls {
     const char *fail_file; /* set by COOP_FAIL */
     uint64_t grid_ns;      /* next nominal due time, when COOP__F_OFFGRID */
     uint32_t nwaiters, waitcap;
-    uint32_t wait_tid; /* the task this one waits for (BLOCK_TASK) */
+    uint32_t wait_tid;  /* the task this one waits for (BLOCK_TASK) */
+    coop_task *join_up; /* while a child's setup runs for this task's call: the next caller out */
     unsigned fail_line;
     uint16_t nfds, fdcap;  /* fds registered / allocated */
     uint8_t nregs, regcap; /* signal registrations in use / allocated */
@@ -287,7 +288,8 @@ struct coop_sched {
      * or removed; the dispatcher removes it if the task was not re-queued.
      */
     coop_task *stale;
-    bool stopped; /* KillOs or coop_shutdown happened */
+    coop_task *joining; /* a child joined by a call, whose setup coop__finish_step runs next; else NULL */
+    bool stopped;       /* KillOs or coop_shutdown happened */
     bool stop_on_error;
     bool failed;  /* a step failed since the flag was cleared */
     uint8_t halt; /* enum coop__halt: coop_run_due runs nothing more while set */
@@ -442,6 +444,9 @@ void coop__set_status(coop_task *t, int status);
 int coop__task_build(coop_sched *s, const coop_task_spec *spec, coop_task **out);
 void coop__task_release(coop_sched *s, coop_task *t);
 int coop__task_join(coop_sched *s, coop_task *t);
+int coop__join_prepare(coop_sched *s, coop_task *t);
+bool coop__setup_step(coop_sched *s, coop_task *t, int *r);
+void coop__requeue_caller(coop_sched *s, coop_task *t);
 void coop__enqueue_heap(coop_sched *s, coop_task *t);
 void coop__dequeue(coop_sched *s, coop_task *t);
 void coop__make_ready(coop_sched *s, coop_task *t, int reason, const struct coop__signal *sig, int fd);

@@ -69,8 +69,8 @@ int coop__call_step(coop_sched *s, coop_task *t)
     return r;
 }
 
-/* Deals with what a step returned: a call to handle, an end, or a failure. */
-void coop__finish_step(coop_sched *s, coop_task *t, int r)
+/* Deals with what one step returned: a call to handle, an end, or a failure. */
+static void finish_one(coop_sched *s, coop_task *t, int r)
 {
     if (t->flags & COOP__F_KILL_PENDING) {
         t->flags &= (uint16_t)~COOP__F_KILL_PENDING;
@@ -86,9 +86,51 @@ void coop__finish_step(coop_sched *s, coop_task *t, int r)
         coop__record_failure(s, t, r < 0 ? r : -COOP_EINVAL);
         coop__end_task(s, t, r < 0 ? r : -COOP_EINVAL, UINT32_MAX);
     }
+}
+
+static void unpin(coop_sched *s, coop_task *t)
+{
     t->flags &= (uint16_t)~COOP__F_PINNED;
     if (t->where == COOP__DEAD)
         coop__task_release(s, t);
+}
+
+/*
+ * Finishes a step, and the setups it leads to, without recursion.  When a
+ * call adds a task (s->joining), the caller is pushed on a stack linked
+ * through the callers' call records (join_up) and the child's setup runs
+ * here; when a setup is done, its caller is queued again and popped.  The
+ * order of every effect is that of running each setup inside its
+ * caller's call, depth first, as the seed does.
+ */
+void coop__finish_step(coop_sched *s, coop_task *t, int r)
+{
+    coop_task *up = NULL; /* callers waiting for a setup, innermost first */
+    for (;;) {
+        finish_one(s, t, r);
+        coop_task *child = s->joining;
+        if (child) {
+            s->joining = NULL;
+            t->calls->join_up = up;
+            up = t;
+            t = child;
+            if (!coop__setup_step(s, child, &r))
+                continue;
+        } else {
+            unpin(s, t);
+        }
+        /* t is done; so is each caller whose setup chain ends here. */
+        for (;;) {
+            if (!up)
+                return;
+            t = up;
+            up = t->calls->join_up;
+            t->calls->join_up = NULL;
+            s->current = t;
+            coop__requeue_caller(s, t);
+            unpin(s, t);
+        }
+    }
 }
 
 /* A blocked task leaves the heap only when its timeout fires. */
