@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "coop/coop.h"
+#include "coop/config.h"
 
 /*
  * Assertions stay on in every build (see STYLE.md).  The failure goes
@@ -248,6 +249,17 @@ struct coop__slab_class {
 #define COOP__SLAB_MAX 512 /* bigger blocks come from the allocator one by one */
 #define COOP__SLAB_CLASSES (COOP__SLAB_MAX / 8 + 1)
 
+/*
+ * An interrupt source (irq.c).  `raised` is written only by the raising
+ * handler and `delivered` only by the loop; raised - delivered is the
+ * number of raises not yet delivered, modulo 2^32.
+ */
+struct coop__irq_source {
+    _Atomic uint32_t raised;
+    uint32_t delivered;
+    struct coop__signal *sig;
+};
+
 /* The call a task yields, filled by a constructor and read by the handler. */
 struct coop__call {
     int kind; /* coop_call_kind */
@@ -331,6 +343,13 @@ struct coop_sched {
     uint64_t next_gc_ns;
     coop_hook_fn gc_hook, idle_hook;
     void *gc_ctx, *idle_ctx;
+    coop_idle_wait_fn idle_wait; /* tickless sleep without a poller; NULL: spin on the clock */
+    void *idle_wait_ctx;
+#if COOP_CONFIG_IRQ_SOURCES > 0
+    _Atomic uint32_t nirq;    /* registered sources; only grows */
+    _Atomic uint32_t irq_any; /* 1 when some source was raised since the loop last looked */
+    struct coop__irq_source irq[COOP_CONFIG_IRQ_SOURCES];
+#endif
     uint64_t idle_count, gc_count;
 
     coop_report failure;

@@ -1,4 +1,5 @@
 /* The dispatcher and the main loop: picking the next task, running a step, polling, idling. */
+#include "coop/irq.h"
 #include "ready.h"
 
 /*
@@ -294,6 +295,16 @@ static int64_t idle_timeout(coop_sched *s)
     return due <= s->now_ns ? 0 : (int64_t)(due - s->now_ns);
 }
 
+static bool has_irq_sources(const coop_sched *s)
+{
+#if COOP_CONFIG_IRQ_SOURCES > 0
+    return s->nirq != 0;
+#else
+    (void)s;
+    return false;
+#endif
+}
+
 coop_loop_result coop_mainloop(coop_sched *s, bool stop_on_error, coop_report *report)
 {
     coop_set_stop_on_error(s, stop_on_error);
@@ -303,6 +314,10 @@ coop_loop_result coop_mainloop(coop_sched *s, bool stop_on_error, coop_report *r
         if (!fresh)
             coop__refresh_now(s);
         fresh = false;
+#if COOP_CONFIG_IRQ_SOURCES > 0
+        if (s->irq_any)
+            (void)coop_irq_deliver(s);
+#endif
         /* While tasks keep the loop busy, I/O is checked once a polling period has passed, by the time just read. */
         if (busy && s->nio && s->now_ns - s->last_poll_ns >= (uint64_t)s->poll_period_ns)
             (void)coop_poll_io(s, 0);
@@ -324,12 +339,22 @@ coop_loop_result coop_mainloop(coop_sched *s, bool stop_on_error, coop_report *r
         if (s->idle_hook)
             s->idle_hook(s->idle_ctx);
         int64_t timeout = idle_timeout(s);
-        if (timeout < 0 && s->nio == 0)
+        bool irqs = has_irq_sources(s);
+        if (timeout < 0 && s->nio == 0 && !irqs)
             return COOP_LOOP_BLOCKED;
+        if (irqs) {
+            if (coop_irq_pending(s))
+                continue;
+            /* A raise from another thread does not end the poller's wait: bound it. */
+            if (s->poller.ops && (timeout < 0 || timeout > s->poll_period_ns))
+                timeout = s->poll_period_ns;
+        }
         if (s->poller.ops) {
             (void)coop_poll_io(s, timeout);
             fresh = true;
+        } else if (s->idle_wait) {
+            s->idle_wait(s->idle_wait_ctx, timeout);
         }
-        /* Without a poller there is nothing to sleep in: the loop spins on the clock. */
+        /* Without a poller or an idle-wait hook there is nothing to sleep in: the loop spins on the clock. */
     }
 }

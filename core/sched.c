@@ -287,6 +287,12 @@ void coop_set_idle_hook(coop_sched *s, coop_hook_fn hook, void *ctx)
     s->idle_ctx = ctx;
 }
 
+void coop_set_idle_wait_hook(coop_sched *s, coop_idle_wait_fn wait, void *ctx)
+{
+    s->idle_wait = wait;
+    s->idle_wait_ctx = ctx;
+}
+
 uint64_t coop_idle_count(const coop_sched *s) { return s->idle_count; }
 uint64_t coop_gc_count(const coop_sched *s) { return s->gc_count; }
 bool coop_has_io(const coop_sched *s) { return s->nio > 0; }

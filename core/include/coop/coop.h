@@ -5,6 +5,7 @@
 #include "coop/alloc.h"
 #include "coop/clock.h"
 #include "coop/errors.h"
+#include "coop/irq.h"
 #include "coop/poller.h"
 #include "coop/sched.h"
 #include "coop/task.h"

@@ -1,0 +1,51 @@
+/* Build-time sizes of the scheduler: defaults for a host, each overridable with -D for a small target. */
+#ifndef COOP_CONFIG_H
+#define COOP_CONFIG_H
+
+/*
+ * Define these with -D for the library and for every file that includes
+ * coop's headers (the meson options do both through the dependency), so
+ * that both sides agree.  docs/porting.md lists the small configuration
+ * and what each setting costs.
+ */
+
+/* Interrupt sources (coop/irq.h) a scheduler can register; 0 leaves the mechanism out. */
+#ifndef COOP_CONFIG_IRQ_SOURCES
+#define COOP_CONFIG_IRQ_SOURCES 8
+#endif
+
+/*
+ * Ready rings: priorities 1..N each get a FIFO that tasks due exactly now
+ * enter in O(1); a task with a higher-numbered priority goes through the
+ * heap, in the same order.  0: every task goes through the heap.
+ */
+#ifndef COOP_CONFIG_RINGS
+#define COOP_CONFIG_RINGS 100
+#endif
+
+/* Heap chains reachable for appending (a power of two), for periodic tasks sharing a grid; 0: none. */
+#ifndef COOP_CONFIG_CHAIN_CACHE
+#define COOP_CONFIG_CHAIN_CACHE 128
+#endif
+
+/* Blocks up to this many bytes (a multiple of 8) come from per-size slabs; 0: every block from the allocator. */
+#ifndef COOP_CONFIG_SLAB_MAX
+#define COOP_CONFIG_SLAB_MAX 512
+#endif
+
+/* Streams and the poller: 0 leaves them out, and the stream and socket calls answer -COOP_ENOSYS. */
+#ifndef COOP_CONFIG_STREAMS
+#define COOP_CONFIG_STREAMS 1
+#endif
+
+/* Recently used signal names remembered by address, to skip hashing (0..8). */
+#ifndef COOP_CONFIG_SIGNAL_CACHE
+#define COOP_CONFIG_SIGNAL_CACHE 8
+#endif
+
+/* The longest log line the core formats (a failing step's report), in bytes. */
+#ifndef COOP_CONFIG_LOG_LINE
+#define COOP_CONFIG_LOG_LINE 256
+#endif
+
+#endif
