@@ -271,7 +271,7 @@ static void wait_signals(coop_sched *s, coop_task *t, const struct coop__call *c
 
 static void stream_wait(coop_sched *s, coop_task *t, int64_t timeout_ns)
 {
-    int r = s->poller.ops ? coop__stream_wait(s, t) : -COOP_ENOSYS;
+    int r = COOP__HAS_POLLER(s) ? coop__stream_wait(s, t) : -COOP_ENOSYS;
     if (r < 0) {
         set_result(t, r);
     } else if (r == 1) {
@@ -391,7 +391,7 @@ void coop__handle_call(coop_sched *s, coop_task *t)
         return;
     }
     case COOP_CALL_STREAM_REGISTER:
-        set_result(t, s->poller.ops ? coop__stream_register(s, t, c->fd, c->events) : -COOP_ENOSYS);
+        set_result(t, COOP__HAS_POLLER(s) ? coop__stream_register(s, t, c->fd, c->events) : -COOP_ENOSYS);
         break;
     case COOP_CALL_STREAM_WAIT:
         stream_wait(s, t, c->ns);

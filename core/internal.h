@@ -8,24 +8,34 @@
 
 #include "coop/coop.h"
 #include "coop/config.h"
+#include "coop/port.h"
 
 /*
  * Assertions stay on in every build (see STYLE.md).  The failure goes
- * through a hook so that the core needs no libc; the libc build aborts.
+ * through a hook (coop/port.h) so that the core needs no libc; the libc
+ * build aborts.
  */
-COOP_API void coop__assert_fail(const char *expr, const char *file, unsigned line);
 #define coop_assert(e) ((e) ? (void)0 : coop__assert_fail(#e, __FILE__, __LINE__))
 
 #define COOP__NO_INDEX UINT32_MAX
-#define COOP__NPRIO 101 /* prios 1..100; slot 0 unused */
+#if COOP_CONFIG_RINGS < 0 || COOP_CONFIG_RINGS > 100
+#error "COOP_CONFIG_RINGS must be from 0 to 100"
+#endif
+#define COOP__NRINGS (COOP_CONFIG_RINGS + 1) /* rings for prios 1..COOP_CONFIG_RINGS; slot 0 unused */
+#define COOP__RING_WORDS (COOP_CONFIG_RINGS / 64 + 1) /* 64-bit words of ring_bits */
 /* Ready fds taken per poller wait: enough for a busy server's round, small without an OS. */
-#ifdef COOP_HAVE_LIBC
+#if !COOP_CONFIG_STREAMS
+#define COOP__POLL_BATCH 1
+#elif defined(COOP_HAVE_LIBC)
 #define COOP__POLL_BATCH 256
 #else
 #define COOP__POLL_BATCH 16
 #endif
-#define COOP__CHAIN_CACHE 128                /* heap chains reachable for appending; a power of two */
-#define COOP__RECORD_SIZE COOP__STATE_OFFSET /* sizeof(struct coop_task): the state follows it */
+#if COOP_CONFIG_CHAIN_BITS < 0 || COOP_CONFIG_CHAIN_BITS > 12
+#error "COOP_CONFIG_CHAIN_BITS must be from 0 to 12"
+#endif
+#define COOP__CHAIN_CACHE (1u << COOP_CONFIG_CHAIN_BITS) /* heap chains reachable for appending */
+#define COOP__RECORD_SIZE COOP__STATE_OFFSET             /* sizeof(struct coop_task): the state follows it */
 /*
  * The alignment of a task block and of a big state: 16 bytes where
  * pointers have 8, as malloc gives on x86-64; 8 on 32-bit targets, as
@@ -34,6 +44,13 @@ COOP_API void coop__assert_fail(const char *expr, const char *file, unsigned lin
 #define COOP__ALIGN (sizeof(void *) >= 8 ? 16u : 8u)
 /* The task table tags an ended task's tid into a pointer-sized slot (see struct coop__tasktab). */
 #define COOP__TID_MAX (UINTPTR_MAX >> 1 < UINT32_MAX - 1 ? (uint32_t)(UINTPTR_MAX >> 1) : UINT32_MAX - 1)
+
+/* Whether streams work: never in a build without them, so their code is left out. */
+#if COOP_CONFIG_STREAMS
+#define COOP__HAS_POLLER(s) ((s)->poller.ops != NULL)
+#else
+#define COOP__HAS_POLLER(s) false
+#endif
 
 /* Where a task is.  Exactly one holds at any time. */
 enum coop__where {
@@ -246,7 +263,10 @@ struct coop__slab_class {
     uint32_t live;        /* blocks handed out */
     uint32_t next_blocks; /* blocks in the next chunk */
 };
-#define COOP__SLAB_MAX 512 /* bigger blocks come from the allocator one by one */
+#if COOP_CONFIG_SLAB_MAX % 8
+#error "COOP_CONFIG_SLAB_MAX must be a multiple of 8"
+#endif
+#define COOP__SLAB_MAX COOP_CONFIG_SLAB_MAX /* bigger blocks come from the allocator one by one */
 #define COOP__SLAB_CLASSES (COOP__SLAB_MAX / 8 + 1)
 
 /*
@@ -311,8 +331,8 @@ struct coop_sched {
     struct coop__heap heap;
     uint32_t heap_dead; /* ended tasks still linked in the heap: entries' tasks or chained */
     struct coop__chain_slot chains[COOP__CHAIN_CACHE];
-    struct coop__ring rings[COOP__NPRIO];
-    uint64_t ring_bits[2]; /* bit p set when rings[p] is non-empty */
+    struct coop__ring rings[COOP__NRINGS];
+    uint64_t ring_bits[COOP__RING_WORDS]; /* bit p set when rings[p] is non-empty */
     struct coop__tasktab tab;
 
     struct coop__htab signals;
@@ -325,7 +345,7 @@ struct coop_sched {
     struct {
         const char *ptr;
         struct coop__signal *sig;
-    } sigcache[8];
+    } sigcache[COOP_CONFIG_SIGNAL_CACHE];
 
     coop_task **fdtab; /* fd -> task holding it */
     uint32_t fdcap;
@@ -354,7 +374,11 @@ struct coop_sched {
 
     coop_report failure;
     bool has_failure;
-    coop_poll_event events[COOP__POLL_BATCH];
+    /* Scratch: the poller's ready events, or a failure's log line; never both at once. */
+    union {
+        coop_poll_event events[COOP__POLL_BATCH];
+        char line[COOP_CONFIG_LOG_LINE];
+    } scratch;
 };
 
 /* Memory, through the allocator hook. */

@@ -13,7 +13,7 @@ static coop_task *pick_general(coop_sched *s)
 {
     coop_task *best = NULL;
     int best_prio = 0;
-    for (int w = 0; w < 2; w++) {
+    for (int w = 0; w < COOP__RING_WORDS; w++) {
         for (uint64_t bits = s->ring_bits[w]; bits; bits &= bits - 1) {
             int p = w * 64 + coop__lowest_bit(bits);
             coop_task *h = coop__ring_head(s, p);
@@ -45,7 +45,7 @@ static coop_task *pick_general(coop_sched *s)
  */
 static inline coop_task *pick(coop_sched *s)
 {
-    uint64_t b0 = s->ring_bits[0], b1 = s->ring_bits[1];
+    uint64_t b0 = s->ring_bits[0], b1 = COOP__RING_WORDS > 1 ? s->ring_bits[COOP__RING_WORDS - 1] : 0;
     bool heap_due = s->heap.n && s->heap.v[0].t <= s->now_ns;
     if (heap_due && !b0 && !b1 && s->heap.v[0].task->where != COOP__DEAD)
         return coop__take_top(s);
@@ -256,15 +256,16 @@ bool coop_next_due(coop_sched *s, uint64_t *due_ns)
 
 int coop_poll_io(coop_sched *s, int64_t timeout_ns)
 {
-    if (!s->poller.ops)
+    if (!COOP__HAS_POLLER(s))
         return -COOP_ENOSYS;
-    int n = s->poller.ops->wait(s->poller.ctx, timeout_ns, s->events, COOP__POLL_BATCH);
+    coop_poll_event *ev = s->scratch.events;
+    int n = s->poller.ops->wait(s->poller.ctx, timeout_ns, ev, COOP__POLL_BATCH);
     coop__refresh_now(s);
     s->last_poll_ns = s->now_ns;
     if (n < 0)
         return n;
     for (int i = 0; i < n; i++)
-        coop__stream_event(s, s->events[i].fd, s->events[i].events);
+        coop__stream_event(s, ev[i].fd, ev[i].events);
     return n;
 }
 
@@ -319,7 +320,8 @@ coop_loop_result coop_mainloop(coop_sched *s, bool stop_on_error, coop_report *r
             (void)coop_irq_deliver(s);
 #endif
         /* While tasks keep the loop busy, I/O is checked once a polling period has passed, by the time just read. */
-        if (busy && s->nio && s->now_ns - s->last_poll_ns >= (uint64_t)s->poll_period_ns)
+        if (busy && COOP__HAS_POLLER(s) && s->nio &&
+            s->now_ns - s->last_poll_ns >= (uint64_t)s->poll_period_ns)
             (void)coop_poll_io(s, 0);
         uint64_t ran = coop_run_due(s, s->now_ns, s->turn_steps);
         if (s->stopped)
@@ -346,10 +348,10 @@ coop_loop_result coop_mainloop(coop_sched *s, bool stop_on_error, coop_report *r
             if (coop_irq_pending(s))
                 continue;
             /* A raise from another thread does not end the poller's wait: bound it. */
-            if (s->poller.ops && (timeout < 0 || timeout > s->poll_period_ns))
+            if (COOP__HAS_POLLER(s) && (timeout < 0 || timeout > s->poll_period_ns))
                 timeout = s->poll_period_ns;
         }
-        if (s->poller.ops) {
+        if (COOP__HAS_POLLER(s)) {
             (void)coop_poll_io(s, timeout);
             fresh = true;
         } else if (s->idle_wait) {

@@ -79,7 +79,8 @@ void coop__enqueue_heap(coop_sched *s, coop_task *t)
         t->flags &= (uint16_t)~COOP__F_LATE;
     t->next = NULL;
     bool timeout = t->where == COOP__BLOCKED;
-    bool chainable = !late && !timeout && !s->seq_hook;
+    /* Only a future key chains (ready.h): a task due now without a ring for its prio gets an entry. */
+    bool chainable = !late && !timeout && !s->seq_hook && t->time2run_ns > s->now_ns;
     if (!timeout)
         t->where = COOP__TIMED;
 

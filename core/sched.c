@@ -65,11 +65,18 @@ coop_sched *coop_sched_new(const coop_config *cfg)
         return NULL;
     if (cfg->poller.ops && coop_poller_check(&cfg->poller) != 0)
         return NULL;
+#if !COOP_CONFIG_STREAMS
+    /* This build has no streams; a poller would go unused, which is a porting error. */
+    coop_assert(!cfg->poller.ops);
+#endif
     coop_allocator alloc = cfg->alloc;
     if (!alloc.fn) {
 #ifdef COOP_HAVE_LIBC
         alloc = coop_allocator_libc();
 #else
+        /* No default allocator without libc: a porting error, reported, never a silent NULL. */
+        coop__assert_fail("cfg->alloc.fn != NULL: a build without libc needs an allocator", __FILE__,
+                          __LINE__);
         return NULL;
 #endif
     }
@@ -145,8 +152,9 @@ void coop__record_failure(coop_sched *s, coop_task *t, int err)
     if (s->stop_on_error)
         s->halt |= COOP__HALT_STOP;
 
-    char msg[256];
-    struct coop__buf b = { msg, sizeof(msg), 0 };
+    /* The scratch, not the stack: this path stays small on a microcontroller. */
+    char *msg = s->scratch.line;
+    struct coop__buf b = { msg, sizeof(s->scratch.line), 0 };
     msg[0] = '\0';
     coop__buf_str(&b, "task ");
     coop__buf_str(&b, r->name);
@@ -382,6 +390,11 @@ size_t coop_task_describe_wait(const coop_task *t, char *buf, size_t len)
         coop__buf_str(&b, "ready");
         break;
     case COOP__TIMED:
+        /* Without a ring for its prio, a task due now waits in the heap: still "ready". */
+        if (!coop__has_ring(t->prio) && t->time2run_ns == coop__sched_of(t)->now_ns) {
+            coop__buf_str(&b, "ready");
+            break;
+        }
         coop__buf_str(&b, "due at ");
         coop__buf_uint(&b, t->time2run_ns);
         coop__buf_str(&b, " ns");

@@ -219,7 +219,7 @@ void coop__end_task(coop_sched *s, coop_task *t, int status, uint32_t killer)
     COOP__TRACE(s, killer == UINT32_MAX ? COOP_TR_EXIT : COOP_TR_KILL, t,
                 .code = killer == UINT32_MAX ? status : (int64_t)killer, .fd = -1);
     coop__run_cleanup(s, t);
-    if (s->poller.ops)
+    if (COOP__HAS_POLLER(s))
         coop__stream_drop_all(s, t);
     /* The cleanup may have given the task its call record, so it is read only now. */
     struct coop__calls *c = t->calls;

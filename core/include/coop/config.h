@@ -23,9 +23,9 @@
 #define COOP_CONFIG_RINGS 100
 #endif
 
-/* Heap chains reachable for appending (a power of two), for periodic tasks sharing a grid; 0: none. */
-#ifndef COOP_CONFIG_CHAIN_CACHE
-#define COOP_CONFIG_CHAIN_CACHE 128
+/* Heap chains reachable for appending, for periodic tasks sharing a grid: 1 << N slots (N from 0 to 12). */
+#ifndef COOP_CONFIG_CHAIN_BITS
+#define COOP_CONFIG_CHAIN_BITS 7
 #endif
 
 /* Blocks up to this many bytes (a multiple of 8) come from per-size slabs; 0: every block from the allocator. */
@@ -38,7 +38,7 @@
 #define COOP_CONFIG_STREAMS 1
 #endif
 
-/* Recently used signal names remembered by address, to skip hashing (0..8). */
+/* Recently used signal names remembered by address, to skip hashing: a power of two from 1 to 64. */
 #ifndef COOP_CONFIG_SIGNAL_CACHE
 #define COOP_CONFIG_SIGNAL_CACHE 8
 #endif

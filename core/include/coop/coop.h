@@ -7,6 +7,7 @@
 #include "coop/errors.h"
 #include "coop/irq.h"
 #include "coop/poller.h"
+#include "coop/port.h"
 #include "coop/sched.h"
 #include "coop/task.h"
 #include "coop/tick32.h"

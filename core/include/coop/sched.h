@@ -39,7 +39,9 @@ typedef void (*coop_log_fn)(void *ctx, coop_log_level level, const char *msg);
 /*
  * Everything a scheduler is built from.  Only the clock is required;
  * without a poller the stream calls fail with -COOP_ENOSYS.  A zeroed
- * allocator means malloc, a NULL log hook means stderr (in builds with
+ * allocator means malloc (in a build without libc it is a porting error:
+ * coop_sched_new calls the assertion hook of coop/port.h, and returns
+ * NULL if the hook returns), a NULL log hook means stderr (in builds with
  * libc), and a NULL trace hook costs one branch per event.
  */
 typedef struct coop_config {
