@@ -15,7 +15,18 @@
  * through a hook (coop/port.h) so that the core needs no libc; the libc
  * build aborts.
  */
+#if COOP_CONFIG_ASSERT_TEXT
 #define coop_assert(e) ((e) ? (void)0 : coop__assert_fail(#e, __FILE__, __LINE__))
+#else
+/* Without the text: the hook gets "" and the line, and the image keeps no expression strings. */
+#define coop_assert(e) ((e) ? (void)0 : coop__assert_fail("", "coop", __LINE__))
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define COOP__NOINLINE __attribute__((noinline))
+#else
+#define COOP__NOINLINE
+#endif
 
 #define COOP__NO_INDEX UINT32_MAX
 #if COOP_CONFIG_RINGS < 0 || COOP_CONFIG_RINGS > 100
@@ -377,7 +388,9 @@ struct coop_sched {
     /* Scratch: the poller's ready events, or a failure's log line; never both at once. */
     union {
         coop_poll_event events[COOP__POLL_BATCH];
+#if COOP_CONFIG_LOG_LINE > 0
         char line[COOP_CONFIG_LOG_LINE];
+#endif
     } scratch;
 };
 
@@ -391,7 +404,20 @@ int coop__grow(coop_sched *s, void **v, uint32_t *cap, uint32_t need, size_t ele
 void coop__log_stderr(void *ctx, coop_log_level level, const char *msg);
 void coop__log(coop_sched *s, coop_log_level level, const char *msg);
 void coop__trace(coop_sched *s, coop_trace_kind kind, const coop_task *t, coop_trace_event *ev);
-/* Builds the event only when a trace hook is set, so that tracing costs one branch otherwise. */
+/*
+ * Builds the event only when a trace hook is set, so that tracing costs
+ * one branch otherwise; a build without tracing has no trace code at all.
+ */
+#if !COOP_CONFIG_TRACE
+/* The event is still written, in dead code, so that what only tracing reads counts as used. */
+#define COOP__TRACE(s, kind, t, ...)                     \
+    do {                                                 \
+        if (0) {                                         \
+            coop_trace_event coop__ev = { __VA_ARGS__ }; \
+            coop__trace((s), (kind), (t), &coop__ev);    \
+        }                                                \
+    } while (0)
+#else
 #define COOP__TRACE(s, kind, t, ...)                     \
     do {                                                 \
         if ((s)->trace) {                                \
@@ -399,6 +425,7 @@ void coop__trace(coop_sched *s, coop_trace_kind kind, const coop_task *t, coop_t
             coop__trace((s), (kind), (t), &coop__ev);    \
         }                                                \
     } while (0)
+#endif
 
 /* Formatting without libc. */
 struct coop__buf {
@@ -407,6 +434,7 @@ struct coop__buf {
 };
 void coop__buf_str(struct coop__buf *b, const char *s);
 void coop__buf_uint(struct coop__buf *b, uint64_t v);
+void coop__buf_u32(struct coop__buf *b, uint32_t v);
 
 /* The heap of entries; queue.c decides what goes in and chains tasks behind entries. */
 void coop__heap_push(struct coop__heap *h, coop_task *t, uint64_t ps);

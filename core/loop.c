@@ -45,6 +45,12 @@ static coop_task *pick_general(coop_sched *s)
  */
 static inline coop_task *pick(coop_sched *s)
 {
+#if COOP_CONFIG_RINGS == 0
+    /* No rings: the heap's top is the whole order. */
+    if (s->heap.n && coop__heap_top(s) && s->heap.v[0].t <= s->now_ns)
+        return coop__take_top(s);
+    return NULL;
+#endif
     uint64_t b0 = s->ring_bits[0], b1 = COOP__RING_WORDS > 1 ? s->ring_bits[COOP__RING_WORDS - 1] : 0;
     bool heap_due = s->heap.n && s->heap.v[0].t <= s->now_ns;
     if (heap_due && !b0 && !b1 && s->heap.v[0].task->where != COOP__DEAD)
@@ -145,6 +151,12 @@ static void fire_timeout(coop_sched *s, coop_task *t)
     COOP__TRACE(s, COOP_TR_WAKE, t, .reason = COOP_WAKE_TIMEOUT, .code = -COOP_ETIMEDOUT, .fd = -1);
 }
 
+/* After a stall under COOP_LATE_SKIP: the next time on the grid after now.  Cold, and the only division. */
+COOP__NOINLINE static uint64_t skip_missed(uint64_t due_ns, uint64_t now_ns, uint64_t p)
+{
+    return due_ns + ((now_ns - due_ns) / p + 1) * p;
+}
+
 /*
  * The next due time is computed before the step runs, as in the seed, so
  * a period changed during the step applies from the run after next.
@@ -159,7 +171,7 @@ static inline void advance_due(coop_sched *s, coop_task *t)
         uint64_t p = (uint64_t)period_ns;
         t->time2run_ns += p;
         if ((t->flags & COOP__F_LATE_SKIP) && t->time2run_ns <= s->now_ns)
-            t->time2run_ns += ((s->now_ns - t->time2run_ns) / p + 1) * p;
+            t->time2run_ns = skip_missed(t->time2run_ns, s->now_ns, p);
     } else {
         t->time2run_ns = s->now_ns;
     }
@@ -277,7 +289,7 @@ static void run_gc(coop_sched *s)
     s->gc_count++;
     /* Stay on the grid, but do not run a burst of collections after a stall. */
     uint64_t p = (uint64_t)s->gc_period_ns;
-    s->next_gc_ns += ((s->now_ns - s->next_gc_ns) / p + 1) * p;
+    s->next_gc_ns = skip_missed(s->next_gc_ns, s->now_ns, p);
     if (s->gc_hook)
         s->gc_hook(s->gc_ctx);
 }

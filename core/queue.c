@@ -61,6 +61,10 @@ static coop_task *first_live(coop_sched *s, coop_task *n)
     return n;
 }
 
+#ifdef __OPTIMIZE_SIZE__
+void coop__enqueue(coop_sched *s, coop_task *t) { coop__enqueue_inline(s, t); }
+#endif
+
 /*
  * The heap half of coop__enqueue (ready.h), which has already appended
  * to any chain that could take the task: a new entry for a new chain, a

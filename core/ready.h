@@ -127,7 +127,7 @@ static inline void coop__promote(struct coop__heap_entry *e, coop_task *next)
  * otherwise through coop__enqueue_heap.  A stale entry (see
  * coop_sched.stale) is dropped, or re-keyed by coop__enqueue_heap.
  */
-static inline void coop__enqueue(coop_sched *s, coop_task *t)
+static inline void coop__enqueue_inline(coop_sched *s, coop_task *t)
 {
     coop_assert(t->heap_idx == COOP__NO_INDEX || t == s->stale);
     coop_assert(!(t->flags & (COOP__F_IN_RING | COOP__F_IN_CHAIN)));
@@ -153,6 +153,13 @@ static inline void coop__enqueue(coop_sched *s, coop_task *t)
     }
     coop__enqueue_heap(s, t);
 }
+
+/* Inline on the hot path; one shared copy (queue.c) in a build for size, where it would be duplicated. */
+#ifdef __OPTIMIZE_SIZE__
+void coop__enqueue(coop_sched *s, coop_task *t);
+#else
+static inline void coop__enqueue(coop_sched *s, coop_task *t) { coop__enqueue_inline(s, t); }
+#endif
 
 /*
  * Takes the live task at the heap's top for dispatch.  When a live task

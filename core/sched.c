@@ -63,9 +63,10 @@ coop_sched *coop_sched_new(const coop_config *cfg)
 {
     if (!cfg || !cfg->clock.ops || !cfg->clock.ops->now_ns || cfg->clock.ops->version != COOP_CLOCK_VERSION)
         return NULL;
+#if COOP_CONFIG_STREAMS
     if (cfg->poller.ops && coop_poller_check(&cfg->poller) != 0)
         return NULL;
-#if !COOP_CONFIG_STREAMS
+#else
     /* This build has no streams; a poller would go unused, which is a porting error. */
     coop_assert(!cfg->poller.ops);
 #endif
@@ -152,6 +153,7 @@ void coop__record_failure(coop_sched *s, coop_task *t, int err)
     if (s->stop_on_error)
         s->halt |= COOP__HALT_STOP;
 
+#if COOP_CONFIG_LOG_LINE > 0
     /* The scratch, not the stack: this path stays small on a microcontroller. */
     char *msg = s->scratch.line;
     struct coop__buf b = { msg, sizeof(s->scratch.line), 0 };
@@ -159,16 +161,17 @@ void coop__record_failure(coop_sched *s, coop_task *t, int err)
     coop__buf_str(&b, "task ");
     coop__buf_str(&b, r->name);
     coop__buf_str(&b, " (tid ");
-    coop__buf_uint(&b, r->tid);
+    coop__buf_u32(&b, r->tid);
     coop__buf_str(&b, ") failed with ");
     coop__buf_str(&b, coop_strerror(err));
     coop__buf_str(&b, " at ");
     coop__buf_str(&b, r->file);
     coop__buf_str(&b, ":");
-    coop__buf_uint(&b, r->line);
+    coop__buf_u32(&b, r->line);
     coop__buf_str(&b, ", last resumed at line ");
-    coop__buf_uint(&b, r->resume_line);
+    coop__buf_u32(&b, r->resume_line);
     coop__log(s, COOP_LOG_ERROR, msg);
+#endif
 
     COOP__TRACE(s, COOP_TR_FAIL, t, .code = err, .file = r->file, .line = r->line, .fd = -1);
 }

@@ -313,7 +313,7 @@ static const char *auto_name(char *buf, size_t cap, uint32_t tid)
     struct coop__buf b = { buf, cap, 0 };
     buf[0] = '\0';
     coop__buf_str(&b, "task_");
-    coop__buf_uint(&b, tid);
+    coop__buf_u32(&b, tid);
     return buf;
 }
 

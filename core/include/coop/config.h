@@ -43,9 +43,33 @@
 #define COOP_CONFIG_SIGNAL_CACHE 8
 #endif
 
-/* The longest log line the core formats (a failing step's report), in bytes. */
+/*
+ * The longest log line the core formats (a failing step's report), in
+ * bytes; 0: no message at all (the report and the trace event remain),
+ * which leaves the error names and the number formatting out.
+ */
 #ifndef COOP_CONFIG_LOG_LINE
 #define COOP_CONFIG_LOG_LINE 256
+#endif
+
+/* The longest task name (COOP_NAME_MAX); the failure report keeps a copy, so it sizes the scheduler. */
+#ifndef COOP_CONFIG_NAME_MAX
+#define COOP_CONFIG_NAME_MAX 63
+#endif
+
+/* Names one Wait4Signals may wait on (COOP_MAX_WAIT_SIGNALS); the pending call holds that many. */
+#ifndef COOP_CONFIG_MAX_WAIT_SIGNALS
+#define COOP_CONFIG_MAX_WAIT_SIGNALS 16
+#endif
+
+/* 1: the trace hook (coop_config.trace) gets every event; 0: tracing is left out and the hook is never called. */
+#ifndef COOP_CONFIG_TRACE
+#define COOP_CONFIG_TRACE 1
+#endif
+
+/* 1: a failed assertion passes its expression and file to the hook; 0: only its line, to save code space. */
+#ifndef COOP_CONFIG_ASSERT_TEXT
+#define COOP_CONFIG_ASSERT_TEXT 1
 #endif
 
 #endif

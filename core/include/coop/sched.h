@@ -2,6 +2,7 @@
 #ifndef COOP_SCHED_H
 #define COOP_SCHED_H
 
+#include "coop/config.h"
 #include "coop/export.h"
 
 #include <stdbool.h>
@@ -154,7 +155,7 @@ COOP_API int coop_wait_signal(coop_task *t, const char *name, int64_t timeout_ns
  * Wait4Signals: waits on up to COOP_MAX_WAIT_SIGNALS names.  The first
  * send wakes the task and removes all of its registrations.
  */
-#define COOP_MAX_WAIT_SIGNALS 16
+#define COOP_MAX_WAIT_SIGNALS COOP_CONFIG_MAX_WAIT_SIGNALS /* 16 unless configured */
 COOP_API int coop_wait_signals(coop_task *t, const char *const *names, size_t n, int64_t timeout_ns);
 /* SendWaitSignal: sends, then waits on the same name; never receives its own send. */
 COOP_API int coop_send_wait_signal(coop_task *t, const char *name, int64_t value, int64_t timeout_ns);

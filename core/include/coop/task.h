@@ -2,6 +2,7 @@
 #ifndef COOP_TASK_H
 #define COOP_TASK_H
 
+#include "coop/config.h"
 #include "coop/export.h"
 
 #include <stdbool.h>
@@ -138,7 +139,7 @@ COOP_API int coop__fail(coop_task *t, int err, const char *file, unsigned line);
 #define COOP_PRIO_HIGHEST 1
 #define COOP_PRIO_DEFAULT 10
 #define COOP_PRIO_LOWEST 100
-#define COOP_NAME_MAX 63 /* longest task name, in bytes */
+#define COOP_NAME_MAX COOP_CONFIG_NAME_MAX /* longest task name, in bytes (63 unless configured) */
 
 /* What happens to a periodic task that runs late (see docs/semantics.md). */
 typedef enum coop_late_policy {
