@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
 #include "blinker.h"
 #include "echo.h"
 #include "programs.h"
@@ -140,6 +141,18 @@ static int collector_start(coop_sched *s, const coop_program_env *env, int argc,
     return coop_collector_start(s, &o);
 }
 
+/*
+ * firmware: the firmware example's tasks, unchanged (examples/firmware).  On
+ * the board a timer interrupt raises "timer"; here a scenario sends it.
+ */
+static int firmware_start(coop_sched *s, const coop_program_env *env, int argc, char **argv)
+{
+    (void)argv;
+    if (argc)
+        return -COOP_EINVAL;
+    return coop_fw_app_start(s, env->log, env->ctx);
+}
+
 /* The seed demos come first, in their own order; then the examples, the probes and the planted bugs. */
 const coop_program coop_builtin_programs[] = {
     { "seed-2tasks", "two named periodic tasks; bartask ends everything with KillOs", coop_seed_2tasks },
@@ -155,6 +168,7 @@ const coop_program coop_builtin_programs[] = {
       "a sensor node reporting to a collector: --server ADDR:PORT [--period-ms N] (see examples/uplink)",
       uplink_start },
     { "collector", "acknowledges the samples of uplink nodes: [--port N (7000)]", collector_start },
+    { "firmware", "the firmware example's tasks; send the signal \"timer\" to sample", firmware_start },
     { "probe", "small programs for the corpus: probe MODE [ARG] (see examples/corpus/probe.c)",
       coop_probe_start },
     { "buggy-handoff", "planted bug: a signal lost when the producer runs first", coop_buggy_handoff_start },
