@@ -22,7 +22,7 @@ python3 - export.json <<'PY' || fail "the Chrome export lacks its details"
 import json, sys
 events = json.load(open(sys.argv[1]))["traceEvents"]
 names = {(e["pid"], e["tid"]): e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
-assert names[(1, 0)] == "world", names
+assert names[(1, 0)] == "network", names
 assert "echo-acceptor" in names.values() and "echo-client" in names.values(), names
 slices = [e for e in events if e["ph"] == "X"]
 assert slices and all(abs(e["dur"] - 250.0) < 1e-9 for e in slices), slices[:3]
