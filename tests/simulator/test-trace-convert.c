@@ -44,9 +44,9 @@ Test(convert, chrome_form_has_a_track_per_task_and_a_slice_per_step)
     cr_assert_eq(convert(trace, COOP_TRACE_CHROME, err, sizeof(err)), 0, "%s", err);
     cr_assert(strstr(
         out_buf, "{\"ph\":\"M\",\"pid\":1,\"tid\":1,\"name\":\"thread_name\",\"args\":{\"name\":\"a\"}}"));
-    cr_assert(
-        strstr(out_buf,
-               "{\"ph\":\"M\",\"pid\":1,\"tid\":0,\"name\":\"thread_name\",\"args\":{\"name\":\"network\"}}"));
+    cr_assert(strstr(
+        out_buf,
+        "{\"ph\":\"M\",\"pid\":1,\"tid\":0,\"name\":\"thread_name\",\"args\":{\"name\":\"network\"}}"));
     cr_assert(strstr(out_buf,
                      "{\"ph\":\"X\",\"pid\":1,\"tid\":1,\"ts\":1500000.000,\"name\":\"Wait\",\"dur\":2.000,"
                      "\"args\":{\"ev\":\"yield\",\"task\":\"a\",\"tid\":1,\"call\":\"Wait\"}}"),
