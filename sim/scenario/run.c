@@ -611,10 +611,12 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         { .key = "steps", .type = COOP_SIM_UINT, .v.u = coop_sim_steps(r->sim) },
     };
     coop_sim_emit(r->sim, "end", endf, 2);
-    if (r->log.oom) {
-        res->failed++;
-        fprintf(out, "  out of memory while recording the trace\n");
-    }
+    if (r->log.oom)
+        fail_run(&fails, "trace storage", "out of memory while recording the trace");
+    if (keep_trace && jsonl.oom)
+        fail_run(&fails, "trace storage",
+                 "the trace outgrew the %zu MiB kept in memory to compare it; a golden trace must be shorter",
+                 JSONL_MAX >> 20);
     res->passed = res->failed == 0;
     res->end = r->end;
     res->end_ns = coop_sim_now(r->sim);

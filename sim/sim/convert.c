@@ -95,7 +95,7 @@ static void json_fields(FILE *out, const coop_sim_event *e, bool first)
  * Chrome trace events.  Each node is a process (pid 1 for the first node
  * seen, or a trace of one node) and each task a thread of it, named when
  * it spawns; the network and the scenario's own events are thread 0,
- * "world".  A step is a complete slice from its run event to the event
+ * "network".  A step is a complete slice from its run event to the event
  * that ends it (yield, exit, kill, fail), lasting the virtual time in
  * between plus the step's cost (cost_ns of the ending event).  Steps of
  * one node never overlap, so a node has at most one open slice.
@@ -141,7 +141,7 @@ static int chrome_pid(FILE *out, struct chrome *c, const coop_sim_event *e)
     int pid = ++c->nnodes;
     snprintf(c->nodes[pid - 1], sizeof(c->nodes[pid - 1]), "%s", node);
     chrome_meta(out, c, pid, 0, "process_name", *node ? node : "coop");
-    chrome_meta(out, c, pid, 0, "thread_name", "world");
+    chrome_meta(out, c, pid, 0, "thread_name", "network");
     return pid;
 }
 

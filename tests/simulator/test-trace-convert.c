@@ -44,9 +44,9 @@ Test(convert, chrome_form_has_a_track_per_task_and_a_slice_per_step)
     cr_assert_eq(convert(trace, COOP_TRACE_CHROME, err, sizeof(err)), 0, "%s", err);
     cr_assert(strstr(
         out_buf, "{\"ph\":\"M\",\"pid\":1,\"tid\":1,\"name\":\"thread_name\",\"args\":{\"name\":\"a\"}}"));
-    cr_assert(
-        strstr(out_buf,
-               "{\"ph\":\"M\",\"pid\":1,\"tid\":0,\"name\":\"thread_name\",\"args\":{\"name\":\"world\"}}"));
+    cr_assert(strstr(
+        out_buf,
+        "{\"ph\":\"M\",\"pid\":1,\"tid\":0,\"name\":\"thread_name\",\"args\":{\"name\":\"network\"}}"));
     cr_assert(strstr(out_buf,
                      "{\"ph\":\"X\",\"pid\":1,\"tid\":1,\"ts\":1500000.000,\"name\":\"Wait\",\"dur\":2.000,"
                      "\"args\":{\"ev\":\"yield\",\"task\":\"a\",\"tid\":1,\"call\":\"Wait\"}}"),
@@ -80,7 +80,7 @@ Test(convert, chrome_slices_last_their_cost_and_nodes_are_processes)
     cr_assert(
         strstr(out_buf, "\"ph\":\"X\",\"pid\":1,\"tid\":1,\"ts\":0.010,\"name\":\"yield\",\"dur\":2.500,"),
         "%s", out_buf);
-    /* The network's events belong to no node: a process of their own, on the world thread. */
+    /* The network's events belong to no node: a process of their own, on the network thread. */
     cr_assert(
         strstr(out_buf,
                "{\"ph\":\"M\",\"pid\":2,\"tid\":0,\"name\":\"process_name\",\"args\":{\"name\":\"coop\"}}"),
