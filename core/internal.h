@@ -52,7 +52,7 @@
  * pointers have 8, as malloc gives on x86-64; 8 on 32-bit targets, as
  * newlib's malloc gives and as the strictest scalar there needs.
  */
-#define COOP__ALIGN (sizeof(void *) >= 8 ? 16u : 8u)
+#define COOP__ALIGN COOP_ALLOC_ALIGN
 /* The task table tags an ended task's tid into a pointer-sized slot (see struct coop__tasktab). */
 #define COOP__TID_MAX (UINTPTR_MAX >> 1 < UINT32_MAX - 1 ? (uint32_t)(UINTPTR_MAX >> 1) : UINT32_MAX - 1)
 
