@@ -340,13 +340,13 @@ int cli_explore(struct cli *c, int argc, char **argv)
     uint64_t last = 1000, workers = 1, budget_ns = 0;
     const char *out_dir = NULL;
     bool quiet = false;
-    int ch;
+    int ch, li = -1;
     e.ov.faults_set = true;
     e.ov.faults = COOP_SIM_FAULTS_FROM_SEED;
     e.ov.ties_set = e.ov.permute_ties = true;
     optind = 0;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":j:qh", explore_options, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":j:qh", explore_options, &li)) != -1) {
         const char *v = optarg;
         switch (ch) {
         case 'h':
@@ -396,9 +396,11 @@ int cli_explore(struct cli *c, int argc, char **argv)
             cli_bad_option("explore", ch, optopt, argv[optind - 1], explore_options);
             return CLI_USAGE;
         }
+        li = -1;
         continue;
     bad_value:
-        fprintf(stderr, "coop explore: error: bad value '%s' for %s\n", v, argv[optind - 1]);
+        fprintf(stderr, "coop explore: error: bad value '%s' for %s%s\n", v, li >= 0 ? "--" : "-",
+                li >= 0 ? explore_options[li].name : "j");
         return CLI_USAGE;
     }
     if (optind == argc) {

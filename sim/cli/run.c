@@ -367,10 +367,10 @@ int cli_run(struct cli *c, int argc, char **argv)
     uint64_t workers = 1, shard_i = 1, shard_n = 1;
     bool list = false;
     struct cli_paths paths = { 0 };
-    int rc = CLI_USAGE, ch;
+    int rc = CLI_USAGE, ch, li = -1;
     optind = 0;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":j:qh", run_options, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":j:qh", run_options, &li)) != -1) {
         const char *v = optarg;
         switch (ch) {
         case 'h':
@@ -447,9 +447,11 @@ int cli_run(struct cli *c, int argc, char **argv)
             cli_bad_option("run", ch, optopt, argv[optind - 1], run_options);
             goto out;
         }
+        li = -1;
         continue;
     bad_value:
-        fprintf(stderr, "coop run: error: bad value '%s' for %s\n", v, argv[optind - 1]);
+        fprintf(stderr, "coop run: error: bad value '%s' for %s%s\n", v, li >= 0 ? "--" : "-",
+                li >= 0 ? run_options[li].name : "j");
         goto out;
     }
     for (int i = optind; i < argc; i++)

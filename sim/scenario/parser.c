@@ -1121,7 +1121,8 @@ int coop_scenario_parse(const char *path, const char *text, size_t len, coop_sce
         scn_error(&p.err, 1, 1, NULL, "the file is larger than %u bytes", COOP_SCN_MAX_FILE);
         goto fail;
     }
-    size_t pos = 0;
+    /* A UTF-8 byte-order mark, which some editors write, is no part of the first line. */
+    size_t pos = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
     p.lineno = 0;
     while (pos < len) {
         p.lineno++;

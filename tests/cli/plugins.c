@@ -57,7 +57,8 @@ static int keep_step(coop_task *t)
     COOP_END(t);
 }
 
-static int start_one(coop_sched *s, const coop_program_env *env, coop_step_fn step, const char *name, int left)
+static int start_one(coop_sched *s, const coop_program_env *env, coop_step_fn step, const char *name,
+                     int left)
 {
     struct plain init = { env, left, kept_run };
     coop_task_spec spec = {
