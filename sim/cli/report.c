@@ -97,10 +97,13 @@ int cli_write_junit(const char *path, const struct cli_case *cases, size_t n)
     for (size_t i = 0; i < n; i++) {
         const struct cli_case *c = &cases[i];
         /* The class is the scenario's folder, with dots for slashes as JUnit readers group by it. */
-        const char *slash = strrchr(c->name, '/');
+        const char *slash = strrchr(c->name, '/'), *dir = c->name;
+        /* A leading "/" or "./" says nothing of the class. */
+        while (*dir == '/' || (dir[0] == '.' && dir[1] == '/'))
+            dir += *dir == '/' ? 1 : 2;
         fprintf(f, "  <testcase classname=\"");
-        if (slash && slash > c->name) {
-            for (const char *p = c->name; p < slash; p++) {
+        if (slash && slash > dir) {
+            for (const char *p = dir; p < slash; p++) {
                 if (*p == '/')
                     fputc('.', f);
                 else
