@@ -61,7 +61,7 @@ void cli_write_death(FILE *out, const struct cli_outcome *o, uint64_t timeout_ns
     } else {
         fprintf(out, "  the worker ended with exit status %d ", o->exit_status);
         where(out, w);
-        fputs(" (the program called exit?)\n", out);
+        fputs(" (task code called exit, or a sanitizer stopped it: see standard error)\n", out);
     }
     if (!w->nev)
         return;

@@ -303,7 +303,8 @@ static const struct option explore_options[] = {
 
 static void print_groups(struct explore *e, const char *out_dir)
 {
-    qsort(e->groups, e->ngroups, sizeof(*e->groups), cmp_group);
+    if (e->ngroups > 1)
+        qsort(e->groups, e->ngroups, sizeof(*e->groups), cmp_group);
     for (size_t g = 0; g < e->ngroups && out_dir; g++)
         e->groups[g].repro = write_repro(e, out_dir, &e->groups[g]);
     if (out_dir && e->ngroups) {
