@@ -349,11 +349,17 @@ static bool drain(struct pool *p, struct slot *s, bool until_eof)
     }
 }
 
-/* The worker of slot k is gone (or must go, when timed_out): report its item, give back the rest. */
-static void bury(struct pool *p, int k, bool timed_out)
+/* Why a worker's life ends. */
+enum death { DIED, TIMED_OUT, ABANDONED };
+
+/*
+ * The worker of slot k is gone, or must go: its item is reported (as a
+ * crash or a timeout; an abandoned one is not run), the rest given back.
+ */
+static void bury(struct pool *p, int k, enum death why)
 {
     struct slot *s = &p->slots[k];
-    if (timed_out)
+    if (why != DIED)
         kill(s->pid, SIGKILL);
     /* Blocking now: the pipe ends when the worker has, and what it sent before is still good. */
     fcntl(s->res_fd, F_SETFL, fcntl(s->res_fd, F_GETFL) & ~O_NONBLOCK);
@@ -368,9 +374,9 @@ static void bury(struct pool *p, int k, bool timed_out)
     s->pid = 0;
     uint64_t bad = atomic_load(&s->page->item);
     uint64_t end = s->first + s->count;
-    if (s->busy && bad != CLI_WATCH_IDLE && bad >= s->next && bad < end) {
+    if (s->busy && why != ABANDONED && bad != CLI_WATCH_IDLE && bad >= s->next && bad < end) {
         requeue(p, s->next, bad);
-        struct cli_outcome o = { .kind = timed_out ? CLI_OUT_TIMEOUT : CLI_OUT_CRASH,
+        struct cli_outcome o = { .kind = why == TIMED_OUT ? CLI_OUT_TIMEOUT : CLI_OUT_CRASH,
                                  .wall_ns = cli_now_ns() - atomic_load(&s->page->started_ns),
                                  .watch = s->page };
         if (WIFSIGNALED(status))
@@ -383,7 +389,7 @@ static void bury(struct pool *p, int k, bool timed_out)
     } else {
         if (s->busy)
             requeue(p, s->next, end);
-        p->idle_deaths++;
+        p->idle_deaths += why == DIED;
     }
     s->busy = false;
 }
@@ -414,7 +420,7 @@ int cli_pool_run(const struct cli_pool_cfg *cfg, struct cli_pool_end *end)
     struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
     sigemptyset(&ign.sa_mask);
     sigaction(SIGPIPE, &ign, &old_pipe);
-    uint64_t start = cli_now_ns(), last_tick = start;
+    uint64_t start = cli_now_ns(), last_tick = start, interrupted_ns = 0;
     int alive = 0;
     for (int k = 0; k < p->nslots; k++)
         alive += spawn(p, k) == 0;
@@ -426,6 +432,7 @@ int cli_pool_run(const struct cli_pool_cfg *cfg, struct cli_pool_end *end)
         uint64_t now = cli_now_ns();
         if (p->taking && !cfg->after_interrupt && cli_interrupted()) {
             end->interrupted = true;
+            interrupted_ns = now;
             stop_taking(p);
         }
         if (p->taking && cfg->budget_ns && now - start >= cfg->budget_ns) {
@@ -462,6 +469,8 @@ int cli_pool_run(const struct cli_pool_cfg *cfg, struct cli_pool_end *end)
         }
         if (p->taking && cfg->budget_ns && start + cfg->budget_ns < wake)
             wake = start + cfg->budget_ns;
+        if (end->interrupted && interrupted_ns + CLI_INTERRUPT_GRACE_NS < wake)
+            wake = interrupted_ns + CLI_INTERRUPT_GRACE_NS;
         struct pollfd fds[CLI_MAX_WORKERS + 1];
         int idx[CLI_MAX_WORKERS + 1], nfds = 0;
         for (int k = 0; k < p->nslots; k++) {
@@ -486,7 +495,7 @@ int cli_pool_run(const struct cli_pool_cfg *cfg, struct cli_pool_end *end)
                 continue;
             }
             if (!drain(p, &p->slots[idx[f]], false))
-                bury(p, idx[f], false);
+                bury(p, idx[f], DIED);
         }
         now = cli_now_ns();
         for (int k = 0; k < p->nslots && cfg->timeout_ns; k++) {
@@ -494,8 +503,13 @@ int cli_pool_run(const struct cli_pool_cfg *cfg, struct cli_pool_end *end)
             if (!s->pid || !s->busy || atomic_load(&s->page->item) == CLI_WATCH_IDLE)
                 continue;
             if (now - atomic_load(&s->page->started_ns) >= cfg->timeout_ns)
-                bury(p, k, true);
+                bury(p, k, TIMED_OUT);
         }
+        /* Items under way when the interruption came may finish, but only for so long. */
+        for (int k = 0; k < p->nslots && end->interrupted && now - interrupted_ns >= CLI_INTERRUPT_GRACE_NS;
+             k++)
+            if (p->slots[k].pid && p->slots[k].busy)
+                bury(p, k, ABANDONED);
         if (now - last_tick >= TICK_NS) {
             last_tick = now;
             if (cfg->tick)

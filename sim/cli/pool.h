@@ -104,6 +104,9 @@ struct cli_pool_end {
     bool broken;       /* workers could not be started or kept alive; the rest did not run */
 };
 
+/* After a first interruption, items under way may finish for this long; then they are abandoned (not run). */
+#define CLI_INTERRUPT_GRACE_NS (2 * UINT64_C(1000000000))
+
 /* Runs the items; 0, or -1 when no worker could be started at all. */
 int cli_pool_run(const struct cli_pool_cfg *cfg, struct cli_pool_end *end);
 

@@ -49,9 +49,9 @@ static const char run_help[] =
     "  -q, --quiet           print only what did not pass, and the summary\n"
     "  -h, --help            show this help\n"
     "\n"
-    "A first SIGINT or SIGTERM starts no further scenario, lets those under way\n"
-    "finish, then prints the summary and writes the reports; a second one ends\n"
-    "the command at once.  Times are wall-clock, written like 12ms or 1.5s.\n"
+    "A first SIGINT or SIGTERM starts no further scenario, gives those under way\n"
+    "2s to finish, then prints the summary and writes the reports; a second one\n"
+    "ends the command at once.  Times are wall-clock, written like 12ms or 1.5s.\n"
     "\n"
     "Exit status: 0 all passed, 1 something failed, crashed or timed out, 2 a usage\n"
     "or parse error (it outranks 1), 128+N after signal N.\n";

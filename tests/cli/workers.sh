@@ -59,4 +59,29 @@ grep -q "written: $tmp/int/buggy-handoff-seed" "$tmp/int.out" || fail "no reprod
 ls "$tmp"/int/buggy-handoff-seed*.scn >/dev/null || fail "the reproducer file is missing"
 grep -q "interrupted by SIGINT" "$tmp/int.err" || fail "no interruption message"
 
+# Interrupting run: a scenario that never ends is abandoned after the grace period, and the reports are written.
+"$coop" run --load "$lib" "$here/pass.scn" "$here/spin.scn" "$here/keep.scn" --tap "$tmp/i.tap" --junit "$tmp/i.xml" \
+  >"$tmp/irun.out" 2>"$tmp/irun.err" &
+pid=$!
+for _ in $(seq 100); do sleep 0.1; grep -q "^PASS" "$tmp/irun.out" && break; done
+sleep 0.5
+kill -TERM "$pid"
+wait "$pid"; rc=$?
+[ "$rc" -eq 143 ] || { cat "$tmp/irun.out" "$tmp/irun.err"; fail "run after SIGTERM: exit $rc"; }
+grep -q "^1 passed, 0 failed, 0 crashed, 0 timed out, 0 errors, 2 not run (interrupted)" "$tmp/irun.out" \
+  || { cat "$tmp/irun.out"; fail "run: no partial summary"; }
+grep -q "^ok 2 - .*spin.scn # SKIP not run" "$tmp/i.tap" || fail "run: TAP after SIGTERM"
+grep -q '<skipped' "$tmp/i.xml" || fail "run: JUnit after SIGTERM"
+
+# A second signal ends the command at once, without waiting for the step that never returns.
+"$coop" explore --load "$lib" "$here/spin.scn" --seeds 0..10 -q >"$tmp/twice.out" 2>"$tmp/twice.err" &
+pid=$!
+for _ in $(seq 100); do sleep 0.1; grep -q "^explore" "$tmp/twice.out" && break; done
+sleep 0.5
+kill -INT "$pid"; sleep 0.2; kill -INT "$pid"
+wait "$pid"; rc=$?
+[ "$rc" -eq 130 ] || fail "a second SIGINT: exit $rc"
+grep -q "seeds run" "$tmp/twice.out" && fail "a second SIGINT still printed the summary"
+pgrep -f "spin.scn --seeds 0..10" >/dev/null && fail "a worker outlived the command"
+
 echo "coop workers: all checks passed"
