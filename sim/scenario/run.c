@@ -349,6 +349,7 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
     }
     r->end = COOP_SIM_RUNNING;
     bool first_fail_written = false;
+    int failed_expectations = 0; /* res->failed also counts failures that are no expectation */
     for (int k = 0; k < scn->nnodes && !first_fail_written; k++) {
         const coop_scn_node *n = &scn->nodes[k];
         char *argv[COOP_SCN_MAX_ARGS + 1];
@@ -391,6 +392,7 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
             if (v->ok)
                 continue;
             res->failed++;
+            failed_expectations++;
             if (first_fail_written) {
                 fprintf(out, "  %s:%u:%u: also failed: %s\n", scn->path, ln->line, ln->col, what_of(ln));
                 continue;
@@ -438,10 +440,14 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
     if (!res->passed) {
         char t[32], fl[128];
         coop_scn_format_time(res->end_ns, t, sizeof(t));
+        int other = res->failed - failed_expectations;
+        fprintf(out, "  %d of %d expectation%s failed", failed_expectations, res->checked,
+                res->checked == 1 ? "" : "s");
+        if (other)
+            fprintf(out, ", and %d other failure%s", other, other == 1 ? "" : "s");
         fprintf(out,
-                "  %d of %d expectations failed; the run ended %s at %s after %" PRIu64
-                " steps (seed %" PRIu64 ", faults %s, ties %s)\n",
-                res->failed, res->checked, coop_sim_status_name(res->end), t, res->steps, res->seed,
+                "; the run ended %s at %s after %" PRIu64 " steps (seed %" PRIu64 ", faults %s, ties %s)\n",
+                coop_sim_status_name(res->end), t, res->steps, res->seed,
                 (coop_sim_faults_format(res->faults, fl, sizeof(fl)), fl),
                 res->permute_ties ? "permute" : "fifo");
         bool brief = ov && ov->brief;

@@ -85,4 +85,11 @@ run 2 "$coop" programs --load "$nulllib"; err_has "returned NULL"
 printf '\xef\xbb\xbf' >"$tmp/bom.scn"; cat "$scn" >>"$tmp/bom.scn"
 run 0 "$coop" run "$tmp/bom.scn"
 
+# A failure that is no expectation (here a program that cannot start) never reads "2 of 1 expectations failed".
+printf 'program blinker --periods-ms 100,-5\n100ms expect end done\n' >"$tmp/nostart.scn"
+"$coop" run "$tmp/nostart.scn" >"$tmp/out" 2>&1
+sed -nE 's/.* ([0-9]+) of ([0-9]+) expectations? failed.*/\1 \2/p' "$tmp/out" | while read -r a b; do
+  [ "$a" -le "$b" ] || fail "$a of $b expectations failed"
+done || exit 1
+
 echo "coop strict input: all checks passed"
