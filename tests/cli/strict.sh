@@ -85,6 +85,23 @@ run 2 "$coop" programs --load "$nulllib"; err_has "returned NULL"
 printf '\xef\xbb\xbf' >"$tmp/bom.scn"; cat "$scn" >>"$tmp/bom.scn"
 run 0 "$coop" run "$tmp/bom.scn"
 
+# coop trace: a directory or a missing file says why; options in both spellings.
+run 2 "$coop" trace "$tmp"; err_has "Is a directory"
+run 2 "$coop" trace "$tmp/missing.jsonl"; err_has "No such file or directory"
+run 0 "$coop" run "$scn" --trace="$tmp/t.jsonl"
+run 0 "$coop" trace --to=text --output="$tmp/t.txt" "$tmp/t.jsonl"
+[ -s "$tmp/t.txt" ] || fail "trace --to=text --output="
+
+# Colour: never when the output is not a terminal; on a terminal only without NO_COLOR.
+run 0 "$coop" run "$scn"
+grep -q $'\033' "$tmp/out" && fail "colour in output that is not a terminal"
+if command -v script >/dev/null; then
+  script -qec "'$coop' run '$scn'" /dev/null >"$tmp/tty" 2>&1
+  grep -q $'\033\[32mPASS' "$tmp/tty" || fail "no colour on a terminal"
+  NO_COLOR=1 script -qec "'$coop' run '$scn'" /dev/null >"$tmp/tty" 2>&1
+  grep -q $'\033\[32m' "$tmp/tty" && fail "colour despite NO_COLOR"
+fi
+
 # A failure that is no expectation (here a program that cannot start) never reads "2 of 1 expectations failed".
 printf 'program blinker --periods-ms 100,-5\n100ms expect end done\n' >"$tmp/nostart.scn"
 "$coop" run "$tmp/nostart.scn" >"$tmp/out" 2>&1
