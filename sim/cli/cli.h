@@ -72,11 +72,12 @@ struct cli_case {
 int cli_write_tap(const char *path, const struct cli_case *cases, size_t n);
 int cli_write_junit(const char *path, const struct cli_case *cases, size_t n);
 
-/* A terminal's progress bar, redrawn in place on standard error; off, it prints nothing. */
+/* A terminal's progress bar, redrawn in place on standard error; off, plain lines now and then, or nothing. */
 struct cli_progress {
     bool on, drawn;
+    bool plain;       /* when not on: a plain line on standard error every 10 s instead */
     const char *unit; /* "seeds", "scenarios" */
-    uint64_t start_ns;
+    uint64_t start_ns, last_ns;
 };
 void cli_progress_init(struct cli_progress *p, bool on, const char *unit);
 void cli_progress_draw(struct cli_progress *p, uint64_t done, uint64_t total, uint64_t failed);

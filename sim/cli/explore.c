@@ -434,6 +434,7 @@ int cli_explore(struct cli *c, int argc, char **argv)
     uint64_t span = last - e.first;
     e.n = span / e.shard_n + (e.shard_i < span % e.shard_n);
     cli_progress_init(&e.bar, !quiet && isatty(2), "seeds");
+    e.bar.plain = !quiet;
     char fl[64];
     if (e.ov.faults == COOP_SIM_FAULTS_FROM_SEED)
         snprintf(fl, sizeof(fl), "chosen by each seed");

@@ -1,5 +1,6 @@
 /* Reading the command line: strict numbers and durations, unknown options with a suggestion, and times as printed. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,7 +142,31 @@ void cli_bad_option(const char *cmd, int ch, int optopt_, const char *arg, const
 
 void cli_format_wall(uint64_t ns, char *buf, size_t len)
 {
-    /* Wall times are rounded to what a person reads: milliseconds, or microseconds below one. */
-    uint64_t unit = ns >= 1000000u ? 1000000u : 1000u;
-    coop_scn_format_time((ns + unit / 2) / unit * unit, buf, len);
+    /*
+     * Rounded for a person, in the units the scenario language writes:
+     * "250us", "12ms", "1.5s", then minutes and hours past 100 s.
+     */
+    if (ns < 1000000u) {
+        snprintf(buf, len, "%" PRIu64 "us", (ns + 500u) / 1000u);
+    } else if (ns < 1000000000u) {
+        snprintf(buf, len, "%" PRIu64 "ms", (ns + 500000u) / 1000000u);
+    } else if (ns < 100 * UINT64_C(1000000000)) {
+        uint64_t ms = (ns + 500000u) / 1000000u;
+        int n = snprintf(buf, len, "%" PRIu64 ".%03" PRIu64, ms / 1000u, ms % 1000u);
+        /* "1.500" is written "1.5", and "2.000" "2". */
+        while (n > 0 && (size_t)n < len && buf[n - 1] == '0')
+            buf[--n] = '\0';
+        if (n > 0 && (size_t)n < len && buf[n - 1] == '.')
+            buf[--n] = '\0';
+        if ((size_t)n + 1 < len) {
+            buf[n] = 's';
+            buf[n + 1] = '\0';
+        }
+    } else {
+        uint64_t s = (ns + 500000000u) / 1000000000u;
+        if (s < 3600)
+            snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+        else
+            snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s % 3600 / 60);
+    }
 }

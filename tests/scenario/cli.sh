@@ -34,7 +34,7 @@ expect_rc 2 "$coop" run "$tmp/noprog.scn"
 expect_rc 2 "$coop" run "$tmp/fail.scn" "$tmp/bad.scn"
 
 # -j never changes the output, wall-clock durations aside.
-walltimes() { sed -E 's/(, |\()[0-9.]+(ns|us|ms|s)\)$/\1)/; s/ in [0-9.]+(ns|us|ms|s)$//' "$1"; }
+walltimes() { sed -E 's/(, |\()[0-9][0-9.hm]*(us|ms|s|m)\)$/\1)/; s/ in [0-9][0-9.hm]*(us|ms|s|m)$//' "$1"; }
 "$coop" run -j 1 "$src/scenarios" >"$tmp/j1" 2>&1
 "$coop" run -j 2 "$src/scenarios" "$tmp/fail.scn" >"$tmp/j2a" 2>&1
 "$coop" run -j 1 "$src/scenarios" "$tmp/fail.scn" >"$tmp/j1a" 2>&1
