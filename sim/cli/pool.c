@@ -119,7 +119,7 @@ static void flush(int fd, struct cli_msg *batch)
     batch->len = 0;
 }
 
-static void worker_main(const struct cli_pool_cfg *cfg, struct cli_watch *w, int jfd, int rfd)
+static _Noreturn void worker_main(const struct cli_pool_cfg *cfg, struct cli_watch *w, int jfd, int rfd)
 {
     cli__watch_page = w;
     struct cli_msg out = { 0 }, batch = { 0 };
@@ -154,8 +154,11 @@ static void worker_main(const struct cli_pool_cfg *cfg, struct cli_watch *w, int
     cli_msg_fini(&batch);
     close(jfd);
     close(rfd);
-    /* _exit: the parent's atexit handlers and stdio buffers are the parent's business. */
-    _exit(0);
+    /*
+     * exit, not _exit: coverage counters are written by exit handlers.  The
+     * parent flushed its stdio buffers before the fork, so none is written twice.
+     */
+    exit(0);
 }
 
 /* ---- The parent side ---- */
@@ -231,7 +234,6 @@ static int spawn(struct pool *p, int k)
                 close(p->slots[o].res_fd);
         }
         worker_main(p->cfg, s->page, jp[0], rp[1]);
-        _exit(0);
     }
     close(jp[0]);
     close(rp[1]);
