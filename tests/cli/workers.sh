@@ -43,6 +43,11 @@ grep -q "6 seeds run: 0 passed, 6 failed, 1 distinct" "$tmp/out" || fail "explor
 grep -q "failure 1: crash SIGSEGV in task crasher" "$tmp/out" || fail "explore: crash signature"
 grep -q "checked: fails the same way" "$tmp/out" || fail "explore: crash reproducer not checked"
 
+# explore: a seed that never ends is a TIMEOUT group; the other seeds still run.
+run 1 "$coop" explore --load "$lib" "$here/spin.scn" --seeds 0..2 --timeout=1s -j 2 -q
+grep -q "2 seeds run: 0 passed, 2 failed, 1 distinct" "$tmp/out" || { cat "$tmp/out"; fail "explore: timeouts not counted"; }
+grep -q "failure 1: timeout in task spinner (resumed at line" "$tmp/out" || fail "explore: timeout signature"
+
 # Interruption: the first SIGINT stops the sweep; the summary, the groups and the reproducers so far are written.
 "$coop" explore "$src/scenarios/buggy-handoff.scn" --seeds 0..100000000 -j 2 -q --out "$tmp/int" \
   >"$tmp/int.out" 2>"$tmp/int.err" &
