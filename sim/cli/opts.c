@@ -132,6 +132,18 @@ void cli_bad_option(const char *cmd, int ch, int optopt_, const char *arg, const
         fprintf(stderr, "coop %s: error: option '--%s' takes no value\n", cmd, name);
         return;
     }
+    /* getopt_long takes an unambiguous prefix; one that fits several names lands here. */
+    size_t fits = 0;
+    for (size_t i = 0; i < n; i++)
+        fits += len && !strncmp(names[i], name, len);
+    if (fits > 1) {
+        fprintf(stderr, "coop %s: error: option '--%s' is ambiguous:", cmd, name);
+        for (size_t i = 0; i < n; i++)
+            if (!strncmp(names[i], name, len))
+                fprintf(stderr, " --%s", names[i]);
+        fputc('\n', stderr);
+        return;
+    }
     const char *near = cli_suggest(name, names, n);
     if (near)
         fprintf(stderr, "coop %s: error: unknown option '--%s' (did you mean '--%s'?)\n", cmd, name, near);
