@@ -36,10 +36,12 @@ static void observe(void *ctx, coop_sim *sim, const coop_sim_event *e)
     memcpy(slot, e->line, len);
     slot[len] = '\0';
     w->nev++;
+    /* Most events neither start nor end a step: they cost the copy above and this test. */
+    bool run = !strcmp(e->ev, "run");
     int64_t tid;
-    if (!coop_sim_field_int(e, "tid", &tid))
+    if ((!run && !(w->in_step && ends_step(e->ev))) || !coop_sim_field_int(e, "tid", &tid))
         return;
-    if (!strcmp(e->ev, "run")) {
+    if (run) {
         const char *node = coop_sim_field_str(e, "node");
         w->in_step = true;
         w->tid = (uint32_t)tid;
@@ -52,7 +54,7 @@ static void observe(void *ctx, coop_sim *sim, const coop_sim_event *e)
         coop_task *t = s ? coop_task_find(s, (uint32_t)tid) : NULL;
         if (t)
             w->resume = coop_task_resume_line(t);
-    } else if (w->in_step && (uint32_t)tid == w->tid && ends_step(e->ev)) {
+    } else if ((uint32_t)tid == w->tid) {
         w->in_step = false;
     }
 }
