@@ -224,7 +224,7 @@ static void verify_job(void *ctx, uint64_t i, struct cli_msg *msg)
     struct explore *e = ctx;
     char err[COOP_SCN_MAX_ERR];
     coop_scenario *scn;
-    if (coop_scenario_load(e->groups[i].repro, &scn, err, sizeof(err))) {
+    if (!e->groups[i].repro || coop_scenario_load(e->groups[i].repro, &scn, err, sizeof(err))) {
         cli_msg_str(msg, NULL);
         return;
     }
