@@ -480,6 +480,7 @@ int cli_explore(struct cli *c, int argc, char **argv)
     }
     free(e.groups);
     coop_scenario_free(e.scn);
+    cli_interrupt_uninstall();
     if (end.interrupted) {
         fprintf(stderr, "coop explore: interrupted by %s\n", cli_signal_name(cli_interrupted()));
         return CLI_INTERRUPTED(cli_interrupted());

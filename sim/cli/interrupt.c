@@ -9,6 +9,8 @@
 static volatile sig_atomic_t first_signal;
 static volatile sig_atomic_t worker_pid[CLI_MAX_WORKERS];
 static int wake_pipe[2] = { -1, -1 };
+/* What SIGINT and SIGTERM did before, restored when the command is done: coop_main may be one call of many. */
+static struct sigaction old_int, old_term;
 
 static void on_signal(int sig)
 {
@@ -38,8 +40,15 @@ void cli_interrupt_install(void)
     struct sigaction sa = { 0 };
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    first_signal = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+}
+
+void cli_interrupt_uninstall(void)
+{
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
 }
 
 int cli_interrupted(void) { return first_signal; }

@@ -118,6 +118,8 @@ int cli_pool_run(const struct cli_pool_cfg *cfg, struct cli_pool_end *end);
  * kills the workers and ends the process at once with 128 + its number.
  */
 void cli_interrupt_install(void);
+/* Gives SIGINT and SIGTERM back what they did before cli_interrupt_install. */
+void cli_interrupt_uninstall(void);
 /* The number of the first signal that came, or 0. */
 int cli_interrupted(void);
 /* A descriptor that becomes readable when a signal comes, for poll. */

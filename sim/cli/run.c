@@ -551,6 +551,7 @@ int cli_run(struct cli *c, int argc, char **argv)
                 cli_signal_name(cli_interrupted()), o.printed, n);
         rc = CLI_INTERRUPTED(cli_interrupted());
     }
+    cli_interrupt_uninstall();
     free(cases);
     for (size_t k = 0; k < n; k++) {
         free(o.jobs[k].head);
