@@ -35,6 +35,19 @@ static int spin_step(coop_task *t)
     COOP_END(t);
 }
 
+/* Crashes only when the seed's fault point says so: some seeds of a sweep crash, most pass. */
+static int flaky_step(coop_task *t)
+{
+    struct plain *p = coop_state(t);
+    COOP_BEGIN(t);
+    COOP_YIELD(t);
+    if (coop_fault_point(t, "crash")) {
+        int *volatile nowhere = NULL;
+        p->left = *nowhere;
+    }
+    COOP_END(t);
+}
+
 /*
  * The obvious way to write a plugin: the environment and a run's identity
  * kept in statics.  Two runs sharing one process at the same time would
@@ -81,6 +94,13 @@ static int spin_start(coop_sched *s, const coop_program_env *env, int argc, char
     return start_one(s, env, spin_step, "spinner", 0);
 }
 
+static int flaky_start(coop_sched *s, const coop_program_env *env, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return start_one(s, env, flaky_step, "flaky", 0);
+}
+
 static int keep_start(coop_sched *s, const coop_program_env *env, int argc, char **argv)
 {
     (void)argc;
@@ -94,6 +114,7 @@ static const coop_program programs[] = {
     { "crasher", "reads through a null pointer in its third step", crash_start },
     { "spinner", "its second step never returns", spin_start },
     { "keeper", "keeps its environment and run number in statics", keep_start },
+    { "flaky", "crashes when its fault point fires", flaky_start },
     { NULL, NULL, NULL },
 };
 

@@ -43,6 +43,17 @@ grep -q "6 seeds run: 0 passed, 6 failed, 1 distinct" "$tmp/out" || fail "explor
 grep -q "failure 1: crash SIGSEGV in task crasher" "$tmp/out" || fail "explore: crash signature"
 grep -q "checked: fails the same way" "$tmp/out" || fail "explore: crash reproducer not checked"
 
+# Chunks of many seeds: when a worker crashes, the seeds of its chunk that it had not reported run again
+# elsewhere, so every seed is counted once whatever -j is.
+run 1 "$coop" explore --load "$lib" "$here/flaky.scn" --seeds 0..3000 --faults points -j 1 -q
+mv "$tmp/out" "$tmp/flaky1"
+run 1 "$coop" explore --load "$lib" "$here/flaky.scn" --seeds 0..3000 --faults points -j 2 -q
+cmp -s "$tmp/flaky1" "$tmp/out" || { diff "$tmp/flaky1" "$tmp/out"; fail "explore -j 2 differs from -j 1 with crashes"; }
+grep -qE "^3000 seeds run: [0-9]+ passed, [1-9][0-9]* failed, 1 distinct" "$tmp/out" || { cat "$tmp/out"; fail "flaky sweep"; }
+p=$(sed -nE 's/^3000 seeds run: ([0-9]+) passed, ([0-9]+) failed.*/\1/p' "$tmp/out")
+f=$(sed -nE 's/^failure 1: crash SIGSEGV in task flaky .*\(([0-9]+) seed\(s\).*/\1/p' "$tmp/out")
+[ -n "$p" ] && [ -n "$f" ] && [ $((p + f)) -eq 3000 ] || fail "crashed and passed seeds do not add up: $p + $f"
+
 # explore: a seed that never ends is a TIMEOUT group; the other seeds still run.
 run 1 "$coop" explore --load "$lib" "$here/spin.scn" --seeds 0..2 --timeout=1s -j 2 -q
 grep -q "2 seeds run: 0 passed, 2 failed, 1 distinct" "$tmp/out" || { cat "$tmp/out"; fail "explore: timeouts not counted"; }
