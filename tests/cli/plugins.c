@@ -1,5 +1,21 @@
 /* Programs that misbehave the way user code does, loaded with --load: one crashes, one never yields, one keeps state in statics. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "coop/cli.h"
+
+/*
+ * Creates the file $COOP_TEST_MARK, when that is set: how a test learns
+ * that the command has got this far, however slowly it runs (valgrind).
+ */
+static void mark(void)
+{
+    const char *path = getenv("COOP_TEST_MARK");
+    int fd = path ? open(path, O_WRONLY | O_CREAT, 0644) : -1;
+    if (fd >= 0)
+        close(fd);
+}
 
 /* The state of each task: where to log, steps left, and (keeper) the run it belongs to. */
 struct plain {
@@ -30,6 +46,7 @@ static int spin_step(coop_task *t)
     COOP_BEGIN(t);
     COOP_CALL(t, coop_wait(t, COOP_MS(5)));
     coop_program_log(p->env, t, "spinning");
+    mark();
     for (volatile unsigned long n = 0;; n++)
         p->left = (int)n;
     COOP_END(t);
@@ -45,6 +62,20 @@ static int flaky_step(coop_task *t)
         int *volatile nowhere = NULL;
         p->left = *nowhere;
     }
+    COOP_END(t);
+}
+
+/* Fails when the seed's fault point says so, and marks its hundredth run in a process. */
+static unsigned failer_runs;
+
+static int failer_step(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_YIELD(t);
+    if (++failer_runs == 100)
+        mark();
+    if (coop_fault_point(t, "fail"))
+        COOP_FAIL(t, -COOP_EINVAL);
     COOP_END(t);
 }
 
@@ -101,6 +132,13 @@ static int flaky_start(coop_sched *s, const coop_program_env *env, int argc, cha
     return start_one(s, env, flaky_step, "flaky", 0);
 }
 
+static int failer_start(coop_sched *s, const coop_program_env *env, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return start_one(s, env, failer_step, "failer", 0);
+}
+
 static int keep_start(coop_sched *s, const coop_program_env *env, int argc, char **argv)
 {
     (void)argc;
@@ -115,6 +153,7 @@ static const coop_program programs[] = {
     { "spinner", "its second step never returns", spin_start },
     { "keeper", "keeps its environment and run number in statics", keep_start },
     { "flaky", "crashes when its fault point fires", flaky_start },
+    { "failer", "fails when its fault point fires", failer_start },
     { NULL, NULL, NULL },
 };
 

@@ -60,19 +60,19 @@ grep -q "2 seeds run: 0 passed, 2 failed, 1 distinct" "$tmp/out" || { cat "$tmp/
 grep -q "failure 1: timeout in task spinner (resumed at line" "$tmp/out" || fail "explore: timeout signature"
 
 # Interruption: the first SIGINT stops the sweep; the summary, the groups and the reproducers so far are written.
-"$coop" explore "$src/scenarios/buggy-handoff.scn" --seeds 0..100000000 -j 2 -q --out "$tmp/int" \
-  >"$tmp/int.out" 2>"$tmp/int.err" &
+COOP_TEST_MARK="$tmp/int.mark" "$coop" explore --load "$lib" "$here/failer.scn" --seeds 0..100000000 --faults points \
+  -j 2 -q --out "$tmp/int" >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
-for _ in $(seq 100); do sleep 0.1; [ -d "$tmp/int" ] && break; done
-sleep 1
+for _ in $(seq 600); do [ -e "$tmp/int.mark" ] && break; sleep 0.1; done
+[ -e "$tmp/int.mark" ] || fail "explore did not get going"
 kill -INT "$pid"
 wait "$pid"; rc=$?
 [ "$rc" -eq 130 ] || { cat "$tmp/int.out" "$tmp/int.err"; fail "explore after SIGINT: exit $rc"; }
 grep -qE "^[0-9]+ seeds run: .* [1-9][0-9]* failed, .*seeds not run: interrupted" "$tmp/int.out" \
   || { cat "$tmp/int.out"; fail "no partial summary"; }
 grep -q "^failure 1: " "$tmp/int.out" || fail "no failure group after SIGINT"
-grep -q "written: $tmp/int/buggy-handoff-seed" "$tmp/int.out" || fail "no reproducer after SIGINT"
-ls "$tmp"/int/buggy-handoff-seed*.scn >/dev/null || fail "the reproducer file is missing"
+grep -q "written: $tmp/int/failer-seed.*checked: fails the same way" "$tmp/int.out" || fail "no reproducer after SIGINT"
+ls "$tmp"/int/failer-seed*.scn >/dev/null || fail "the reproducer file is missing"
 grep -q "interrupted by SIGINT" "$tmp/int.err" || fail "no interruption message"
 
 # Interrupting run: a scenario that never ends is abandoned after the grace period, and the reports are written.
@@ -90,10 +90,11 @@ grep -q "^ok 2 - .*spin.scn # SKIP not run" "$tmp/i.tap" || fail "run: TAP after
 grep -q '<skipped' "$tmp/i.xml" || fail "run: JUnit after SIGTERM"
 
 # A second signal ends the command at once, without waiting for the step that never returns.
-"$coop" explore --load "$lib" "$here/spin.scn" --seeds 0..10 -q >"$tmp/twice.out" 2>"$tmp/twice.err" &
+COOP_TEST_MARK="$tmp/spin.mark" "$coop" explore --load "$lib" "$here/spin.scn" --seeds 0..10 -q \
+  >"$tmp/twice.out" 2>"$tmp/twice.err" &
 pid=$!
-for _ in $(seq 100); do sleep 0.1; grep -q "^explore" "$tmp/twice.out" && break; done
-sleep 0.5
+for _ in $(seq 600); do [ -e "$tmp/spin.mark" ] && break; sleep 0.1; done
+[ -e "$tmp/spin.mark" ] || fail "the spinning seed did not start"
 kill -INT "$pid"; sleep 0.2; kill -INT "$pid"
 wait "$pid"; rc=$?
 [ "$rc" -eq 130 ] || fail "a second SIGINT: exit $rc"
