@@ -1,6 +1,7 @@
 /* coop explore: one scenario over a seed range in worker processes; failures grouped and written as reproducers. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -271,9 +272,19 @@ static int parse_seeds(const char *v, uint64_t *first, uint64_t *last)
     return cli_parse_u64(buf, first) || cli_parse_u64(dots + 2, last) || *last <= *first ? -1 : 0;
 }
 
-/* Makes DIR if it is missing; an existing file that is not a directory is an error now, not after the sweep. */
-static int prepare_out(const char *dir)
+/*
+ * Makes DIR if it is missing.  An existing file that is not a directory,
+ * or a reproducer's path that would be too long, is an error now, not
+ * after the sweep.
+ */
+static int prepare_out(const char *dir, const char *scn_path)
 {
+    const char *base = strrchr(scn_path, '/');
+    /* DIR "/" BASE "-seed" and 20 digits ".scn": the longest name a reproducer gets. */
+    if (strlen(dir) + strlen(base ? base + 1 : scn_path) + 30 >= PATH_MAX) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     struct stat st;
     if (!stat(dir, &st)) {
         if (S_ISDIR(st.st_mode))
@@ -426,7 +437,7 @@ int cli_explore(struct cli *c, int argc, char **argv)
         coop_scenario_free(e.scn);
         return CLI_USAGE;
     }
-    if (out_dir && prepare_out(out_dir)) {
+    if (out_dir && prepare_out(out_dir, e.path)) {
         fprintf(stderr, "coop explore: error: --out %s: %s\n", out_dir, strerror(errno));
         coop_scenario_free(e.scn);
         return CLI_USAGE;

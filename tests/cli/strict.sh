@@ -80,6 +80,11 @@ run 1 "$coop" explore "$src/scenarios/buggy-handoff.scn" --seeds 0..5 --out "$lo
 grep -q "written: $long/buggy-handoff-seed1.scn" "$tmp/out" || { cat "$tmp/out"; fail "long --out path"; }
 [ -f "$long/buggy-handoff-seed1.scn" ] || fail "the reproducer is not in the long directory"
 
+toolong=$tmp
+for _ in $(seq 21); do toolong=$toolong/$(printf 'x%.0s' $(seq 200)); done
+run 2 "$coop" explore "$src/scenarios/buggy-handoff.scn" --seeds 0..5 --out "$toolong"; err_has "File name too long"
+[ -s "$tmp/out" ] && fail "a too long --out found after the sweep started"
+
 # A plugin whose registry function returns NULL is an error, not a crash.
 run 2 "$coop" programs --load "$nulllib"; err_has "returned NULL"
 
