@@ -518,7 +518,14 @@ int cli_run(struct cli *c, int argc, char **argv)
         fprintf(stderr, "coop run: error: no worker process could be started: %s\n", strerror(errno));
     char t[32];
     cli_format_wall(took, t, sizeof(t));
-    size_t not_run = n - o.printed;
+    /* Scenarios that finished after one that never ran (interrupted, or --fail-fast) are printed now. */
+    size_t not_run = 0;
+    for (size_t k = o.printed; k < n; k++) {
+        if (o.jobs[k].ran)
+            print_job(&o, &o.jobs[k]);
+        else
+            not_run++;
+    }
     printf("%zu passed, %zu failed, %zu crashed, %zu timed out, %zu errors", o.counts[K_PASS],
            o.counts[K_FAIL], o.counts[K_CRASH], o.counts[K_TIMEOUT], o.counts[K_ERROR]);
     if (not_run)
@@ -548,7 +555,7 @@ int cli_run(struct cli *c, int argc, char **argv)
     }
     if (end.interrupted) {
         fprintf(stderr, "coop run: interrupted by %s: %zu of %zu scenarios ran\n",
-                cli_signal_name(cli_interrupted()), o.printed, n);
+                cli_signal_name(cli_interrupted()), n - not_run, n);
         rc = CLI_INTERRUPTED(cli_interrupted());
     }
     cli_interrupt_uninstall();

@@ -89,6 +89,19 @@ grep -q "^1 passed, 0 failed, 0 crashed, 0 timed out, 0 errors, 2 not run (inter
 grep -q "^ok 2 - .*spin.scn # SKIP not run" "$tmp/i.tap" || fail "run: TAP after SIGTERM"
 grep -q '<skipped' "$tmp/i.xml" || fail "run: JUnit after SIGTERM"
 
+# With two workers, a scenario that finished after one abandoned is still printed and counted once.
+COOP_TEST_MARK="$tmp/spin2.mark" "$coop" run -j 2 --load "$lib" "$here/spin.scn" "$here/pass.scn" \
+  >"$tmp/irun2.out" 2>"$tmp/irun2.err" &
+pid=$!
+for _ in $(seq 600); do [ -e "$tmp/spin2.mark" ] && break; sleep 0.1; done
+# The other worker's scenario ends meanwhile, or within the grace period after the signal.
+sleep 2
+kill -TERM "$pid"
+wait "$pid"; rc=$?
+[ "$rc" -eq 143 ] || { cat "$tmp/irun2.out" "$tmp/irun2.err"; fail "run -j 2 after SIGTERM: exit $rc"; }
+grep -q "^PASS $here/pass.scn" "$tmp/irun2.out" || { cat "$tmp/irun2.out"; fail "the finished scenario was not printed"; }
+grep -q "^1 passed, .* 1 not run (interrupted)" "$tmp/irun2.out" || { cat "$tmp/irun2.out"; fail "counted twice or not at all"; }
+
 # A second signal ends the command at once, without waiting for the step that never returns.
 COOP_TEST_MARK="$tmp/spin.mark" "$coop" explore --load "$lib" "$here/spin.scn" --seeds 0..10 -q \
   >"$tmp/twice.out" 2>"$tmp/twice.err" &
