@@ -504,7 +504,9 @@ int cli_pool_run(const struct cli_pool_cfg *cfg, struct cli_pool_end *end)
             struct slot *s = &p->slots[k];
             if (!s->pid || !s->busy || atomic_load(&s->page->item) == CLI_WATCH_IDLE)
                 continue;
-            if (now - atomic_load(&s->page->started_ns) >= cfg->timeout_ns)
+            /* An item that started after `now` was read has a later start: not overdue. */
+            uint64_t started = atomic_load(&s->page->started_ns);
+            if (started <= now && now - started >= cfg->timeout_ns)
                 bury(p, k, TIMED_OUT);
         }
         /* Items under way when the interruption came may finish, but only for so long. */
