@@ -1,4 +1,5 @@
 /* coop trace: converts a JSON-lines trace to another form, and summarises each task's steps, wakes and lateness. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 #include "coop/trace-convert.h"
 
 static const char trace_help[] =
-    "usage: coop trace [--to jsonl|text|chrome] [-o OUT] [--summary] FILE\n"
+    "usage: coop trace [--to jsonl|text|chrome] [-o, --output OUT] [--summary] FILE\n"
     "\n"
     "Reads a JSON-lines trace (coop run --trace FILE writes one).  With --to, writes\n"
     "it in that form to OUT (default: standard output).  Without --to, or with\n"
@@ -146,62 +147,81 @@ static int summarise(FILE *in, const char *name)
     return rc;
 }
 
+/* Opens a trace to read: a directory is refused here, as reading one would fail in ways that say less. */
+static FILE *open_trace(const char *file)
+{
+    struct stat st;
+    if (stat(file, &st)) {
+        fprintf(stderr, "coop trace: error: %s: %s\n", file, strerror(errno));
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "coop trace: error: %s: %s\n", file, strerror(EISDIR));
+        return NULL;
+    }
+    FILE *in = fopen(file, "r");
+    if (!in)
+        fprintf(stderr, "coop trace: error: %s: %s\n", file, strerror(errno));
+    return in;
+}
+
 int cli_trace(struct cli *c, int argc, char **argv)
 {
     (void)c;
+    static const struct option longs[] = { { "to", required_argument, NULL, 't' },
+                                           { "output", required_argument, NULL, 'o' },
+                                           { "summary", no_argument, NULL, 's' },
+                                           { "help", no_argument, NULL, 'h' },
+                                           { NULL, 0, NULL, 0 } };
     const char *file = NULL, *outp = NULL;
     bool convert = false, summary = false;
     coop_trace_format fmt = COOP_TRACE_TEXT;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    int ch;
+    optind = 0;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":ho:", longs, NULL)) != -1) {
+        switch (ch) {
+        case 'h':
             fputs(trace_help, stdout);
             return CLI_PASS;
-        } else if (!strcmp(a, "--to") && v) {
-            if (coop_trace_format_parse(v, &fmt)) {
-                fprintf(stderr, "coop trace: error: unknown format '%s' (jsonl, text, chrome)\n", v);
+        case 't':
+            if (coop_trace_format_parse(optarg, &fmt)) {
+                fprintf(stderr, "coop trace: error: unknown format '%s' (jsonl, text, chrome)\n", optarg);
                 return CLI_USAGE;
             }
             convert = true;
-            i++;
-        } else if (!strcmp(a, "-o") && v) {
-            outp = v;
-            i++;
-        } else if (!strcmp(a, "--summary")) {
+            break;
+        case 'o':
+            outp = optarg;
+            break;
+        case 's':
             summary = true;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "coop trace: error: unknown option '%s' (or it lacks its value)\n", a);
+            break;
+        default:
+            cli_bad_option("trace", ch, optopt, argv[optind - 1], longs);
             return CLI_USAGE;
-        } else if (file) {
-            fprintf(stderr, "coop trace: error: one trace at a time\n");
-            return CLI_USAGE;
-        } else {
-            file = a;
         }
     }
+    if (optind + 1 < argc) {
+        fprintf(stderr, "coop trace: error: one trace at a time\n");
+        return CLI_USAGE;
+    }
+    file = optind < argc ? argv[optind] : NULL;
     if (!file) {
         fprintf(stderr, "coop trace: error: no trace given\n\n%s", trace_help);
         return CLI_USAGE;
     }
     if (!convert)
         summary = true;
-    /* A directory opens and reads as nothing: say so rather than summarise an empty trace. */
-    struct stat st;
-    if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "coop trace: error: %s is a directory\n", file);
-        return CLI_USAGE;
-    }
     int rc = CLI_PASS;
     if (convert) {
-        FILE *in = fopen(file, "r");
-        if (!in) {
-            fprintf(stderr, "coop trace: error: cannot open %s\n", file);
+        FILE *in = open_trace(file);
+        if (!in)
             return CLI_USAGE;
-        }
         FILE *out = outp ? fopen(outp, "w") : stdout;
         if (!out) {
+            fprintf(stderr, "coop trace: error: cannot write %s: %s\n", outp, strerror(errno));
             fclose(in);
-            fprintf(stderr, "coop trace: error: cannot write %s\n", outp);
             return CLI_USAGE;
         }
         char err[256];
@@ -211,17 +231,15 @@ int cli_trace(struct cli *c, int argc, char **argv)
         }
         fclose(in);
         if (outp && fclose(out)) {
-            fprintf(stderr, "coop trace: error: cannot write %s\n", outp);
+            fprintf(stderr, "coop trace: error: cannot write %s: %s\n", outp, strerror(errno));
             rc = CLI_USAGE;
         }
         if (rc || !summary)
             return rc;
     }
-    FILE *in = fopen(file, "r");
-    if (!in) {
-        fprintf(stderr, "coop trace: error: cannot open %s\n", file);
+    FILE *in = open_trace(file);
+    if (!in)
         return CLI_USAGE;
-    }
     rc = summarise(in, file);
     fclose(in);
     return rc;

@@ -1,4 +1,5 @@
 /* The scenario parser: settings, injections and expectations, line by line, with exact error positions. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1221,7 +1222,7 @@ int coop_scenario_load(const char *path, coop_scenario **out, char *err, size_t 
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: error: cannot open the file", path);
+        snprintf(err, errlen, "%s: error: cannot open the file: %s", path, strerror(errno));
         return -COOP_ENOENT;
     }
     char *buf = malloc(COOP_SCN_MAX_FILE + 1);
@@ -1230,12 +1231,14 @@ int coop_scenario_load(const char *path, coop_scenario **out, char *err, size_t 
         snprintf(err, errlen, "%s: error: out of memory", path);
         return -COOP_ENOMEM;
     }
+    errno = 0;
     size_t n = fread(buf, 1, COOP_SCN_MAX_FILE + 1, f);
     bool bad = ferror(f);
+    int why = errno;
     fclose(f);
     if (bad) {
         free(buf);
-        snprintf(err, errlen, "%s: error: cannot read the file", path);
+        snprintf(err, errlen, "%s: error: cannot read the file: %s", path, strerror(why ? why : EIO));
         return -COOP_EIO;
     }
     int rc = coop_scenario_parse(path, buf, n, out, err, errlen);

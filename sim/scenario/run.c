@@ -16,6 +16,8 @@ static void on_event(void *ctx, const coop_sim_event *e)
 {
     struct scn_run *r = ctx;
     scn_log_add(&r->log, e);
+    if (r->ov && r->ov->observe)
+        r->ov->observe(r->ov->observe_ctx, r->sim, e);
 }
 
 /* The largest trace kept in memory for the caller, in bytes: as large as a golden trace may be. */
@@ -487,6 +489,7 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         return -COOP_ENOMEM;
     }
     r->scn = scn;
+    r->ov = ov;
     coop_sim_config cfg = scn->cfg;
     if (ov && ov->seed_set)
         cfg.seed = ov->seed;

@@ -52,7 +52,7 @@ tail -1 forever.jsonl | grep -q '"ev":"end","status":"trace-limit"' || fail "the
 
 # coop trace refuses what is not a trace, with coop: error-style messages and exit 2.
 expect_rc 2 "$coop" trace "$tmp"
-has "coop trace: error: $tmp is a directory" err
+has "coop trace: error: $tmp: Is a directory" err
 expect_rc 2 "$coop" trace --to text "$tmp"
 expect_rc 2 "$coop" trace /dev/zero
 has "/dev/zero:1:65537: error: line too long" err

@@ -190,6 +190,13 @@ typedef struct coop_scn_overrides {
      */
     coop_sim_line_fn on_line;
     void *on_line_ctx;
+    /*
+     * When set, also receives every trace event as it is produced, with
+     * the simulation it comes from (NULL while the simulation is being
+     * created): the command's workers note the step under way with it.
+     */
+    void (*observe)(void *ctx, coop_sim *sim, const coop_sim_event *e);
+    void *observe_ctx;
 } coop_scn_overrides;
 
 /* The outcome of one run. */
