@@ -14,7 +14,7 @@ void coop__call_discard(coop_sched *s)
 {
     if (s->call.child && s->call.child->where == COOP__DETACHED)
         coop__task_release(s, s->call.child);
-    if (s->call.kind == COOP_CALL_DIAL && s->call.fd >= 0)
+    if (COOP__HAS_POLLER(s) && s->call.kind == COOP_CALL_DIAL && s->call.fd >= 0)
         (void)s->poller.ops->close(s->poller.ctx, s->call.fd);
     s->call.fd = -1;
     s->call.child = NULL;
@@ -221,6 +221,9 @@ static void reschedule(coop_sched *s, coop_task *t)
     coop__enqueue(s, t);
 }
 
+/* A caller of AddTask or CreateTask, once its child's setup is done (see coop__finish_step). */
+void coop__requeue_caller(coop_sched *s, coop_task *t) { reschedule(s, t); }
+
 /* Parks the task; a timeout puts it in the heap with -ETIMEDOUT ready as its result. */
 static void block(coop_sched *s, coop_task *t, int kind, int64_t timeout_ns)
 {
@@ -233,17 +236,27 @@ static void block(coop_sched *s, coop_task *t, int kind, int64_t timeout_ns)
     }
 }
 
-static void join_child(coop_sched *s, coop_task *t, coop_task *child)
+/*
+ * AddTask and CreateTask: the child joins now, but its setup is left to
+ * coop__finish_step, which runs setups from a work list instead of
+ * recursing, so a setup that adds a task that adds a task, a thousand
+ * deep, needs no more C stack than one.  The caller's result is its
+ * child's tid from here; it is queued again once the setup is done.
+ */
+static bool join_child(coop_sched *s, coop_task *t, coop_task *child)
 {
-    /* The setup runs inside the join and may end the child, so its tid is read first. */
+    /* The setup may end the child, so its tid is read first. */
     uint32_t tid = child->tid;
-    int err = coop__task_join(s, child);
+    int err = coop__join_prepare(s, child);
     if (err) {
         coop__task_release(s, child);
         set_result(t, err);
-    } else {
-        set_result(t, tid);
+        return false;
     }
+    set_result(t, tid);
+    coop_assert(!s->joining);
+    s->joining = child;
+    return true;
 }
 
 static void send_signal(coop_sched *s, coop_task *from, struct coop__signal *sig, int64_t value)
@@ -300,7 +313,7 @@ static void resume_now(coop_sched *s, coop_task *t, int r)
 
 static void stream_wait(coop_sched *s, coop_task *t, int64_t timeout_ns)
 {
-    int r = s->poller.ops ? coop__stream_wait(s, t) : -COOP_ENOSYS;
+    int r = COOP__HAS_POLLER(s) ? coop__stream_wait(s, t) : -COOP_ENOSYS;
     if (r == 0)
         block(s, t, COOP__BLOCK_IO, timeout_ns);
     else
@@ -310,7 +323,7 @@ static void stream_wait(coop_sched *s, coop_task *t, int64_t timeout_ns)
 /* Pending fd events are served before signals: they arrived before this call. */
 static void wait_any(coop_sched *s, coop_task *t, const struct coop__call *c)
 {
-    int r = t->calls->nfds ? coop__stream_wait(s, t) : c->nsigs ? 0 : -COOP_ENOENT;
+    int r = COOP__HAS_POLLER(s) && t->calls->nfds ? coop__stream_wait(s, t) : c->nsigs ? 0 : -COOP_ENOENT;
     if (r == 0 && c->nsigs)
         r = coop__signal_register(s, t, c->sigs, c->nsigs);
     if (r == 0)
@@ -405,7 +418,8 @@ void coop__handle_call(coop_sched *s, coop_task *t)
         break;
     case COOP_CALL_ADD_TASK:
     case COOP_CALL_CREATE_TASK:
-        join_child(s, t, child);
+        if (join_child(s, t, child))
+            return; /* coop__finish_step runs the setup, then queues t */
         break;
     case COOP_CALL_KILL_TASK: {
         coop_task *victim = coop__tab_find(s, c->tid);
@@ -438,7 +452,7 @@ void coop__handle_call(coop_sched *s, coop_task *t)
         return;
     }
     case COOP_CALL_STREAM_REGISTER:
-        set_result(t, s->poller.ops ? coop__stream_register(s, t, c->fd, c->events) : -COOP_ENOSYS);
+        set_result(t, COOP__HAS_POLLER(s) ? coop__stream_register(s, t, c->fd, c->events) : -COOP_ENOSYS);
         break;
     case COOP_CALL_STREAM_WAIT:
         stream_wait(s, t, c->ns);
@@ -447,8 +461,13 @@ void coop__handle_call(coop_sched *s, coop_task *t)
         wait_any(s, t, c);
         return;
     case COOP_CALL_DIAL:
-        dial(s, t, c->fd, c->ns);
-        return;
+        /* Built without an error, so a poller made its fd. */
+        if (COOP__HAS_POLLER(s)) {
+            dial(s, t, c->fd, c->ns);
+            return;
+        }
+        set_result(t, -COOP_ENOSYS);
+        break;
     default:
         set_result(t, -COOP_EINVAL);
         break;

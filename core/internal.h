@@ -7,26 +7,61 @@
 #include <stdint.h>
 
 #include "coop/coop.h"
+#include "coop/config.h"
+#include "coop/port.h"
 
 /*
  * Assertions stay on in every build (see STYLE.md).  The failure goes
- * through a hook so that the core needs no libc; the libc build aborts.
+ * through a hook (coop/port.h) so that the core needs no libc; the libc
+ * build aborts.
  */
-COOP_API void coop__assert_fail(const char *expr, const char *file, unsigned line);
+#if COOP_CONFIG_ASSERT_TEXT
 #define coop_assert(e) ((e) ? (void)0 : coop__assert_fail(#e, __FILE__, __LINE__))
+#else
+/* Without the text: the hook gets "" and the line, and the image keeps no expression strings. */
+#define coop_assert(e) ((e) ? (void)0 : coop__assert_fail("", "coop", __LINE__))
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define COOP__NOINLINE __attribute__((noinline))
+#else
+#define COOP__NOINLINE
+#endif
 
 #define COOP__NO_INDEX UINT32_MAX
-#define COOP__NPRIO 101 /* prios 1..100; slot 0 unused */
+#if COOP_CONFIG_RINGS < 0 || COOP_CONFIG_RINGS > 100
+#error "COOP_CONFIG_RINGS must be from 0 to 100"
+#endif
+#define COOP__NRINGS (COOP_CONFIG_RINGS + 1) /* rings for prios 1..COOP_CONFIG_RINGS; slot 0 unused */
+#define COOP__RING_WORDS (COOP_CONFIG_RINGS / 64 + 1) /* 64-bit words of ring_bits */
 /* Ready fds taken per poller wait: enough for a busy server's round, small without an OS. */
-#ifdef COOP_HAVE_LIBC
+#if !COOP_CONFIG_STREAMS
+#define COOP__POLL_BATCH 1
+#elif defined(COOP_HAVE_LIBC)
 #define COOP__POLL_BATCH 256
 #else
 #define COOP__POLL_BATCH 16
 #endif
-#define COOP__CHAIN_CACHE 128 /* heap chains reachable for appending; a power of two */
-#define COOP__RECORD_SIZE 48  /* sizeof(struct coop_task): the state follows it */
+#if COOP_CONFIG_CHAIN_BITS < 0 || COOP_CONFIG_CHAIN_BITS > 12
+#error "COOP_CONFIG_CHAIN_BITS must be from 0 to 12"
+#endif
+#define COOP__CHAIN_CACHE (1u << COOP_CONFIG_CHAIN_BITS) /* heap chains reachable for appending */
+#define COOP__RECORD_SIZE COOP__STATE_OFFSET             /* sizeof(struct coop_task): the state follows it */
+/*
+ * The alignment of a task block and of a big state: 16 bytes where
+ * pointers have 8, as malloc gives on x86-64; 8 on 32-bit targets, as
+ * newlib's malloc gives and as the strictest scalar there needs.
+ */
+#define COOP__ALIGN COOP_ALLOC_ALIGN
 /* The task table tags an ended task's tid into a pointer-sized slot (see struct coop__tasktab). */
 #define COOP__TID_MAX (UINTPTR_MAX >> 1 < UINT32_MAX - 1 ? (uint32_t)(UINTPTR_MAX >> 1) : UINT32_MAX - 1)
+
+/* Whether streams work: never in a build without them, so their code is left out. */
+#if COOP_CONFIG_STREAMS
+#define COOP__HAS_POLLER(s) ((s)->poller.ops != NULL)
+#else
+#define COOP__HAS_POLLER(s) false
+#endif
 
 /* Where a task is.  Exactly one holds at any time. */
 enum coop__where {
@@ -144,6 +179,7 @@ struct coop__calls {
         uint32_t wait_tid; /* the task this one waits for (BLOCK_TASK) */
         int dial_fd;       /* the fd being connected (BLOCK_DIAL) */
     };
+    coop_task *join_up; /* while a child's setup runs for this task's call: the next caller out */
     unsigned fail_line;
     uint16_t nfds, fdcap;  /* fds registered / allocated */
     uint8_t nregs, regcap; /* signal registrations in use / allocated */
@@ -152,8 +188,11 @@ struct coop__calls {
 };
 
 /*
- * A task: 48 bytes, followed in the same block by its state and, for a
- * named task, its name.  While queued, its key is (time2run_ns, prio,
+ * A task: 48 bytes (40 where pointers have 4), followed in the same
+ * block by its state and, for a named task, its name.  `next` comes
+ * before the 64-bit word so that the word is 8-byte aligned without
+ * padding on every ABI, i386's included, where 64-bit fields are only
+ * 4-byte aligned.  While queued, its key is (time2run_ns, prio,
  * seq); the seq lives in the heap entry, and ready rings and heap chains
  * keep it implicitly by their order (see ready.h).  Once the task has
  * ended (COOP__F_ENDED), the time2run word holds the exit status.
@@ -164,15 +203,16 @@ struct coop_task {
     uint8_t prio;                /* 1..100 */
     uint16_t flags;              /* enum coop__flags */
     struct coop__kind *kind;     /* step, period, state size, scheduler */
+    coop_task *next;             /* in its ready ring or heap chain; NULL otherwise */
     union {
         uint64_t time2run_ns; /* when it is next due (the queue key) */
         int64_t exit_status;  /* once COOP__F_ENDED */
     };
-    coop_task *next;           /* in its ready ring or heap chain; NULL otherwise */
     uint32_t tid;              /* unique per scheduler, never reused, from 1 */
     uint32_t heap_idx;         /* index of its heap entry, or COOP__NO_INDEX */
     struct coop__calls *calls; /* NULL until the first call */
-    unsigned char state[];
+    /* 8-aligned: on 32-bit targets the fields above end at 36 bytes. */
+    _Alignas(8) unsigned char state[];
 };
 
 _Static_assert(sizeof(struct coop_task) == COOP__RECORD_SIZE, "the task record grew");
@@ -244,8 +284,22 @@ struct coop__slab_class {
     uint32_t live;        /* blocks handed out */
     uint32_t next_blocks; /* blocks in the next chunk */
 };
-#define COOP__SLAB_MAX 512 /* bigger blocks come from the allocator one by one */
+#if COOP_CONFIG_SLAB_MAX % 8
+#error "COOP_CONFIG_SLAB_MAX must be a multiple of 8"
+#endif
+#define COOP__SLAB_MAX COOP_CONFIG_SLAB_MAX /* bigger blocks come from the allocator one by one */
 #define COOP__SLAB_CLASSES (COOP__SLAB_MAX / 8 + 1)
+
+/*
+ * An interrupt source (irq.c).  `raised` is written only by the raising
+ * handler and `delivered` only by the loop; raised - delivered is the
+ * number of raises not yet delivered, modulo 2^32.
+ */
+struct coop__irq_source {
+    _Atomic uint32_t raised;
+    uint32_t delivered;
+    struct coop__signal *sig;
+};
 
 /* The call a task yields, filled by a constructor and read by the handler. */
 struct coop__call {
@@ -289,7 +343,8 @@ struct coop_sched {
      * or removed; the dispatcher removes it if the task was not re-queued.
      */
     coop_task *stale;
-    bool stopped; /* KillOs or coop_shutdown happened */
+    coop_task *joining; /* a child joined by a call, whose setup coop__finish_step runs next; else NULL */
+    bool stopped;       /* KillOs or coop_shutdown happened */
     bool stop_on_error;
     bool failed;  /* a step failed since the flag was cleared */
     uint8_t halt; /* enum coop__halt: coop_run_due runs nothing more while set */
@@ -299,8 +354,8 @@ struct coop_sched {
     struct coop__heap heap;
     uint32_t heap_dead; /* ended tasks still linked in the heap: entries' tasks or chained */
     struct coop__chain_slot chains[COOP__CHAIN_CACHE];
-    struct coop__ring rings[COOP__NPRIO];
-    uint64_t ring_bits[2]; /* bit p set when rings[p] is non-empty */
+    struct coop__ring rings[COOP__NRINGS];
+    uint64_t ring_bits[COOP__RING_WORDS]; /* bit p set when rings[p] is non-empty */
     struct coop__tasktab tab;
 
     struct coop__htab signals;
@@ -313,7 +368,7 @@ struct coop_sched {
     struct {
         const char *ptr;
         struct coop__signal *sig;
-    } sigcache[8];
+    } sigcache[COOP_CONFIG_SIGNAL_CACHE];
 
     coop_task **fdtab; /* fd -> task holding it */
     uint32_t fdcap;
@@ -331,11 +386,24 @@ struct coop_sched {
     uint64_t next_gc_ns;
     coop_hook_fn gc_hook, idle_hook;
     void *gc_ctx, *idle_ctx;
+    coop_idle_wait_fn idle_wait; /* tickless sleep without a poller; NULL: spin on the clock */
+    void *idle_wait_ctx;
+#if COOP_CONFIG_IRQ_SOURCES > 0
+    _Atomic uint32_t nirq;    /* registered sources; only grows */
+    _Atomic uint32_t irq_any; /* 1 when some source was raised since the loop last looked */
+    struct coop__irq_source irq[COOP_CONFIG_IRQ_SOURCES];
+#endif
     uint64_t idle_count, gc_count;
 
     coop_report failure;
     bool has_failure;
-    coop_poll_event events[COOP__POLL_BATCH];
+    /* Scratch: the poller's ready events, or a failure's log line; never both at once. */
+    union {
+        coop_poll_event events[COOP__POLL_BATCH];
+#if COOP_CONFIG_LOG_LINE > 0
+        char line[COOP_CONFIG_LOG_LINE];
+#endif
+    } scratch;
 };
 
 /* Memory, through the allocator hook. */
@@ -348,7 +416,20 @@ int coop__grow(coop_sched *s, void **v, uint32_t *cap, uint32_t need, size_t ele
 void coop__log_stderr(void *ctx, coop_log_level level, const char *msg);
 void coop__log(coop_sched *s, coop_log_level level, const char *msg);
 void coop__trace(coop_sched *s, coop_trace_kind kind, const coop_task *t, coop_trace_event *ev);
-/* Builds the event only when a trace hook is set, so that tracing costs one branch otherwise. */
+/*
+ * Builds the event only when a trace hook is set, so that tracing costs
+ * one branch otherwise; a build without tracing has no trace code at all.
+ */
+#if !COOP_CONFIG_TRACE
+/* The event is still written, in dead code, so that what only tracing reads counts as used. */
+#define COOP__TRACE(s, kind, t, ...)                     \
+    do {                                                 \
+        if (0) {                                         \
+            coop_trace_event coop__ev = { __VA_ARGS__ }; \
+            coop__trace((s), (kind), (t), &coop__ev);    \
+        }                                                \
+    } while (0)
+#else
 #define COOP__TRACE(s, kind, t, ...)                     \
     do {                                                 \
         if ((s)->trace) {                                \
@@ -356,6 +437,7 @@ void coop__trace(coop_sched *s, coop_trace_kind kind, const coop_task *t, coop_t
             coop__trace((s), (kind), (t), &coop__ev);    \
         }                                                \
     } while (0)
+#endif
 
 /* Formatting without libc. */
 struct coop__buf {
@@ -364,6 +446,7 @@ struct coop__buf {
 };
 void coop__buf_str(struct coop__buf *b, const char *s);
 void coop__buf_uint(struct coop__buf *b, uint64_t v);
+void coop__buf_u32(struct coop__buf *b, uint32_t v);
 
 /* The heap of entries; queue.c decides what goes in and chains tasks behind entries. */
 void coop__heap_push(struct coop__heap *h, coop_task *t, uint64_t ps);
@@ -400,10 +483,10 @@ void *coop__block_alloc(coop_sched *s, size_t size);
 void coop__block_free(coop_sched *s, void *p, size_t size);
 void coop__blocks_trim(coop_sched *s, bool all);
 size_t coop__block_size(size_t state_size, size_t name_bytes);
-/* The state is aligned as strictly as any object of its size needs: 16 bytes from 16 bytes up, else 8. */
+/* The state is aligned as strictly as any object of its size needs: COOP__ALIGN from 16 bytes up, else 8. */
 static inline size_t coop__state_span(size_t state_size)
 {
-    size_t align = state_size >= 16 ? 16 : 8;
+    size_t align = state_size >= 16 ? COOP__ALIGN : 8;
     return (state_size + align - 1) & ~(align - 1);
 }
 
@@ -444,6 +527,9 @@ void coop__set_status(coop_task *t, int status);
 int coop__task_build(coop_sched *s, const coop_task_spec *spec, coop_task **out);
 void coop__task_release(coop_sched *s, coop_task *t);
 int coop__task_join(coop_sched *s, coop_task *t);
+int coop__join_prepare(coop_sched *s, coop_task *t);
+bool coop__setup_step(coop_sched *s, coop_task *t, int *r);
+void coop__requeue_caller(coop_sched *s, coop_task *t);
 void coop__enqueue_heap(coop_sched *s, coop_task *t);
 void coop__dequeue(coop_sched *s, coop_task *t);
 void coop__make_ready(coop_sched *s, coop_task *t, int reason, const struct coop__signal *sig, int fd);

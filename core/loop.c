@@ -1,4 +1,5 @@
 /* The dispatcher and the main loop: picking the next task, running a step, polling, idling. */
+#include "coop/irq.h"
 #include "ready.h"
 
 /*
@@ -12,7 +13,7 @@ static coop_task *pick_general(coop_sched *s)
 {
     coop_task *best = NULL;
     int best_prio = 0;
-    for (int w = 0; w < 2; w++) {
+    for (int w = 0; w < COOP__RING_WORDS; w++) {
         for (uint64_t bits = s->ring_bits[w]; bits; bits &= bits - 1) {
             int p = w * 64 + coop__lowest_bit(bits);
             coop_task *h = coop__ring_head(s, p);
@@ -79,7 +80,13 @@ static inline coop_task *pick(coop_sched *s)
         if (t)
             return t;
     }
-    uint64_t b0 = s->ring_bits[0], b1 = s->ring_bits[1];
+#if COOP_CONFIG_RINGS == 0
+    /* No rings: the heap's top is the whole order. */
+    if (s->heap.n && coop__heap_top(s) && s->heap.v[0].t <= s->now_ns)
+        return coop__take_top(s);
+    return NULL;
+#endif
+    uint64_t b0 = s->ring_bits[0], b1 = COOP__RING_WORDS > 1 ? s->ring_bits[COOP__RING_WORDS - 1] : 0;
     bool heap_due = s->heap.n && s->heap.v[0].t <= s->now_ns;
     if (heap_due && !b0 && !b1 && s->heap.v[0].task->where != COOP__DEAD)
         return coop__take_top(s);
@@ -104,8 +111,8 @@ int coop__call_step(coop_sched *s, coop_task *t)
     return r;
 }
 
-/* Deals with what a step returned: a call to handle, an end, or a failure. */
-void coop__finish_step(coop_sched *s, coop_task *t, int r)
+/* Deals with what one step returned: a call to handle, an end, or a failure. */
+static void finish_one(coop_sched *s, coop_task *t, int r)
 {
     if (t->flags & COOP__F_KILL_PENDING) {
         t->flags &= (uint16_t)~COOP__F_KILL_PENDING;
@@ -121,9 +128,51 @@ void coop__finish_step(coop_sched *s, coop_task *t, int r)
         coop__record_failure(s, t, r < 0 ? r : -COOP_EINVAL);
         coop__end_task(s, t, r < 0 ? r : -COOP_EINVAL, UINT32_MAX);
     }
+}
+
+static void unpin(coop_sched *s, coop_task *t)
+{
     t->flags &= (uint16_t)~COOP__F_PINNED;
     if (t->where == COOP__DEAD)
         coop__task_release(s, t);
+}
+
+/*
+ * Finishes a step, and the setups it leads to, without recursion.  When a
+ * call adds a task (s->joining), the caller is pushed on a stack linked
+ * through the callers' call records (join_up) and the child's setup runs
+ * here; when a setup is done, its caller is queued again and popped.  The
+ * order of every effect is that of running each setup inside its
+ * caller's call, depth first, as the seed does.
+ */
+void coop__finish_step(coop_sched *s, coop_task *t, int r)
+{
+    coop_task *up = NULL; /* callers waiting for a setup, innermost first */
+    for (;;) {
+        finish_one(s, t, r);
+        coop_task *child = s->joining;
+        if (child) {
+            s->joining = NULL;
+            t->calls->join_up = up;
+            up = t;
+            t = child;
+            if (!coop__setup_step(s, child, &r))
+                continue;
+        } else {
+            unpin(s, t);
+        }
+        /* t is done; so is each caller whose setup chain ends here. */
+        for (;;) {
+            if (!up)
+                return;
+            t = up;
+            up = t->calls->join_up;
+            t->calls->join_up = NULL;
+            s->current = t;
+            coop__requeue_caller(s, t);
+            unpin(s, t);
+        }
+    }
 }
 
 /* A blocked task leaves the heap only when its timeout fires. */
@@ -133,11 +182,17 @@ static void fire_timeout(coop_sched *s, coop_task *t)
     struct coop__calls *c = t->calls;
     coop_assert(c->block != COOP__BLOCK_TASK); /* WaitTask has no timeout */
     /* A connect that did not complete in time is abandoned. */
-    if (c->block == COOP__BLOCK_DIAL)
+    if (COOP__HAS_POLLER(s) && c->block == COOP__BLOCK_DIAL)
         (void)coop_close(s, c->dial_fd);
     c->block = COOP__BLOCK_NONE;
     c->res = (coop_call_result){ -COOP_ETIMEDOUT, 0, NULL };
     COOP__TRACE(s, COOP_TR_WAKE, t, .reason = COOP_WAKE_TIMEOUT, .code = -COOP_ETIMEDOUT, .fd = -1);
+}
+
+/* After a stall under COOP_LATE_SKIP: the next time on the grid after now.  Cold, and the only division. */
+COOP__NOINLINE static uint64_t skip_missed(uint64_t due_ns, uint64_t now_ns, uint64_t p)
+{
+    return due_ns + ((now_ns - due_ns) / p + 1) * p;
 }
 
 /*
@@ -154,7 +209,7 @@ static inline void advance_due(coop_sched *s, coop_task *t)
         uint64_t p = (uint64_t)period_ns;
         t->time2run_ns += p;
         if ((t->flags & COOP__F_LATE_SKIP) && t->time2run_ns <= s->now_ns)
-            t->time2run_ns += ((s->now_ns - t->time2run_ns) / p + 1) * p;
+            t->time2run_ns = skip_missed(t->time2run_ns, s->now_ns, p);
     } else {
         t->time2run_ns = s->now_ns;
     }
@@ -251,15 +306,16 @@ bool coop_next_due(coop_sched *s, uint64_t *due_ns)
 
 int coop_poll_io(coop_sched *s, int64_t timeout_ns)
 {
-    if (!s->poller.ops)
+    if (!COOP__HAS_POLLER(s))
         return -COOP_ENOSYS;
-    int n = s->poller.ops->wait(s->poller.ctx, timeout_ns, s->events, COOP__POLL_BATCH);
+    coop_poll_event *ev = s->scratch.events;
+    int n = s->poller.ops->wait(s->poller.ctx, timeout_ns, ev, COOP__POLL_BATCH);
     coop__refresh_now(s);
     s->last_poll_ns = s->now_ns;
     if (n < 0)
         return n;
     for (int i = 0; i < n; i++)
-        coop__stream_event(s, s->events[i].fd, s->events[i].events);
+        coop__stream_event(s, ev[i].fd, ev[i].events);
     return n;
 }
 
@@ -271,7 +327,7 @@ static void run_gc(coop_sched *s)
     s->gc_count++;
     /* Stay on the grid, but do not run a burst of collections after a stall. */
     uint64_t p = (uint64_t)s->gc_period_ns;
-    s->next_gc_ns += ((s->now_ns - s->next_gc_ns) / p + 1) * p;
+    s->next_gc_ns = skip_missed(s->next_gc_ns, s->now_ns, p);
     if (s->gc_hook)
         s->gc_hook(s->gc_ctx);
 }
@@ -290,6 +346,16 @@ static int64_t idle_timeout(coop_sched *s)
     return due <= s->now_ns ? 0 : (int64_t)(due - s->now_ns);
 }
 
+static bool has_irq_sources(const coop_sched *s)
+{
+#if COOP_CONFIG_IRQ_SOURCES > 0
+    return s->nirq != 0;
+#else
+    (void)s;
+    return false;
+#endif
+}
+
 coop_loop_result coop_mainloop(coop_sched *s, bool stop_on_error, coop_report *report)
 {
     coop_set_stop_on_error(s, stop_on_error);
@@ -299,8 +365,13 @@ coop_loop_result coop_mainloop(coop_sched *s, bool stop_on_error, coop_report *r
         if (!fresh)
             coop__refresh_now(s);
         fresh = false;
+#if COOP_CONFIG_IRQ_SOURCES > 0
+        if (s->irq_any)
+            (void)coop_irq_deliver(s);
+#endif
         /* While tasks keep the loop busy, I/O is checked once a polling period has passed, by the time just read. */
-        if (busy && s->nio && s->now_ns - s->last_poll_ns >= (uint64_t)s->poll_period_ns)
+        if (busy && COOP__HAS_POLLER(s) && s->nio &&
+            s->now_ns - s->last_poll_ns >= (uint64_t)s->poll_period_ns)
             (void)coop_poll_io(s, 0);
         uint64_t ran = coop_run_due(s, s->now_ns, s->turn_steps);
         if (s->stopped)
@@ -320,12 +391,22 @@ coop_loop_result coop_mainloop(coop_sched *s, bool stop_on_error, coop_report *r
         if (s->idle_hook)
             s->idle_hook(s->idle_ctx);
         int64_t timeout = idle_timeout(s);
-        if (timeout < 0 && s->nio == 0)
+        bool irqs = has_irq_sources(s);
+        if (timeout < 0 && s->nio == 0 && !irqs)
             return COOP_LOOP_BLOCKED;
-        if (s->poller.ops) {
+        if (irqs) {
+            if (coop_irq_pending(s))
+                continue;
+            /* A raise from another thread does not end the poller's wait: bound it. */
+            if (COOP__HAS_POLLER(s) && (timeout < 0 || timeout > s->poll_period_ns))
+                timeout = s->poll_period_ns;
+        }
+        if (COOP__HAS_POLLER(s)) {
             (void)coop_poll_io(s, timeout);
             fresh = true;
+        } else if (s->idle_wait) {
+            s->idle_wait(s->idle_wait_ctx, timeout);
         }
-        /* Without a poller there is nothing to sleep in: the loop spins on the clock. */
+        /* Without a poller or an idle-wait hook there is nothing to sleep in: the loop spins on the clock. */
     }
 }

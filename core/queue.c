@@ -61,6 +61,10 @@ static coop_task *first_live(coop_sched *s, coop_task *n)
     return n;
 }
 
+#ifdef __OPTIMIZE_SIZE__
+void coop__enqueue(coop_sched *s, coop_task *t) { coop__enqueue_inline(s, t); }
+#endif
+
 /*
  * The heap half of coop__enqueue (ready.h), which has already appended
  * to any chain that could take the task: a new entry for a new chain, a
@@ -79,7 +83,8 @@ void coop__enqueue_heap(coop_sched *s, coop_task *t)
         t->flags &= (uint16_t)~COOP__F_LATE;
     t->next = NULL;
     bool timeout = t->where == COOP__BLOCKED;
-    bool chainable = !late && !timeout && !s->seq_hook;
+    /* Only a future key chains (ready.h): a task due now without a ring for its prio gets an entry. */
+    bool chainable = !late && !timeout && !s->seq_hook && t->time2run_ns > s->now_ns;
     if (!timeout)
         t->where = COOP__TIMED;
 

@@ -19,7 +19,7 @@ coop_task *coop__ring_head_slow(coop_sched *s, int prio)
 
 int coop__rings_verify(const coop_sched *s)
 {
-    for (int p = 0; p < COOP__NPRIO; p++) {
+    for (int p = 0; p < COOP__NRINGS; p++) {
         const struct coop__ring *r = &s->rings[p];
         bool bit = (s->ring_bits[p >> 6] >> (p & 63)) & 1;
         coop_assert(bit == (r->head != NULL));

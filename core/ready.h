@@ -75,8 +75,13 @@ static inline int coop__lowest_bit(uint64_t v)
 /* The smallest non-empty prio above `after`, or 0 when there is none. */
 static inline int coop__next_prio(const coop_sched *s, int after)
 {
+#if COOP_CONFIG_RINGS == 0
+    (void)s;
+    (void)after;
+    return 0;
+#endif
     int from = after + 1;
-    for (int w = from >> 6; w < 2; w++) {
+    for (int w = from >> 6; w < COOP__RING_WORDS; w++) {
         uint64_t bits = s->ring_bits[w];
         if (w == from >> 6)
             bits &= ~UINT64_C(0) << (from & 63);
@@ -87,12 +92,25 @@ static inline int coop__next_prio(const coop_sched *s, int after)
 }
 
 /* The chain cache's slot for a due time (queue.c explains the chains). */
-#define COOP__CHAIN_BITS 7
-_Static_assert((1u << COOP__CHAIN_BITS) == COOP__CHAIN_CACHE,
-               "the chain cache size is 1 << COOP__CHAIN_BITS");
 static inline uint32_t coop__chain_index(uint64_t t)
 {
-    return (uint32_t)((t * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - COOP__CHAIN_BITS));
+#if COOP_CONFIG_CHAIN_BITS == 0
+    (void)t;
+    return 0;
+#else
+    return (uint32_t)((t * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - COOP_CONFIG_CHAIN_BITS));
+#endif
+}
+
+/* Whether a prio has a ready ring; the others go through the heap, in the same order. */
+static inline bool coop__has_ring(int prio)
+{
+#if COOP_CONFIG_RINGS >= 100
+    (void)prio;
+    return true;
+#else
+    return prio <= COOP_CONFIG_RINGS;
+#endif
 }
 
 /* The next task of a chain takes over its head's entry: key and seq stay. */
@@ -109,12 +127,12 @@ static inline void coop__promote(struct coop__heap_entry *e, coop_task *next)
  * otherwise through coop__enqueue_heap.  A stale entry (see
  * coop_sched.stale) is dropped, or re-keyed by coop__enqueue_heap.
  */
-static inline void coop__enqueue(coop_sched *s, coop_task *t)
+static inline void coop__enqueue_inline(coop_sched *s, coop_task *t)
 {
     coop_assert(t->heap_idx == COOP__NO_INDEX || t == s->stale);
     coop_assert(!(t->flags & (COOP__F_IN_RING | COOP__F_IN_CHAIN)));
     if (t->where != COOP__BLOCKED && !s->seq_hook) {
-        if (t->time2run_ns == s->now_ns) {
+        if (t->time2run_ns == s->now_ns && coop__has_ring(t->prio)) {
             if (t == s->stale)
                 coop__dequeue(s, t);
             coop__ring_push(s, t);
@@ -135,6 +153,13 @@ static inline void coop__enqueue(coop_sched *s, coop_task *t)
     }
     coop__enqueue_heap(s, t);
 }
+
+/* Inline on the hot path; one shared copy (queue.c) in a build for size, where it would be duplicated. */
+#ifdef __OPTIMIZE_SIZE__
+void coop__enqueue(coop_sched *s, coop_task *t);
+#else
+static inline void coop__enqueue(coop_sched *s, coop_task *t) { coop__enqueue_inline(s, t); }
+#endif
 
 /*
  * Takes the live task at the heap's top for dispatch.  When a live task

@@ -16,6 +16,10 @@ void coop__free(coop_sched *s, void *p, size_t size)
         (void)s->alloc.fn(s->alloc.ctx, p, size, 0);
 }
 
+void *coop_mem_alloc(coop_sched *s, size_t size) { return size ? coop__alloc(s, size) : NULL; }
+
+void coop_mem_free(coop_sched *s, void *p, size_t size) { coop__free(s, p, size); }
+
 /* Grows an array to hold at least `need` elements, doubling; *cap counts elements. */
 int coop__grow(coop_sched *s, void **v, uint32_t *cap, uint32_t need, size_t elem)
 {
@@ -63,13 +67,21 @@ coop_sched *coop_sched_new(const coop_config *cfg)
 {
     if (!cfg || !cfg->clock.ops || !cfg->clock.ops->now_ns || cfg->clock.ops->version != COOP_CLOCK_VERSION)
         return NULL;
+#if COOP_CONFIG_STREAMS
     if (cfg->poller.ops && coop_poller_check(&cfg->poller) != 0)
         return NULL;
+#else
+    /* This build has no streams; a poller would go unused, which is a porting error. */
+    coop_assert(!cfg->poller.ops);
+#endif
     coop_allocator alloc = cfg->alloc;
     if (!alloc.fn) {
 #ifdef COOP_HAVE_LIBC
         alloc = coop_allocator_libc();
 #else
+        /* No default allocator without libc: a porting error, reported, never a silent NULL. */
+        coop__assert_fail("cfg->alloc.fn != NULL: a build without libc needs an allocator", __FILE__,
+                          __LINE__);
         return NULL;
 #endif
     }
@@ -161,22 +173,25 @@ void coop__record_failure(coop_sched *s, coop_task *t, int err)
     if (s->stop_on_error)
         s->halt |= COOP__HALT_STOP;
 
-    char msg[256];
-    struct coop__buf b = { msg, sizeof(msg), 0 };
+#if COOP_CONFIG_LOG_LINE > 0
+    /* The scratch, not the stack: this path stays small on a microcontroller. */
+    char *msg = s->scratch.line;
+    struct coop__buf b = { msg, sizeof(s->scratch.line), 0 };
     msg[0] = '\0';
     coop__buf_str(&b, "task ");
     coop__buf_str(&b, r->name);
     coop__buf_str(&b, " (tid ");
-    coop__buf_uint(&b, r->tid);
+    coop__buf_u32(&b, r->tid);
     coop__buf_str(&b, ") failed with ");
     coop__buf_str(&b, coop_strerror(err));
     coop__buf_str(&b, " at ");
     coop__buf_str(&b, r->file);
     coop__buf_str(&b, ":");
-    coop__buf_uint(&b, r->line);
+    coop__buf_u32(&b, r->line);
     coop__buf_str(&b, ", last resumed at line ");
-    coop__buf_uint(&b, r->resume_line);
+    coop__buf_u32(&b, r->resume_line);
     coop__log(s, COOP_LOG_ERROR, msg);
+#endif
 
     COOP__TRACE(s, COOP_TR_FAIL, t, .code = err, .file = r->file, .line = r->line, .fd = -1);
 }
@@ -303,6 +318,12 @@ void coop_set_idle_hook(coop_sched *s, coop_hook_fn hook, void *ctx)
     s->idle_ctx = ctx;
 }
 
+void coop_set_idle_wait_hook(coop_sched *s, coop_idle_wait_fn wait, void *ctx)
+{
+    s->idle_wait = wait;
+    s->idle_wait_ctx = ctx;
+}
+
 uint64_t coop_idle_count(const coop_sched *s) { return s->idle_count; }
 uint64_t coop_gc_count(const coop_sched *s) { return s->gc_count; }
 bool coop_has_io(const coop_sched *s) { return s->nio > 0; }
@@ -394,6 +415,11 @@ size_t coop_task_describe_wait(const coop_task *t, char *buf, size_t len)
         coop__buf_str(&b, "ready");
         break;
     case COOP__TIMED:
+        /* Without a ring for its prio, a task due now waits in the heap: still "ready". */
+        if (!coop__has_ring(t->prio) && t->time2run_ns == coop__sched_of(t)->now_ns) {
+            coop__buf_str(&b, "ready");
+            break;
+        }
         coop__buf_str(&b, "due at ");
         coop__buf_uint(&b, t->time2run_ns);
         coop__buf_str(&b, " ns");

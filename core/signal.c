@@ -17,7 +17,14 @@ struct coop__signal *coop__signal_find(const coop_sched *s, const char *name)
     return NULL;
 }
 
-static unsigned cache_slot(const char *name) { return (unsigned)(((uintptr_t)name >> 3) & 7u); }
+#if COOP_CONFIG_SIGNAL_CACHE < 1 || COOP_CONFIG_SIGNAL_CACHE > 64 || \
+    (COOP_CONFIG_SIGNAL_CACHE & (COOP_CONFIG_SIGNAL_CACHE - 1))
+#error "COOP_CONFIG_SIGNAL_CACHE must be a power of two from 1 to 64"
+#endif
+static unsigned cache_slot(const char *name)
+{
+    return (unsigned)(((uintptr_t)name >> 3) & (COOP_CONFIG_SIGNAL_CACHE - 1u));
+}
 
 struct coop__signal *coop__signal_intern(coop_sched *s, const char *name)
 {

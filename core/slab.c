@@ -22,7 +22,8 @@ struct coop__chunk {
     size_t bytes; /* the whole allocation, header included */
     unsigned char blocks[];
 };
-_Static_assert(offsetof(struct coop__chunk, blocks) % 16 == 0, "chunk slots must stay 16-byte aligned");
+_Static_assert(offsetof(struct coop__chunk, blocks) % COOP__ALIGN == 0,
+               "chunk slots must stay aligned for any state");
 
 #define CHUNK_FIRST_BLOCKS 8u
 #define CHUNK_MAX_BYTES 65536u
@@ -53,7 +54,7 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
  */
 size_t coop__block_size(size_t state_size, size_t name_bytes)
 {
-    size_t align = state_size >= 16 ? 16 : 8;
+    size_t align = state_size >= 16 ? COOP__ALIGN : 8;
     size_t n = COOP__RECORD_SIZE + coop__state_span(state_size) + name_bytes;
     return (n + align - 1) & ~(align - 1);
 }

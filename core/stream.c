@@ -36,29 +36,38 @@ int coop__stream_register(coop_sched *s, coop_task *t, int fd, uint32_t events)
         r->interest = (uint8_t)events;
         return 0;
     }
+    /*
+     * The poller judges the fd first: the fd table is indexed by fd, so
+     * growing it for a number the poller then rejects would keep memory
+     * in proportion to a garbage value.  A table that cannot grow undoes
+     * the poller's registration.
+     */
+    int err = s->poller.ops->add(s->poller.ctx, fd, events);
+    if (err)
+        return err;
     uint32_t need = (uint32_t)fd + 1;
     if (need > s->fdcap) {
         uint32_t old = s->fdcap;
-        int err = coop__grow(s, (void **)&s->fdtab, &s->fdcap, need, sizeof(*s->fdtab));
+        err = coop__grow(s, (void **)&s->fdtab, &s->fdcap, need, sizeof(*s->fdtab));
         if (err)
-            return err;
+            goto undo;
         for (uint32_t i = old; i < s->fdcap; i++)
             s->fdtab[i] = NULL;
     }
     if (c->nfds == c->fdcap) {
         uint32_t cap = c->fdcap;
-        int err = coop__grow(s, (void **)&c->fds, &cap, c->nfds + 1u, sizeof(*c->fds));
+        err = coop__grow(s, (void **)&c->fds, &cap, c->nfds + 1u, sizeof(*c->fds));
         if (err)
-            return err;
+            goto undo;
         c->fdcap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap);
     }
-    int err = s->poller.ops->add(s->poller.ctx, fd, events);
-    if (err)
-        return err;
     c->fds[c->nfds++] = (struct coop__fdreg){ fd, (uint8_t)events, 1, 0 };
     s->fdtab[fd] = t;
     s->nio++;
     return 0;
+undo:
+    (void)s->poller.ops->del(s->poller.ctx, fd);
+    return err;
 }
 
 static void drop_reg(coop_sched *s, struct coop__calls *c, uint32_t i)

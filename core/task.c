@@ -130,7 +130,27 @@ void coop__run_cleanup(coop_sched *s, coop_task *t)
     t->flags |= COOP__F_FINALIZED;
     if (t->head.lc == COOP__LC_DONE)
         return;
-    struct coop__call saved_call = s->call;
+    /*
+     * A cleanup's constructors use s->call, which is empty here unless a
+     * step that built a call ends a task before yielding it (coop_kill
+     * from a step).  Only then is that call kept aside, in an allocation,
+     * not on the stack: this path stays small on a microcontroller.
+     * Without memory for it the call is lost and its yield fails with
+     * -COOP_ENOMEM.
+     */
+    struct coop__call *kept = NULL;
+    bool lost = false;
+    if (s->call.kind != COOP_CALL_NONE) {
+        kept = coop__alloc(s, sizeof(*kept));
+        if (kept) {
+            *kept = s->call;
+            s->call.kind = COOP_CALL_NONE;
+            s->call.child = NULL;
+        } else {
+            coop__call_discard(s);
+            lost = true;
+        }
+    }
     coop_task *saved = s->current;
     s->current = t;
     t->head.lc = COOP__LC_FINALLY;
@@ -139,7 +159,13 @@ void coop__run_cleanup(coop_sched *s, coop_task *t)
     if (r == COOP__YIELDED)
         coop__log(s, COOP_LOG_WARN, "a task yielded inside its cleanup; the rest of the cleanup is skipped");
     coop__call_discard(s);
-    s->call = saved_call;
+    if (kept) {
+        s->call = *kept;
+        coop__free(s, kept, sizeof(*kept));
+    } else if (lost) {
+        s->call.kind = COOP_CALL_GET_TASK_REF; /* any kind: the error is what its handler reports */
+        s->call.err = -COOP_ENOMEM;
+    }
     t->head.lc = COOP__LC_DONE;
 }
 
@@ -193,7 +219,7 @@ void coop__end_task(coop_sched *s, coop_task *t, int status, uint32_t killer)
     COOP__TRACE(s, killer == UINT32_MAX ? COOP_TR_EXIT : COOP_TR_KILL, t,
                 .code = killer == UINT32_MAX ? status : (int64_t)killer, .fd = -1);
     coop__run_cleanup(s, t);
-    if (s->poller.ops)
+    if (COOP__HAS_POLLER(s))
         coop__stream_drop_all(s, t);
     /* The cleanup may have given the task its call record, so it is read only now. */
     struct coop__calls *c = t->calls;
@@ -216,14 +242,15 @@ void coop__kill_all(coop_sched *s, uint32_t killer)
         coop__end_task(s, t, -COOP_ECANCELED, killer);
 }
 
-/* Makes the start time absolute, runs the setup, and applies what the setup yielded. */
-int coop__task_join(coop_sched *s, coop_task *t)
+/*
+ * The part of joining that may fail: a heap slot and a task-table slot.
+ * Then the start time becomes absolute and the task is RUNNING, its setup
+ * next.  A task holds at most one heap entry, so reserving a slot per
+ * live task here means queueing can never fail for want of memory later.
+ */
+int coop__join_prepare(coop_sched *s, coop_task *t)
 {
     coop_assert(t->where == COOP__DETACHED);
-    /*
-     * A task holds at most one heap entry, so reserving a slot per live
-     * task here means queueing can never fail for want of memory later.
-     */
     int err = coop__grow(s, (void **)&s->heap.v, &s->heap.cap, s->tab.live + 1, sizeof(*s->heap.v));
     if (err)
         return err;
@@ -233,27 +260,48 @@ int coop__task_join(coop_sched *s, coop_task *t)
     t->time2run_ns += s->now_ns;
     t->where = COOP__RUNNING;
     COOP__TRACE(s, COOP_TR_SPAWN, t, .code = t->prio, .value = t->kind->period_ns, .fd = -1);
+    return 0;
+}
 
+/*
+ * Runs a prepared task's setup.  Unlike the seed, which discards a call
+ * yielded by the setup, the call takes effect.  A plain yield queues the
+ * task by the start rules, because time2run already holds its first due
+ * time, so the setup is not counted as a run and no period is added; that
+ * case is finished here and answers true.  Otherwise the step's return,
+ * in *r, is for coop__finish_step.
+ */
+bool coop__setup_step(coop_sched *s, coop_task *t, int *r)
+{
+    s->current = t;
+    t->flags |= COOP__F_PINNED;
+    *r = coop__call_step(s, t);
+    if (*r == COOP__YIELDED && s->call.kind == COOP_CALL_NONE && !(t->flags & COOP__F_KILL_PENDING)) {
+        t->where = COOP__TIMED;
+        coop__enqueue(s, t);
+        t->flags &= (uint16_t)~COOP__F_PINNED;
+        return true;
+    }
+    return false;
+}
+
+/*
+ * Joins a task from outside the call handling (coop_spawn), possibly from
+ * inside a step that has built a call it has not yielded yet, so that
+ * call is kept aside while the setup runs.
+ */
+int coop__task_join(coop_sched *s, coop_task *t)
+{
+    int err = coop__join_prepare(s, t);
+    if (err)
+        return err;
     coop_task *saved = s->current;
     struct coop__call saved_call = s->call;
     s->call.kind = COOP_CALL_NONE;
     s->call.child = NULL;
-    s->current = t;
-    t->flags |= COOP__F_PINNED;
-    int r = coop__call_step(s, t);
-    /*
-     * Unlike the seed, which discards a call yielded by the setup, the
-     * call takes effect.  A plain yield queues the task by the start
-     * rules, because time2run already holds its first due time, so the
-     * setup is not counted as a run and no period is added.
-     */
-    if (r == COOP__YIELDED && s->call.kind == COOP_CALL_NONE && !(t->flags & COOP__F_KILL_PENDING)) {
-        t->where = COOP__TIMED;
-        coop__enqueue(s, t);
-        t->flags &= (uint16_t)~COOP__F_PINNED;
-    } else {
+    int r;
+    if (!coop__setup_step(s, t, &r))
         coop__finish_step(s, t, r);
-    }
     s->current = saved;
     s->call = saved_call;
     return 0;
@@ -265,7 +313,7 @@ static const char *auto_name(char *buf, size_t cap, uint32_t tid)
     struct coop__buf b = { buf, cap, 0 };
     buf[0] = '\0';
     coop__buf_str(&b, "task_");
-    coop__buf_uint(&b, tid);
+    coop__buf_u32(&b, tid);
     return buf;
 }
 

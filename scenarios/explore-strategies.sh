@@ -15,9 +15,9 @@ finds() {
   local line
   line=$(grep 'reproduce:' "$tmp/out" | sed 's/.*reproduce: //')
   [ -n "$line" ] || fail "explore $*: no reproduce line"
-  $line >"$tmp/run1" 2>&1; [ $? -eq 1 ] || fail "the reproduce line passes: $line"
-  $line >"$tmp/run2" 2>&1
-  cmp -s "$tmp/run1" "$tmp/run2" || fail "the reproduce line runs differently twice: $line"
+  $line --trace "$tmp/trace1" >"$tmp/run1" 2>&1; [ $? -eq 1 ] || fail "the reproduce line passes: $line"
+  $line --trace "$tmp/trace2" >"$tmp/run2" 2>&1
+  cmp -s "$tmp/trace1" "$tmp/trace2" || fail "the reproduce line runs differently twice: $line"
   grep -q -- "--schedule" "$tmp/run1" || fail "coop run's own reproduce line lacks the schedule"
 }
 

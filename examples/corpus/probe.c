@@ -6,9 +6,8 @@
 #include "programs.h"
 
 /*
- * Every probe task starts its state with this, so it can log; `arg` and
- * `peer` carry a mode's parameter (a period, a tid, an fd).  Counters
- * and results that must survive a yield live here too, never in locals.
+ * Every probe task starts its state with this, so it can log; `arg` carries a mode's parameter (a period, a
+ * tid, an fd).  Counters and results that must survive a yield live here too, never in locals.
  */
 struct probe {
     const coop_program_env *env;
@@ -17,6 +16,7 @@ struct probe {
     int64_t fd, cfd;
     uint32_t other;
     char buf[128];
+    void *mem; /* leak modes: what coop_mem_alloc gave */
 };
 
 #define LOG(t, ...) coop_program_log(((struct probe *)coop_state(t))->env, (t), __VA_ARGS__)
@@ -500,6 +500,29 @@ static int buggify_step(coop_task *t)
     COOP_END(t);
 }
 
+/* ---- leaks: what a task leaves behind when it ends ---- */
+
+/*
+ * leak-fd, leak-memory and tidy: a task that opens a listener at port
+ * `arg` and takes 64 bytes from coop_mem_alloc, waits 10 ms, then ends.
+ * The leaky modes forget one of them; tidy gives both back.
+ */
+static int leaker_step(coop_task *t)
+{
+    struct probe *p = coop_state(t);
+    coop_sched *s = coop_task_sched(t);
+    COOP_BEGIN(t);
+    p->fd = coop_listen(s, "0.0.0.0", (uint16_t)p->arg, 4);
+    p->mem = coop_mem_alloc(s, 64);
+    LOG(t, "listening on fd %lld, %s memory", (long long)p->fd, p->mem ? "with" : "without");
+    COOP_CALL(t, coop_wait(t, COOP_MS(10)));
+    if (p->n != 1 && p->fd >= 0)
+        (void)coop_close(s, (int)p->fd);
+    if (p->n != 2)
+        coop_mem_free(s, p->mem, 64);
+    COOP_END(t);
+}
+
 /* ---- the modes ---- */
 
 static int start_mode(coop_sched *s, const coop_program_env *env, const char *mode, int64_t arg)
@@ -574,6 +597,11 @@ static int start_mode(coop_sched *s, const coop_program_env *env, const char *mo
         SPAWN(two_fds_step, "listener", 0, 0, 0, arg ? arg : 7300);
     } else if (!strcmp(mode, "buggify")) {
         SPAWN(buggify_step, "buggify", 0, 10, 0, 0);
+    } else if (!strcmp(mode, "tidy") || !strcmp(mode, "leak-fd") || !strcmp(mode, "leak-memory")) {
+        r = spawn(s, env, leaker_step, "leaker", 0, 0, 0, arg ? arg : 7400);
+        coop_task *t = r > 0 ? coop_task_find(s, (uint32_t)r) : NULL;
+        if (t)
+            ((struct probe *)coop_state(t))->n = mode[0] == 't' ? 0 : mode[5] == 'f' ? 1 : 2;
     } else {
         return -COOP_EINVAL;
     }
@@ -589,7 +617,11 @@ int coop_probe_start(coop_sched *s, const coop_program_env *env, int argc, char 
     if (argc == 2) {
         char *end;
         arg = strtoll(argv[1], &end, 10);
-        if (*end || end == argv[1])
+        /*
+         * The modes take the number as milliseconds: it must stay in range
+         * once made nanoseconds (strtoll's clamped values fail this too).
+         */
+        if (*end || end == argv[1] || arg > INT64_MAX / 1000000 || arg < -(INT64_MAX / 1000000))
             return -COOP_EINVAL;
     }
     return start_mode(s, env, argv[0], arg);

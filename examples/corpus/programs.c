@@ -1,20 +1,26 @@
 /* The built-in registry, with the adapters that fit the echo server and the blinker to coop_program. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
 #include "blinker.h"
 #include "echo.h"
 #include "programs.h"
 #include "seed.h"
 #include "uplink.h"
 
-/* Parses a non-negative decimal argument; -1 when it is not one. */
+/* The largest count of milliseconds that is still a count of nanoseconds in int64_t. */
+#define MS_MAX (INT64_MAX / 1000000)
+
+/* Parses a non-negative decimal argument no larger than MS_MAX; -1 when it is not one. */
 static int64_t num_arg(const char *s)
 {
     char *end;
+    errno = 0;
     long long v = strtoll(s, &end, 10);
-    return (*s && !*end && v >= 0) ? v : -1;
+    return (*s >= '0' && *s <= '9' && !*end && !errno && v >= 0 && v <= MS_MAX) ? v : -1;
 }
 
 /* echo [--port N] [--idle-ms N] [--max-clients N] */
@@ -58,8 +64,9 @@ static int blinker_start(coop_sched *s, const coop_program_env *env, int argc, c
             o.periods_ns = periods;
             while (*p) {
                 char *end;
+                errno = 0;
                 long long v = strtoll(p, &end, 10);
-                if (end == p || v <= 0 || o.nleds == COOP_BLINKER_MAX_LEDS)
+                if (end == p || errno || v <= 0 || v > MS_MAX || o.nleds == COOP_BLINKER_MAX_LEDS)
                     return -COOP_EINVAL;
                 periods[o.nleds++] = COOP_MS(v);
                 p = *end == ',' ? end + 1 : end;
@@ -92,7 +99,7 @@ static bool split_server(const char *arg, char *addr, uint16_t *port)
 static int uplink_start(coop_sched *s, const coop_program_env *env, int argc, char **argv)
 {
     char addr[16];
-    struct coop_uplink_options o = { .log = env->log, .log_ctx = env->ctx };
+    struct coop_uplink_options o = { .log = *env };
     for (int i = 0; i < argc; i += 2) {
         const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         int64_t v = val ? num_arg(val) : -1;
@@ -124,7 +131,7 @@ static int uplink_start(coop_sched *s, const coop_program_env *env, int argc, ch
 /* collector [--port N] */
 static int collector_start(coop_sched *s, const coop_program_env *env, int argc, char **argv)
 {
-    struct coop_collector_options o = { .log = env->log, .log_ctx = env->ctx };
+    struct coop_collector_options o = { .log = *env };
     for (int i = 0; i < argc; i += 2) {
         int64_t v = i + 1 < argc ? num_arg(argv[i + 1]) : -1;
         if (strcmp(argv[i], "--port") || v < 1 || v > 65535)
@@ -132,6 +139,18 @@ static int collector_start(coop_sched *s, const coop_program_env *env, int argc,
         o.port = (uint16_t)v;
     }
     return coop_collector_start(s, &o);
+}
+
+/*
+ * firmware: the firmware example's tasks, unchanged (examples/firmware).  On
+ * the board a timer interrupt raises "timer"; here a scenario sends it.
+ */
+static int firmware_start(coop_sched *s, const coop_program_env *env, int argc, char **argv)
+{
+    (void)argv;
+    if (argc)
+        return -COOP_EINVAL;
+    return coop_fw_app_start(s, env->log, env->ctx);
 }
 
 /* The seed demos come first, in their own order; then the examples, the probes and the planted bugs. */
@@ -149,6 +168,7 @@ const coop_program coop_builtin_programs[] = {
       "a sensor node reporting to a collector: --server ADDR:PORT [--period-ms N] (see examples/uplink)",
       uplink_start },
     { "collector", "acknowledges the samples of uplink nodes: [--port N (7000)]", collector_start },
+    { "firmware", "the firmware example's tasks; send the signal \"timer\" to sample", firmware_start },
     { "probe", "small programs for the corpus: probe MODE [ARG] (see examples/corpus/probe.c)",
       coop_probe_start },
     { "buggy-handoff", "planted bug: a signal lost when the producer runs first", coop_buggy_handoff_start },

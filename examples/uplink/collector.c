@@ -1,5 +1,4 @@
 /* The collector: accepts sensor nodes and acknowledges every sample they send, one task per node. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,31 +8,15 @@
 struct acceptor {
     uint16_t port;
     int lfd, cfd; /* cfd: the connection being handed to a new task */
-    coop_uplink_log_fn log;
-    void *log_ctx;
+    coop_program_env log;
 };
 
 struct node {
     int fd;
     char name[COOP_UPLINK_NAME_MAX + 1];
     struct line_buf in;
-    coop_uplink_log_fn log;
-    void *log_ctx;
+    coop_program_env log;
 };
-
-static void say(coop_uplink_log_fn log, void *ctx, coop_task *t, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void say(coop_uplink_log_fn log, void *ctx, coop_task *t, const char *fmt, ...)
-{
-    if (!log)
-        return;
-    char line[128];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    log(ctx, t, line);
-}
 
 /* Answers one line; false when the node broke the protocol. */
 static bool answer(struct node *d, coop_task *t, const char *line)
@@ -43,13 +26,13 @@ static bool answer(struct node *d, coop_task *t, const char *line)
     char name[COOP_UPLINK_NAME_MAX + 1];
     if (sscanf(line, "HELLO %31s", name) == 1) {
         strcpy(d->name, name);
-        say(d->log, d->log_ctx, t, "%s says hello", d->name);
+        coop_program_log(&d->log, t, "%s says hello", d->name);
         strcpy(reply, "OK\n");
     } else if (d->name[0] && sscanf(line, "S %lld %lld", &n, &v) == 2) {
-        say(d->log, d->log_ctx, t, "%s sample %lld = %lld", d->name, n, v);
+        coop_program_log(&d->log, t, "%s sample %lld = %lld", d->name, n, v);
         snprintf(reply, sizeof(reply), "A %lld\n", n);
     } else {
-        say(d->log, d->log_ctx, t, "bad line \"%s\"", line);
+        coop_program_log(&d->log, t, "bad line \"%s\"", line);
         return false;
     }
     /* Answers are a few bytes and one is outstanding at a time: they always fit the send buffer. */
@@ -70,8 +53,8 @@ static int node_step(coop_task *t)
             if (n == -COOP_EAGAIN)
                 continue;
             if (n <= 0) {
-                say(d->log, d->log_ctx, t, "%s gone (%s)", d->name[0] ? d->name : "node",
-                    n == 0 ? "end of stream" : coop_strerror((int)n));
+                coop_program_log(&d->log, t, "%s gone (%s)", d->name[0] ? d->name : "node",
+                                 n == 0 ? "end of stream" : coop_strerror((int)n));
                 break;
             }
             if (!line_feed(&d->in, buf, (size_t)n))
@@ -99,14 +82,14 @@ static int acceptor_step(coop_task *t)
         if (a->cfd < 0)
             continue;
         {
-            struct node d = { .fd = a->cfd, .log = a->log, .log_ctx = a->log_ctx };
+            struct node d = { .fd = a->cfd, .log = a->log };
             COOP_CALL(t, coop_create_task(t, &(coop_task_spec){ .step = node_step,
                                                                 .name = "node",
                                                                 .state_size = sizeof(d),
                                                                 .init = &d }));
         }
         if (coop_result(t) < 0) {
-            say(a->log, a->log_ctx, t, "no task for a node (%s)", coop_strerror((int)coop_result(t)));
+            coop_program_log(&a->log, t, "no task for a node (%s)", coop_strerror((int)coop_result(t)));
             (void)coop_close(s, a->cfd);
         }
     }
@@ -115,9 +98,7 @@ static int acceptor_step(coop_task *t)
 
 int coop_collector_start(coop_sched *s, const struct coop_collector_options *opts)
 {
-    struct acceptor a = { .port = opts->port ? opts->port : 7000,
-                          .log = opts->log,
-                          .log_ctx = opts->log_ctx };
+    struct acceptor a = { .port = opts->port ? opts->port : 7000, .log = opts->log };
     a.lfd = coop_listen(s, "0.0.0.0", a.port, 16);
     if (a.lfd < 0)
         return a.lfd;

@@ -29,27 +29,12 @@ struct uplink {
 struct sampler {
     uint32_t uplink_tid;
     int64_t n;
-    coop_uplink_log_fn log;
-    void *log_ctx;
+    coop_program_env log;
 };
 
 int64_t coop_uplink_sensor(int64_t n) { return 200 + (n * 37) % 50; }
 
-static void say(coop_uplink_log_fn log, void *ctx, coop_task *t, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void say(coop_uplink_log_fn log, void *ctx, coop_task *t, const char *fmt, ...)
-{
-    if (!log)
-        return;
-    char line[128];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    log(ctx, t, line);
-}
-
-#define ULOG(u, t, ...) say((u)->o.log, (u)->o.log_ctx, (t), __VA_ARGS__)
+#define ULOG(u, t, ...) coop_program_log(&(u)->o.log, (t), __VA_ARGS__)
 
 /* ---- The uplink ---- */
 
@@ -209,7 +194,7 @@ static int sampler_step(coop_task *t)
             if (up)
                 enqueue(coop_state(up), t, p->n);
             else
-                say(p->log, p->log_ctx, t, "no uplink: sample %lld lost", (long long)p->n);
+                coop_program_log(&p->log, t, "no uplink: sample %lld lost", (long long)p->n);
         }
         /* Each period ends with the signal, which the uplink hears only when it is idle. */
         COOP_CALL(t, coop_send_signal(t, "sample", p->n, 0));
@@ -241,7 +226,7 @@ int coop_uplink_start(coop_sched *s, const struct coop_uplink_options *opts)
         s, &(coop_task_spec){ .step = uplink_step, .name = "uplink", .state_size = sizeof(u), .init = &u });
     if (tid < 0)
         return (int)tid;
-    struct sampler p = { .uplink_tid = (uint32_t)tid, .log = opts->log, .log_ctx = opts->log_ctx };
+    struct sampler p = { .uplink_tid = (uint32_t)tid, .log = opts->log };
     int64_t err = coop_spawn(s, &(coop_task_spec){ .step = sampler_step,
                                                    .name = "sampler",
                                                    .state_size = sizeof(p),

@@ -17,9 +17,7 @@
 #include <stdint.h>
 
 #include "coop/coop.h"
-
-/* Receives one log line without a newline; the shape of coop_program_env's log. */
-typedef void (*coop_uplink_log_fn)(void *ctx, coop_task *t, const char *line);
+#include "coop/program.h"
 
 /* Samples kept while the collector is unreachable; the oldest is dropped when a new one finds no room. */
 #define COOP_UPLINK_QUEUE 8
@@ -36,8 +34,7 @@ struct coop_uplink_options {
     int64_t backoff_min_ns;     /* [500 ms] */
     int64_t backoff_max_ns;     /* [30 s] */
     coop_late_policy late;      /* the sampler's [catch up] */
-    coop_uplink_log_fn log;     /* NULL: silent */
-    void *log_ctx;
+    coop_program_env log;       /* where log lines go, copied; zeroed: silent */
 };
 
 /*
@@ -51,9 +48,8 @@ int coop_uplink_start(coop_sched *s, const struct coop_uplink_options *opts);
 int64_t coop_uplink_sensor(int64_t n);
 
 struct coop_collector_options {
-    uint16_t port; /* [7000] */
-    coop_uplink_log_fn log;
-    void *log_ctx;
+    uint16_t port;        /* [7000] */
+    coop_program_env log; /* copied; zeroed: silent */
 };
 
 /*

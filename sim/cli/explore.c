@@ -1,10 +1,10 @@
-/* coop explore: one scenario over a seed range with perturbation, sharded; failures grouped and written as reproducers. */
+/* coop explore: one scenario over a seed range in worker processes; failures grouped and written as reproducers. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/text.h"
@@ -18,38 +18,45 @@ static const char explore_help[] =
     "the fault mix (jitter, split and short I/O, EAGAIN storms, resets, refusals,\n"
     "clock jumps, fault points) and permutes tasks due at the same instant.  Each\n"
     "seed's outcome depends on the seed alone.  Failures are grouped by signature\n"
-    "(the first expectation that failed); for each group the smallest seed is shown\n"
-    "with the command that reproduces it, and with --out it is written as a\n"
-    "standalone scenario that fails the same way under `coop run`.\n"
+    "(the first expectation that failed, or the crash or timeout and its task); for\n"
+    "each group the smallest seed is shown with the command that reproduces it, and\n"
+    "with --out it is written as a standalone scenario that fails the same way\n"
+    "under `coop run`.  Seeds run in worker processes: a seed that crashes its\n"
+    "worker (CRASH) or runs past --timeout (TIMEOUT) is a failure of that seed, and\n"
+    "the sweep goes on.  Memory does not grow with the number of seeds.\n"
     "\n"
     "options:\n"
     "  --seeds A..B          the seeds A, A+1, ..., B-1 (default 0..1000)\n"
-    "  --budget DUR          stop taking new seeds after DUR of wall time (e.g. 30s);\n"
-    "                        which seeds ran then depends on speed, their results do not\n"
+    "  --budget DUR          start no seed after DUR of wall time (e.g. 30s); which\n"
+    "                        seeds ran then depends on speed, their results do not\n"
     "  --shard I/N           run only the I-th of N interleaved slices (I from 1 to N),\n"
     "                        so N machines split one sweep\n"
-    "  -j N                  run N seeds at a time\n"
+    "  -j, --jobs N          N worker processes (default 1)\n"
+    "  --timeout DUR         wall time one seed may take (default 60s; 0s: none)\n"
     "  --faults LIST         a fixed fault mix instead of one chosen by each seed\n"
     "  --ties fifo|permute   tie order (default permute)\n"
     "  --out DIR             write one reproducer scenario per distinct failure into DIR\n"
-    "  --load LIB.so         add the programs of a shared object\n"
+    "                        (created if missing; an existing file there is an error)\n"
+    "  --load LIB.so         add the programs of a shared object (each worker is a\n"
+    "                        process: its statics are its own)\n"
     "  -q, --quiet           no progress bar\n"
     "  -h, --help            show this help\n"
     "\n"
-    "Exit status: 0 no seed failed, 1 some seed failed, 2 a usage or parse error.\n";
-
-/* One seed's outcome; only failures keep a signature. */
-struct seed_res {
-    bool ran, passed;
-    uint32_t faults;
-    char *signature;
-};
+    "A first SIGINT or SIGTERM starts no further seed, gives those under way 2s to\n"
+    "finish, then prints the summary, the failure groups and their reproducers so far; a\n"
+    "second one ends the command at once.\n"
+    "\n"
+    "Exit status: 0 no seed failed, 1 some seed failed, crashed or timed out, 2 a\n"
+    "usage or parse error, 128+N after signal N.\n";
 
 /* A group of failures with the same signature; `seed` is the smallest that showed it. */
 struct group {
     char *signature;
+    char *detail; /* for a crash or a timeout: what the worker noted, for the smallest seed */
     uint64_t seed, count;
     uint32_t faults;
+    char *repro; /* the reproducer written, or NULL */
+    int checked; /* 1 it fails the same way, 0 it does not, -1 not checked */
 };
 
 struct explore {
@@ -57,112 +64,131 @@ struct explore {
     const char *path;
     coop_scenario *scn;
     coop_scn_overrides ov;
-    uint64_t first, shard_i, shard_n;
-    struct seed_res *res;
-    size_t n;
-    double budget_s, start_s;
-    bool progress;
-    size_t done, failed, skipped;
-    double last_draw_s;
+    uint64_t first, shard_i, shard_n, n, timeout_ns;
+    uint64_t ran, failed;
+    struct cli_progress bar;
     struct group *groups;
     size_t ngroups;
 };
 
-static double wall_s(void)
+static uint64_t seed_of(const struct explore *e, uint64_t i)
 {
-    /* Wall time only bounds the sweep and paces the progress bar; no result depends on it. */
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return e->first + e->shard_i + i * e->shard_n;
 }
 
-static uint64_t seed_of(const struct explore *e, size_t i) { return e->first + e->shard_i + i * e->shard_n; }
-
-static void explore_job(void *ctx, size_t i)
+/* In a worker: one seed; sends whether it passed, its fault mix and its signature. */
+static void explore_job(void *ctx, uint64_t i, struct cli_msg *msg)
 {
     struct explore *e = ctx;
-    struct seed_res *r = &e->res[i];
-    if (e->budget_s > 0 && wall_s() - e->start_s > e->budget_s)
-        return;
     coop_scn_overrides ov = e->ov;
     ov.seed_set = true;
     ov.seed = seed_of(e, i);
     ov.brief = true;
+    cli_watch_observe(&ov);
     coop_scn_result res;
     int rc = coop_scenario_run(e->scn, e->cli->registry, &ov, false, &res);
-    r->ran = true;
-    r->passed = rc == 0 && res.passed;
-    r->faults = res.faults;
-    if (!r->passed)
-        r->signature = strdup(res.signature ? res.signature : "the run could not start");
+    bool passed = rc == 0 && res.passed;
+    cli_msg_u64(msg, passed);
+    cli_msg_u64(msg, res.faults);
+    cli_msg_str(msg, passed ? NULL : res.signature ? res.signature : "the run could not start");
     coop_scn_result_fini(&res);
 }
 
-static void draw(struct explore *e, bool final)
+static void add_failure(struct explore *e, const char *sig, uint64_t seed, uint32_t faults,
+                        const char *detail)
 {
-    double now = wall_s();
-    if (!final && now - e->last_draw_s < 0.1)
-        return;
-    e->last_draw_s = now;
-    int width = 30, fill = e->n ? (int)((double)e->done * width / (double)e->n) : width;
-    fprintf(stderr, "\r[%.*s%*s] %zu/%zu seeds, %zu failed", fill, "##############################",
-            width - fill, "", e->done, e->n, e->failed);
-    if (final)
-        fputc('\n', stderr);
-    fflush(stderr);
+    e->failed++;
+    size_t g;
+    for (g = 0; g < e->ngroups; g++)
+        if (!strcmp(e->groups[g].signature, sig))
+            break;
+    if (g == e->ngroups) {
+        struct group *v = realloc(e->groups, (e->ngroups + 1) * sizeof(*v));
+        char *s = strdup(sig);
+        if (!v || !s) {
+            free(s);
+            if (v)
+                e->groups = v;
+            return;
+        }
+        e->groups = v;
+        e->groups[e->ngroups++] =
+            (struct group){ .signature = s, .seed = seed, .faults = faults, .checked = -1 };
+    } else if (seed < e->groups[g].seed) {
+        /* Workers finish in any order: the group keeps the smallest seed, whatever came first. */
+        e->groups[g].seed = seed;
+        e->groups[g].faults = faults;
+    } else {
+        detail = NULL;
+    }
+    struct group *gr = &e->groups[g];
+    gr->count++;
+    if (detail) {
+        free(gr->detail);
+        gr->detail = strdup(detail);
+    }
 }
 
-static void explore_done(void *ctx, size_t i)
+static bool explore_done(void *ctx, uint64_t i, const struct cli_outcome *o)
 {
     struct explore *e = ctx;
-    struct seed_res *r = &e->res[i];
-    e->done++;
-    if (!r->ran) {
-        e->skipped++;
-    } else if (!r->passed) {
-        e->failed++;
-        size_t g;
-        for (g = 0; g < e->ngroups; g++)
-            if (!strcmp(e->groups[g].signature, r->signature))
-                break;
-        if (g == e->ngroups) {
-            struct group *v = realloc(e->groups, (e->ngroups + 1) * sizeof(*v));
-            if (v) {
-                e->groups = v;
-                e->groups[e->ngroups++] = (struct group){ r->signature, seed_of(e, i), 0, r->faults };
-                r->signature = NULL;
-            }
-        }
-        if (g < e->ngroups)
-            e->groups[g].count++;
+    uint64_t seed = seed_of(e, i);
+    e->ran++;
+    if (o->kind == CLI_OUT_DONE) {
+        bool passed = cli_msg_get_u64(o->data) != 0;
+        uint32_t faults = (uint32_t)cli_msg_get_u64(o->data);
+        const char *sig = cli_msg_get_str(o->data);
+        if (o->data->bad)
+            add_failure(e, "the worker sent a malformed result", seed, faults, NULL);
+        else if (!passed)
+            add_failure(e, sig ? sig : "?", seed, faults, NULL);
+        return true;
     }
-    free(r->signature);
-    r->signature = NULL;
-    if (e->progress)
-        draw(e, false);
+    char sig[160], *detail = NULL;
+    size_t dlen = 0;
+    cli_death_signature(sig, sizeof(sig), o);
+    FILE *d = open_memstream(&detail, &dlen);
+    if (d) {
+        cli_write_death(d, o, e->timeout_ns);
+        fclose(d);
+    }
+    add_failure(e, sig, seed, o->watch->have_sim ? o->watch->faults : e->ov.faults, detail);
+    free(detail);
+    return true;
 }
 
-/*
- * Writes the scenario with the settings that explore overrode commented
- * out in place (so every line keeps its number) and the seed's settings
- * appended, then runs it again to check that it fails the same way.
- */
-static int write_repro(struct explore *e, const char *dir, const struct group *g, char *path_out, size_t plen)
+static void explore_tick(void *ctx)
+{
+    struct explore *e = ctx;
+    cli_progress_draw(&e->bar, e->ran, e->n, e->failed);
+}
+
+/* Writes the scenario with explore's overridden settings commented out in place and the seed's appended. */
+static char *write_repro(struct explore *e, const char *dir, const struct group *g)
 {
     size_t len;
     char *text = text_slurp(e->path, COOP_SCN_MAX_FILE, &len);
     if (!text)
-        return -1;
+        return NULL;
     const char *base = strrchr(e->path, '/');
     base = base ? base + 1 : e->path;
     size_t bl = strlen(base);
     if (bl > 4 && !strcmp(base + bl - 4, ".scn"))
         bl -= 4;
-    snprintf(path_out, plen, "%s/%.*s-seed%" PRIu64 ".scn", dir, (int)bl, base, g->seed);
-    FILE *f = fopen(path_out, "w");
-    if (!f) {
+    /* Sized to fit: a path is never cut short (the system says when it is too long). */
+    size_t plen = strlen(dir) + bl + 48;
+    char *path = malloc(plen);
+    if (!path) {
         free(text);
-        return -1;
+        return NULL;
+    }
+    snprintf(path, plen, "%s/%.*s-seed%" PRIu64 ".scn", dir, (int)bl, base, g->seed);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        printf("  could not write %s: %s\n", path, strerror(errno));
+        free(text);
+        free(path);
+        return NULL;
     }
     /* The settings indices of seed, faults and ties in coop_scenario.setting_line (see parser.c). */
     const unsigned overridden[3] = { e->scn->setting_line[1], e->scn->setting_line[7],
@@ -178,124 +204,254 @@ static int write_repro(struct explore *e, const char *dir, const struct group *g
     }
     if (len && text[len - 1] != '\n')
         fputc('\n', f);
-    fprintf(f,
-            "# Written by coop explore from %s: this seed fails with \"%s\".\n"
-            "seed %" PRIu64 "\nfaults 0x%" PRIx32 "\nties %s\n",
-            e->path, g->signature, g->seed, g->faults, e->ov.permute_ties ? "permute" : "fifo");
+    fprintf(f, "# Written by coop explore from %s: this seed fails with \"%s\".\nseed %" PRIu64 "\n", e->path,
+            g->signature, g->seed);
+    if (g->faults == COOP_SIM_FAULTS_FROM_SEED)
+        fprintf(f, "faults seed\n");
+    else
+        fprintf(f, "faults 0x%" PRIx32 "\n", g->faults);
+    fprintf(f, "ties %s\n", e->ov.permute_ties ? "permute" : "fifo");
     free(text);
-    return fclose(f) ? -1 : 0;
+    if (fclose(f)) {
+        printf("  could not write %s: %s\n", path, strerror(errno));
+        free(path);
+        return NULL;
+    }
+    return path;
 }
 
-static bool verify_repro(struct explore *e, const char *path, const struct group *g)
+/* In a worker: runs group i's reproducer as `coop run` would, and sends its signature. */
+static void verify_job(void *ctx, uint64_t i, struct cli_msg *msg)
 {
+    struct explore *e = ctx;
     char err[COOP_SCN_MAX_ERR];
     coop_scenario *scn;
-    if (coop_scenario_load(path, &scn, err, sizeof(err)))
-        return false;
+    if (!e->groups[i].repro || coop_scenario_load(e->groups[i].repro, &scn, err, sizeof(err))) {
+        cli_msg_str(msg, NULL);
+        return;
+    }
+    coop_scn_overrides ov = { 0 };
+    cli_watch_observe(&ov);
     coop_scn_result res;
-    bool same = coop_scenario_run(scn, e->cli->registry, NULL, false, &res) == 0 && !res.passed &&
-                res.signature && !strcmp(res.signature, g->signature);
+    bool ok = coop_scenario_run(scn, e->cli->registry, &ov, false, &res) == 0 && !res.passed;
+    cli_msg_str(msg, ok ? res.signature : NULL);
     coop_scn_result_fini(&res);
     coop_scenario_free(scn);
-    return same;
+}
+
+static bool verify_done(void *ctx, uint64_t i, const struct cli_outcome *o)
+{
+    struct explore *e = ctx;
+    struct group *g = &e->groups[i];
+    char sig[160];
+    const char *got = sig;
+    if (o->kind == CLI_OUT_DONE)
+        got = cli_msg_get_str(o->data);
+    else
+        cli_death_signature(sig, sizeof(sig), o);
+    g->checked = got && !strcmp(got, g->signature);
+    return true;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const struct group *x = a, *y = b;
+    return x->seed < y->seed ? -1 : x->seed > y->seed;
+}
+
+/* Parses "A..B" with A < B. */
+static int parse_seeds(const char *v, uint64_t *first, uint64_t *last)
+{
+    char buf[64];
+    if (strlen(v) >= sizeof(buf))
+        return -1;
+    snprintf(buf, sizeof(buf), "%s", v);
+    char *dots = strstr(buf, "..");
+    if (!dots)
+        return -1;
+    *dots = '\0';
+    return cli_parse_u64(buf, first) || cli_parse_u64(dots + 2, last) || *last <= *first ? -1 : 0;
+}
+
+/*
+ * Makes DIR if it is missing.  An existing file that is not a directory,
+ * or a reproducer's path that would be too long, is an error now, not
+ * after the sweep.
+ */
+static int prepare_out(const char *dir, const char *scn_path)
+{
+    const char *base = strrchr(scn_path, '/');
+    /* DIR "/" BASE "-seed" and 20 digits ".scn": the longest name a reproducer gets. */
+    if (strlen(dir) + strlen(base ? base + 1 : scn_path) + 30 >= PATH_MAX) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    struct stat st;
+    if (!stat(dir, &st)) {
+        if (S_ISDIR(st.st_mode))
+            return access(dir, W_OK | X_OK) ? (errno = EACCES, -1) : 0;
+        errno = ENOTDIR;
+        return -1;
+    }
+    return mkdir(dir, 0777);
+}
+
+enum {
+    OPT_SEEDS = 256,
+    OPT_BUDGET,
+    OPT_SHARD,
+    OPT_FAULTS,
+    OPT_TIES,
+    OPT_OUT,
+    OPT_LOAD,
+    OPT_TIMEOUT,
+    /* In the order of enum cli_strategy_opt. */
+    OPT_STRATEGY,
+    OPT_DEPTH,
+    OPT_BOUND,
+    OPT_INDEPENDENCE
+};
+
+static const struct option explore_options[] = {
+    { "seeds", required_argument, NULL, OPT_SEEDS },
+    { "budget", required_argument, NULL, OPT_BUDGET },
+    { "shard", required_argument, NULL, OPT_SHARD },
+    { "jobs", required_argument, NULL, 'j' },
+    { "timeout", required_argument, NULL, OPT_TIMEOUT },
+    { "faults", required_argument, NULL, OPT_FAULTS },
+    { "ties", required_argument, NULL, OPT_TIES },
+    { "out", required_argument, NULL, OPT_OUT },
+    { "load", required_argument, NULL, OPT_LOAD },
+    { "strategy", required_argument, NULL, OPT_STRATEGY },
+    { "depth", required_argument, NULL, OPT_DEPTH },
+    { "bound", required_argument, NULL, OPT_BOUND },
+    { "independence", required_argument, NULL, OPT_INDEPENDENCE },
+    { "quiet", no_argument, NULL, 'q' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+static void print_groups(struct explore *e, const char *out_dir)
+{
+    if (e->ngroups > 1)
+        qsort(e->groups, e->ngroups, sizeof(*e->groups), cmp_group);
+    for (size_t g = 0; g < e->ngroups && out_dir; g++)
+        e->groups[g].repro = write_repro(e, out_dir, &e->groups[g]);
+    if (out_dir && e->ngroups) {
+        /* The reproducers run in workers too: one that crashes must not end explore. */
+        struct cli_pool_cfg pc = { .n = e->ngroups,
+                                   .workers = 1,
+                                   .timeout_ns = e->timeout_ns,
+                                   .after_interrupt = true,
+                                   .job = verify_job,
+                                   .done = verify_done,
+                                   .ctx = e };
+        struct cli_pool_end end;
+        (void)cli_pool_run(&pc, &end);
+    }
+    for (size_t g = 0; g < e->ngroups; g++) {
+        struct group *gr = &e->groups[g];
+        printf("failure %zu: %s (%" PRIu64 " seed(s), first seed %" PRIu64 ")\n", g + 1, gr->signature,
+               gr->count, gr->seed);
+        if (gr->detail)
+            fputs(gr->detail, stdout);
+        fputs("  reproduce: ", stdout);
+        cli_reproduce(e->cli, stdout, e->path, gr->seed, gr->faults, e->ov.permute_ties, NULL);
+        if (gr->repro)
+            printf("  written: %s (%s)\n", gr->repro,
+                   gr->checked == 1   ? "checked: fails the same way under coop run"
+                   : gr->checked == 0 ? "WARNING: it does not fail the same way"
+                                      : "not checked");
+    }
 }
 
 int cli_explore(struct cli *c, int argc, char **argv)
 {
-    struct explore e = { .cli = c, .first = 0, .shard_i = 0, .shard_n = 1 };
-    uint64_t last = 1000, threads = 1;
+    struct explore e = { .cli = c, .shard_n = 1, .timeout_ns = CLI_DEFAULT_TIMEOUT_NS };
+    uint64_t last = 1000, workers = 1, budget_ns = 0;
     const char *out_dir = NULL;
     bool quiet = false;
     struct cli_strategy strategy = { 0 };
-    int taken;
+    int ch, li = -1;
     e.ov.faults_set = true;
     e.ov.faults = COOP_SIM_FAULTS_FROM_SEED;
     e.ov.ties_set = e.ov.permute_ties = true;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    optind = 0;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":j:qh", explore_options, &li)) != -1) {
+        const char *v = optarg;
+        switch (ch) {
+        case 'h':
             fputs(explore_help, stdout);
             fputs(cli_strategy_help, stdout);
             return CLI_PASS;
-        } else if (!strcmp(a, "--seeds") && v) {
-            char buf[64];
-            snprintf(buf, sizeof(buf), "%s", v);
-            char *dots = strstr(buf, "..");
-            if (!dots)
+        case OPT_SEEDS:
+            if (parse_seeds(v, &e.first, &last))
                 goto bad_value;
-            *dots = '\0';
-            if (cli_parse_u64(buf, &e.first) || cli_parse_u64(dots + 2, &last) || last <= e.first ||
-                last - e.first > UINT64_C(100000000))
+            break;
+        case OPT_BUDGET:
+            if (cli_parse_duration(v, &budget_ns) || !budget_ns)
                 goto bad_value;
-            i++;
-        } else if (!strcmp(a, "--budget") && v) {
-            uint64_t ns;
-            coop_scenario *probe = NULL;
-            char err[64];
-            /* Durations are written as in scenarios. */
-            char tmp[96];
-            snprintf(tmp, sizeof(tmp), "program x\nrun-until %s\n", v);
-            if (coop_scenario_parse("--budget", tmp, strlen(tmp), &probe, err, sizeof(err)))
-                goto bad_value;
-            ns = probe->run_until_ns;
-            coop_scenario_free(probe);
-            e.budget_s = (double)ns / 1e9;
-            i++;
-        } else if (!strcmp(a, "--shard") && v) {
-            char buf[64];
-            snprintf(buf, sizeof(buf), "%s", v);
-            char *slash = strchr(buf, '/');
-            if (!slash)
-                goto bad_value;
-            *slash = '\0';
-            if (cli_parse_u64(buf, &e.shard_i) || cli_parse_u64(slash + 1, &e.shard_n) || e.shard_n < 1 ||
-                e.shard_i < 1 || e.shard_i > e.shard_n)
+            break;
+        case OPT_SHARD:
+            if (cli_parse_shard(v, &e.shard_i, &e.shard_n))
                 goto bad_value;
             e.shard_i--;
-            i++;
-        } else if (!strcmp(a, "-j") && v) {
-            if (cli_parse_u64(v, &threads) || threads < 1 || threads > 64)
+            break;
+        case 'j':
+            if (cli_parse_u64(v, &workers) || workers < 1 || workers > CLI_MAX_WORKERS)
                 goto bad_value;
-            i++;
-        } else if (!strcmp(a, "--faults") && v) {
+            break;
+        case OPT_TIMEOUT:
+            if (cli_parse_duration(v, &e.timeout_ns))
+                goto bad_value;
+            break;
+        case OPT_FAULTS:
             if (coop_sim_faults_parse(v, &e.ov.faults))
                 goto bad_value;
-            i++;
-        } else if (!strcmp(a, "--ties") && v) {
+            break;
+        case OPT_TIES:
             if (strcmp(v, "fifo") && strcmp(v, "permute"))
                 goto bad_value;
             e.ov.permute_ties = !strcmp(v, "permute");
-            i++;
-        } else if (!strcmp(a, "--out") && v) {
+            break;
+        case OPT_OUT:
             out_dir = v;
-            i++;
-        } else if (!strcmp(a, "--load") && v) {
+            break;
+        case OPT_LOAD:
             if (cli_load(c, v))
                 return CLI_USAGE;
-            i++;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            break;
+        case 'q':
             quiet = true;
-        } else if ((taken = cli_strategy_option(&strategy, argc, argv, &i)) != 0) {
-            if (taken < 0)
+            break;
+        case OPT_STRATEGY:
+        case OPT_DEPTH:
+        case OPT_BOUND:
+        case OPT_INDEPENDENCE:
+            if (cli_strategy_option(&strategy, (enum cli_strategy_opt)(ch - OPT_STRATEGY), v))
                 goto bad_value;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "coop explore: error: unknown option '%s' (or it lacks its value)\n", a);
+            break;
+        default:
+            cli_bad_option("explore", ch, optopt, argv[optind - 1], explore_options);
             return CLI_USAGE;
-        } else if (e.path) {
-            fprintf(stderr, "coop explore: error: one scenario at a time\n");
-            return CLI_USAGE;
-        } else {
-            e.path = a;
         }
+        li = -1;
         continue;
     bad_value:
-        fprintf(stderr, "coop explore: error: bad value '%s' for %s\n", v ? v : "", a);
+        fprintf(stderr, "coop explore: error: bad value '%s' for %s%s\n", v, li >= 0 ? "--" : "-",
+                li >= 0 ? explore_options[li].name : "j");
         return CLI_USAGE;
     }
-    if (!e.path) {
+    if (optind == argc) {
         fprintf(stderr, "coop explore: error: no scenario given\n\n%s", explore_help);
         return CLI_USAGE;
     }
+    if (optind + 1 < argc) {
+        fprintf(stderr, "coop explore: error: one scenario at a time\n");
+        return CLI_USAGE;
+    }
+    e.path = argv[optind];
     char err[COOP_SCN_MAX_ERR];
     if (coop_scenario_load(e.path, &e.scn, err, sizeof(err))) {
         fprintf(stderr, "%s\n", err);
@@ -314,20 +470,15 @@ int cli_explore(struct cli *c, int argc, char **argv)
         coop_scenario_free(e.scn);
         return rc;
     }
-    if (out_dir && mkdir(out_dir, 0777) && errno != EEXIST) {
-        fprintf(stderr, "coop explore: error: cannot create %s\n", out_dir);
+    if (out_dir && prepare_out(out_dir, e.path)) {
+        fprintf(stderr, "coop explore: error: --out %s: %s\n", out_dir, strerror(errno));
         coop_scenario_free(e.scn);
         return CLI_USAGE;
     }
     uint64_t span = last - e.first;
-    e.n = (size_t)(span / e.shard_n + (e.shard_i < span % e.shard_n));
-    e.res = calloc(e.n ? e.n : 1, sizeof(*e.res));
-    if (!e.res) {
-        coop_scenario_free(e.scn);
-        return CLI_USAGE;
-    }
-    e.progress = !quiet && isatty(2);
-    e.start_s = wall_s();
+    e.n = span / e.shard_n + (e.shard_i < span % e.shard_n);
+    cli_progress_init(&e.bar, !quiet && isatty(2), "seeds");
+    e.bar.plain = !quiet;
     char fl[64];
     if (e.ov.faults == COOP_SIM_FAULTS_FROM_SEED)
         snprintf(fl, sizeof(fl), "chosen by each seed");
@@ -336,39 +487,47 @@ int cli_explore(struct cli *c, int argc, char **argv)
     printf("explore %s: seeds %" PRIu64 "..%" PRIu64 ", shard %" PRIu64 "/%" PRIu64 ", faults %s, ties %s\n",
            e.path, e.first, last, e.shard_i + 1, e.shard_n, fl, e.ov.permute_ties ? "permute" : "fifo");
     fflush(stdout);
-    cli_pool(e.n, (int)threads, explore_job, explore_done, &e);
-    double took = wall_s() - e.start_s;
-    if (e.progress)
-        draw(&e, true);
-    size_t ran = e.done - e.skipped;
-    printf("%zu seeds run: %zu passed, %zu failed, %zu distinct failure(s)", ran, ran - e.failed, e.failed,
-           e.ngroups);
-    if (e.skipped)
-        printf("; %zu seeds not run: the time budget ran out", e.skipped);
+    cli_interrupt_install();
+    struct cli_pool_cfg pc = { .n = e.n,
+                               .workers = (int)workers,
+                               .timeout_ns = e.timeout_ns,
+                               .budget_ns = budget_ns,
+                               .job = explore_job,
+                               .done = explore_done,
+                               .tick = explore_tick,
+                               .ctx = &e };
+    struct cli_pool_end end;
+    uint64_t t0 = cli_now_ns();
+    int prc = cli_pool_run(&pc, &end);
+    uint64_t took = cli_now_ns() - t0;
+    cli_progress_clear(&e.bar);
+    if (prc)
+        fprintf(stderr, "coop explore: error: no worker process could be started: %s\n", strerror(errno));
+    printf("%" PRIu64 " seeds run: %" PRIu64 " passed, %" PRIu64 " failed, %zu distinct failure(s)", e.ran,
+           e.ran - e.failed, e.failed, e.ngroups);
+    if (e.ran < e.n)
+        printf("; %" PRIu64 " seeds not run: %s", e.n - e.ran,
+               end.interrupted  ? "interrupted"
+               : end.budget_out ? "the time budget ran out"
+                                : "the workers could not run them");
     printf("\n");
     /* Wall time is not part of the result; it goes to stderr, so stdout stays reproducible. */
-    fprintf(stderr, "explore: %zu seeds in %.3f s (%.0f seeds/s)\n", ran, took,
-            took > 0 ? (double)ran / took : 0.0);
+    char t[32];
+    cli_format_wall(took, t, sizeof(t));
+    fprintf(stderr, "explore: %" PRIu64 " seeds in %s (%.0f seeds/s)\n", e.ran, t,
+            took ? (double)e.ran * 1e9 / (double)took : 0.0);
+    print_groups(&e, out_dir);
     for (size_t g = 0; g < e.ngroups; g++) {
-        struct group *gr = &e.groups[g];
-        printf("failure %zu: %s (%" PRIu64 " seed(s), first seed %" PRIu64 ")\n  reproduce: ", g + 1,
-               gr->signature, gr->count, gr->seed);
-        coop_scn_result fake = { .seed = gr->seed, .faults = gr->faults, .permute_ties = e.ov.permute_ties };
-        cli_reproduce_line(c, stdout, e.path, &fake);
-        if (out_dir) {
-            char path[1024];
-            if (write_repro(&e, out_dir, gr, path, sizeof(path)))
-                printf("  could not write a reproducer into %s\n", out_dir);
-            else
-                printf("  written: %s (%s)\n", path,
-                       verify_repro(&e, path, gr) ? "checked: fails the same way under coop run"
-                                                  : "WARNING: it does not fail the same way");
-        }
-    }
-    for (size_t g = 0; g < e.ngroups; g++)
         free(e.groups[g].signature);
+        free(e.groups[g].detail);
+        free(e.groups[g].repro);
+    }
     free(e.groups);
-    free(e.res);
     coop_scenario_free(e.scn);
-    return e.failed ? CLI_FAIL : CLI_PASS;
+    cli_interrupt_uninstall();
+    if (end.interrupted) {
+        fprintf(stderr, "coop explore: interrupted by %s\n", cli_signal_name(cli_interrupted()));
+        return CLI_INTERRUPTED(cli_interrupted());
+    }
+    return prc ? CLI_USAGE : e.failed ? CLI_FAIL : CLI_PASS;
 }

@@ -1,6 +1,5 @@
 /* The coop command: subcommand dispatch, help, the worker pool, and loading programs from shared objects. */
 #include <dlfcn.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,92 +17,18 @@ static const char usage_text[] =
     "  trace FILE        convert a JSON-lines trace and summarise each task\n"
     "  start PROGRAM     run a program on the real clock and real sockets\n"
     "  programs          list the programs scenarios and start can name\n"
+    "  help [COMMAND]    describe coop, or one command\n"
     "  --version         print the version of coop\n"
     "\n"
-    "`coop COMMAND --help` describes each command.  Exit status: 0 pass, 1 fail,\n"
-    "2 usage or parse error.  The language is documented in docs/scenario-format.md.\n";
-
-int cli_parse_u64(const char *s, uint64_t *out)
-{
-    if (!s || !*s)
-        return -1;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || *s == '-')
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* ---- The pool ---- */
-
-/* Shared by the workers: the next job to take, and which jobs have finished. */
-struct pool {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    size_t next, n;
-    bool *finished;
-    void (*job)(void *, size_t);
-    void *ctx;
-};
-
-static void *worker(void *arg)
-{
-    struct pool *p = arg;
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        size_t i = p->next < p->n ? p->next++ : p->n;
-        pthread_mutex_unlock(&p->mu);
-        if (i == p->n)
-            return NULL;
-        p->job(p->ctx, i);
-        pthread_mutex_lock(&p->mu);
-        p->finished[i] = true;
-        pthread_cond_broadcast(&p->cv);
-        pthread_mutex_unlock(&p->mu);
-    }
-}
-
-void cli_pool(size_t n, int threads, void (*job)(void *ctx, size_t i), void (*done)(void *ctx, size_t i),
-              void *ctx)
-{
-    if (threads <= 1 || n <= 1) {
-        for (size_t i = 0; i < n; i++) {
-            job(ctx, i);
-            if (done)
-                done(ctx, i);
-        }
-        return;
-    }
-    struct pool p = { .n = n, .job = job, .ctx = ctx };
-    p.finished = calloc(n, sizeof(bool));
-    pthread_mutex_init(&p.mu, NULL);
-    pthread_cond_init(&p.cv, NULL);
-    if (threads > 64)
-        threads = 64;
-    pthread_t tids[64];
-    int started = 0;
-    for (int k = 0; k < threads && p.finished; k++)
-        if (pthread_create(&tids[k], NULL, worker, &p) == 0)
-            started++;
-    if (!started) {
-        /* No thread could start: run everything here. */
-        worker(&p);
-    }
-    for (size_t i = 0; i < n; i++) {
-        pthread_mutex_lock(&p.mu);
-        while (!p.finished[i])
-            pthread_cond_wait(&p.cv, &p.mu);
-        pthread_mutex_unlock(&p.mu);
-        if (done)
-            done(ctx, i);
-    }
-    for (int k = 0; k < started; k++)
-        pthread_join(tids[k], NULL);
-    pthread_cond_destroy(&p.cv);
-    pthread_mutex_destroy(&p.mu);
-    free(p.finished);
-}
+    "run and explore run scenarios in worker processes (-j N of them) and give each\n"
+    "one a status: PASS; FAIL (an expectation failed); CRASH (the task code crashed\n"
+    "its worker: the signal, the task, the last events); TIMEOUT (past --timeout of\n"
+    "wall time, 60s unless given); ERROR (it could not be read, parsed or started).\n"
+    "A first Ctrl-C stops and reports what ran; a second one ends coop at once.\n"
+    "\n"
+    "`coop help COMMAND` describes each command.  Exit status: 0 pass, 1 fail,\n"
+    "crash or timeout, 2 usage or parse error, 128+N after signal N.  The language\n"
+    "is documented in docs/scenario-format.md, the runner in docs/runner.md.\n";
 
 /* ---- Loading programs ---- */
 
@@ -133,6 +58,11 @@ int cli_load(struct cli *c, const char *path)
         return -1;
     }
     const coop_program *loaded = sym.fn();
+    if (!loaded) {
+        fprintf(stderr, "coop: error: --load %s: %s() returned NULL, not a registry\n", path,
+                COOP_REGISTER_SYMBOL);
+        return -1;
+    }
     size_t n = 0, m = 0;
     while (loaded && loaded[n].name)
         n++;
@@ -141,7 +71,8 @@ int cli_load(struct cli *c, const char *path)
     c->merged = calloc(n + m + 1, sizeof(*c->merged));
     if (!c->merged)
         return -1;
-    memcpy(c->merged, loaded, n * sizeof(*loaded));
+    if (n)
+        memcpy(c->merged, loaded, n * sizeof(*loaded));
     if (m)
         memcpy(c->merged + n, c->builtin, m * sizeof(*c->builtin));
     c->registry = c->merged;
@@ -156,25 +87,69 @@ void cli_unload(struct cli *c)
     /* The shared object stays mapped: its programs may have left static data in use until exit. */
 }
 
+static const char programs_help[] = "usage: coop programs [--load LIB.so]\n\nLists the programs a scenario's "
+                                    "`program` line can name, with a summary of each.\n";
+
 static int cmd_programs(struct cli *c, int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: coop programs [--load LIB.so]\n\nLists the programs a scenario's `program` line "
-                   "can name, with a summary of each.\n");
+    static const struct option opts[] = { { "load", required_argument, NULL, 'l' },
+                                          { "help", no_argument, NULL, 'h' },
+                                          { NULL, 0, NULL, 0 } };
+    int ch;
+    optind = 0;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        if (ch == 'h') {
+            fputs(programs_help, stdout);
             return CLI_PASS;
-        }
-        if (!strcmp(argv[i], "--load") && i + 1 < argc) {
-            if (cli_load(c, argv[++i]))
+        } else if (ch == 'l') {
+            if (cli_load(c, optarg))
                 return CLI_USAGE;
-            continue;
+        } else {
+            cli_bad_option("programs", ch, optopt, argv[optind - 1], opts);
+            return CLI_USAGE;
         }
-        fprintf(stderr, "coop programs: error: unknown argument '%s'\n", argv[i]);
+    }
+    if (optind < argc) {
+        fprintf(stderr, "coop programs: error: unexpected argument '%s'\n", argv[optind]);
         return CLI_USAGE;
     }
     for (const coop_program *p = c->registry; p && p->name; p++)
         printf("%-20s %s\n", p->name, p->summary ? p->summary : "");
     return CLI_PASS;
+}
+
+/* The commands, by name. */
+static const struct command {
+    const char *name;
+    int (*fn)(struct cli *c, int argc, char **argv);
+} commands[] = { { "run", cli_run },
+                 { "explore", cli_explore },
+                 { "trace", cli_trace },
+                 { "start", cli_start },
+                 { "programs", cmd_programs } };
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+static int unknown_command(const char *cmd)
+{
+    const char *names[NCOMMANDS + 1];
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        names[i] = commands[i].name;
+    names[NCOMMANDS] = "help";
+    const char *near = cli_suggest(cmd, names, NCOMMANDS + 1);
+    if (near)
+        fprintf(stderr, "coop: error: unknown command '%s' (did you mean '%s'?)\n", cmd, near);
+    else
+        fprintf(stderr, "coop: error: unknown command '%s'\n\n%s", cmd, usage_text);
+    return CLI_USAGE;
 }
 
 int coop_main(int argc, char **argv, const coop_program *registry)
@@ -185,8 +160,7 @@ int coop_main(int argc, char **argv, const coop_program *registry)
         return CLI_USAGE;
     }
     const char *cmd = argv[1];
-    int rc;
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || (!strcmp(cmd, "help") && argc == 2)) {
         fputs(usage_text, stdout);
         return CLI_PASS;
     }
@@ -194,20 +168,19 @@ int coop_main(int argc, char **argv, const coop_program *registry)
         printf("coop %d.%d.%d\n", COOP_VERSION_MAJOR, COOP_VERSION_MINOR, COOP_VERSION_PATCH);
         return CLI_PASS;
     }
-    if (!strcmp(cmd, "run"))
-        rc = cli_run(&c, argc - 1, argv + 1);
-    else if (!strcmp(cmd, "explore"))
-        rc = cli_explore(&c, argc - 1, argv + 1);
-    else if (!strcmp(cmd, "trace"))
-        rc = cli_trace(&c, argc - 1, argv + 1);
-    else if (!strcmp(cmd, "start"))
-        rc = cli_start(&c, argc - 1, argv + 1);
-    else if (!strcmp(cmd, "programs"))
-        rc = cmd_programs(&c, argc - 1, argv + 1);
-    else {
-        fprintf(stderr, "coop: error: unknown command '%s'\n\n%s", cmd, usage_text);
-        return CLI_USAGE;
+    if (!strcmp(cmd, "help")) {
+        /* `coop help run` is `coop run --help`. */
+        const struct command *k = find_command(argv[2]);
+        if (!k || argc > 3)
+            return argc > 3 ? (fprintf(stderr, "coop help: error: one command at a time\n"), CLI_USAGE)
+                            : unknown_command(argv[2]);
+        char *args[] = { argv[2], "--help", NULL };
+        return k->fn(&c, 2, args);
     }
+    const struct command *k = find_command(cmd);
+    if (!k)
+        return unknown_command(cmd);
+    int rc = k->fn(&c, argc - 1, argv + 1);
     cli_unload(&c);
     return rc;
 }

@@ -24,63 +24,45 @@ static const char start_usage[] =
     "task waits on something nothing can send, 2 usage error or the program\n"
     "could not start.\n";
 
-/* Parses "250ms", "3s", "1.5s", "10us", "7ns" into nanoseconds; 0 or -1. */
-static int parse_time(const char *s, int64_t *out)
-{
-    static const struct {
-        const char *name;
-        int64_t ns;
-    } units[] = { { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 } };
-    char *end;
-    if (*s < '0' || *s > '9')
-        return -1;
-    unsigned long long whole = strtoull(s, &end, 10);
-    uint64_t frac = 0, scale = 1;
-    if (*end == '.') {
-        for (end++; *end >= '0' && *end <= '9'; end++) {
-            if (scale < 1000000000u) {
-                frac = frac * 10 + (uint64_t)(*end - '0');
-                scale *= 10;
-            }
-        }
-    }
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(end, units[i].name) != 0)
-            continue;
-        uint64_t unit = (uint64_t)units[i].ns;
-        if (whole > (uint64_t)INT64_MAX / unit)
-            return -1;
-        *out = (int64_t)(whole * unit + frac * unit / scale);
-        return 0;
-    }
-    return -1;
-}
-
 int cli_start(struct cli *c, int argc, char **argv)
 {
+    static const struct option longs[] = { { "for", required_argument, NULL, 'f' },
+                                           { "stop-on-error", no_argument, NULL, 's' },
+                                           { "load", required_argument, NULL, 'l' },
+                                           { "help", no_argument, NULL, 'h' },
+                                           { NULL, 0, NULL, 0 } };
     coop_run_options opts = { 0 };
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    int ch;
+    optind = 0;
+    opterr = 0;
+    /* '+': options end at the program's name; what follows is the program's. */
+    while ((ch = getopt_long(argc, argv, "+:h", longs, NULL)) != -1) {
+        uint64_t ns;
+        switch (ch) {
+        case 'h':
             fputs(start_usage, stdout);
             return CLI_PASS;
-        } else if (!strcmp(a, "--stop-on-error")) {
+        case 's':
             opts.stop_on_error = true;
-        } else if (!strcmp(a, "--for") && i + 1 < argc) {
-            if (parse_time(argv[++i], &opts.duration_ns) || opts.duration_ns <= 0) {
+            break;
+        case 'f':
+            if (cli_parse_duration(optarg, &ns) || !ns || ns > INT64_MAX) {
                 fprintf(stderr, "coop start: error: --for needs a time such as 3s or 250ms, got '%s'\n",
-                        argv[i]);
+                        optarg);
                 return CLI_USAGE;
             }
-        } else if (!strcmp(a, "--load") && i + 1 < argc) {
-            if (cli_load(c, argv[++i]))
+            opts.duration_ns = (int64_t)ns;
+            break;
+        case 'l':
+            if (cli_load(c, optarg))
                 return CLI_USAGE;
-        } else {
-            fprintf(stderr, "coop start: error: unknown option '%s'\n\n%s", a, start_usage);
+            break;
+        default:
+            cli_bad_option("start", ch, optopt, argv[optind - 1], longs);
             return CLI_USAGE;
         }
     }
+    int i = optind;
     if (i == argc) {
         fprintf(stderr, "coop start: error: no program named\n\n%s", start_usage);
         return CLI_USAGE;
@@ -98,9 +80,9 @@ int cli_start(struct cli *c, int argc, char **argv)
         return CLI_USAGE;
     }
     /* A failing step has already been logged, with its task and place, when it failed. */
-    fprintf(stderr, "coop start: %s %s after %llu.%03llu s%s\n", name, coop_run_end_name(res.end),
-            (unsigned long long)(res.elapsed_ns / 1000000000u),
-            (unsigned long long)(res.elapsed_ns % 1000000000u / 1000000u),
+    char t[32];
+    cli_format_wall(res.elapsed_ns, t, sizeof(t));
+    fprintf(stderr, "coop start: %s %s after %s%s\n", name, coop_run_end_name(res.end), t,
             res.failed ? ", and a step failed" : "");
     return res.failed || res.end == COOP_RUN_BLOCKED || res.end == COOP_RUN_FAILED ? CLI_FAIL : CLI_PASS;
 }

@@ -18,11 +18,11 @@ const char cli_strategy_help[] =
     "                        or calls (tasks share state only through signals, fds and\n"
     "                        tasks, so steps touching none in common are run in one order)\n";
 
-int cli_strategy_option(struct cli_strategy *st, int argc, char **argv, int *i)
+int cli_strategy_option(struct cli_strategy *st, enum cli_strategy_opt which, const char *v)
 {
-    const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
     uint64_t n;
-    if (!strcmp(a, "--strategy") && v) {
+    switch (which) {
+    case CLI_OPT_STRATEGY:
         if (!strcmp(v, "random"))
             st->kind = CLI_STRATEGY_RANDOM;
         else if (!strcmp(v, "pct"))
@@ -31,23 +31,24 @@ int cli_strategy_option(struct cli_strategy *st, int argc, char **argv, int *i)
             st->kind = CLI_STRATEGY_EXHAUSTIVE;
         else
             return -1;
-    } else if (!strcmp(a, "--depth") && v) {
+        return 0;
+    case CLI_OPT_DEPTH:
         if (cli_parse_u64(v, &n) || n < 1 || n > 16)
             return -1;
         st->depth = (uint32_t)n;
-    } else if (!strcmp(a, "--independence") && v) {
-        if (strcmp(v, "all") && strcmp(v, "calls"))
-            return -1;
-        st->calls_only = !strcmp(v, "calls");
-    } else if (!strcmp(a, "--bound") && v) {
+        return 0;
+    case CLI_OPT_BOUND:
         if (cli_parse_u64(v, &n) || n < 1)
             return -1;
         st->bound = n;
-    } else {
+        return 0;
+    case CLI_OPT_INDEPENDENCE:
+        if (strcmp(v, "all") && strcmp(v, "calls"))
+            return -1;
+        st->calls_only = !strcmp(v, "calls");
         return 0;
     }
-    (*i)++;
-    return 1;
+    return -1;
 }
 
 bool cli_schedule_valid(const char *text)

@@ -26,11 +26,11 @@ struct cli_strategy {
 /* The option help, for coop explore --help. */
 extern const char cli_strategy_help[];
 
-/*
- * Takes argv[*i] when it is one of the options (advancing *i past its
- * value): 1 taken, 0 not one of them, -1 a bad value.
- */
-int cli_strategy_option(struct cli_strategy *st, int argc, char **argv, int *i);
+/* The options, in the order coop explore numbers them. */
+enum cli_strategy_opt { CLI_OPT_STRATEGY, CLI_OPT_DEPTH, CLI_OPT_BOUND, CLI_OPT_INDEPENDENCE };
+
+/* Takes one of the options with its value v: 0, or -1 for a bad value. */
+int cli_strategy_option(struct cli_strategy *st, enum cli_strategy_opt which, const char *v);
 
 /* Whether text is a well-formed schedule for --schedule. */
 bool cli_schedule_valid(const char *text);

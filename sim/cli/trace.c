@@ -1,14 +1,16 @@
 /* coop trace: converts a JSON-lines trace to another form, and summarises each task's steps, wakes and lateness. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/grow.h"
 #include "cli.h"
 #include "coop/trace-convert.h"
 
 static const char trace_help[] =
-    "usage: coop trace [--to jsonl|text|chrome] [-o OUT] [--summary] FILE\n"
+    "usage: coop trace [--to jsonl|text|chrome] [-o, --output OUT] [--summary] FILE\n"
     "\n"
     "Reads a JSON-lines trace (coop run --trace FILE writes one).  With --to, writes\n"
     "it in that form to OUT (default: standard output).  Without --to, or with\n"
@@ -26,10 +28,10 @@ static const char *const reason_names[REASONS] = { "timer", "signal", "io", "tas
 struct task_sum {
     int64_t tid;
     char name[64];
-    int64_t period_ns;
+    uint64_t period_ns; /* 0: not periodic */
     uint64_t steps, wakes[REASONS];
     bool have_due, plain_yield;
-    int64_t due_ns, max_late_ns;
+    uint64_t due_ns, max_late_ns; /* a damaged trace may hold any times: the sums saturate */
     char end[64];
 };
 
@@ -66,7 +68,8 @@ static int summarise(FILE *in, const char *name)
             break;
         }
         const char *ev = o->ev;
-        int64_t tid, t = o->t_ns <= INT64_MAX ? (int64_t)o->t_ns : INT64_MAX, x = 0;
+        int64_t tid, x = 0;
+        uint64_t t = o->t_ns;
         if (!strcmp(ev, "end")) {
             const char *s = coop_sim_field_str(o, "status");
             snprintf(endbuf, sizeof(endbuf), "%s", s ? s : "?");
@@ -82,13 +85,14 @@ static int summarise(FILE *in, const char *name)
             snprintf(ts->name, sizeof(ts->name), "%s", task);
         if (!strcmp(ev, "spawn")) {
             if (coop_sim_field_int(o, "period_ns", &x))
-                ts->period_ns = x;
+                ts->period_ns = x > 0 ? (uint64_t)x : 0;
         } else if (!strcmp(ev, "run")) {
             ts->steps++;
             if (ts->period_ns > 0) {
                 if (ts->have_due && ts->plain_yield) {
-                    ts->due_ns += ts->period_ns;
-                    if (t - ts->due_ns > ts->max_late_ns)
+                    ts->due_ns =
+                        ts->due_ns > UINT64_MAX - ts->period_ns ? UINT64_MAX : ts->due_ns + ts->period_ns;
+                    if (t > ts->due_ns && t - ts->due_ns > ts->max_late_ns)
                         ts->max_late_ns = t - ts->due_ns;
                 } else {
                     ts->due_ns = t;
@@ -118,6 +122,10 @@ static int summarise(FILE *in, const char *name)
             snprintf(ts->end, sizeof(ts->end), "failed %s", e ? e : "?");
         }
     }
+    if (rc == CLI_PASS && ferror(in)) {
+        fprintf(stderr, "coop trace: error: cannot read %s\n", name);
+        rc = CLI_USAGE;
+    }
     if (rc == CLI_PASS) {
         printf("%-20s %5s %8s  %-34s %-16s %s\n", "task", "tid", "steps",
                "wakes (timer/signal/io/exit/timeout)", "ended", "max lateness");
@@ -127,7 +135,7 @@ static int summarise(FILE *in, const char *name)
             snprintf(wakes, sizeof(wakes), "%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64 "/%" PRIu64,
                      ts->wakes[0], ts->wakes[1], ts->wakes[2], ts->wakes[3], ts->wakes[4]);
             if (ts->period_ns > 0)
-                coop_scn_format_time((uint64_t)ts->max_late_ns, late, sizeof(late));
+                coop_scn_format_time(ts->max_late_ns, late, sizeof(late));
             printf("%-20s %5" PRId64 " %8" PRIu64 "  %-34s %-16s %s\n", ts->name, ts->tid, ts->steps, wakes,
                    ts->end, late);
         }
@@ -139,39 +147,66 @@ static int summarise(FILE *in, const char *name)
     return rc;
 }
 
+/* Opens a trace to read: a directory is refused here, as reading one would fail in ways that say less. */
+static FILE *open_trace(const char *file)
+{
+    struct stat st;
+    if (stat(file, &st)) {
+        fprintf(stderr, "coop trace: error: %s: %s\n", file, strerror(errno));
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "coop trace: error: %s: %s\n", file, strerror(EISDIR));
+        return NULL;
+    }
+    FILE *in = fopen(file, "r");
+    if (!in)
+        fprintf(stderr, "coop trace: error: %s: %s\n", file, strerror(errno));
+    return in;
+}
+
 int cli_trace(struct cli *c, int argc, char **argv)
 {
     (void)c;
+    static const struct option longs[] = { { "to", required_argument, NULL, 't' },
+                                           { "output", required_argument, NULL, 'o' },
+                                           { "summary", no_argument, NULL, 's' },
+                                           { "help", no_argument, NULL, 'h' },
+                                           { NULL, 0, NULL, 0 } };
     const char *file = NULL, *outp = NULL;
     bool convert = false, summary = false;
     coop_trace_format fmt = COOP_TRACE_TEXT;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    int ch;
+    optind = 0;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":ho:", longs, NULL)) != -1) {
+        switch (ch) {
+        case 'h':
             fputs(trace_help, stdout);
             return CLI_PASS;
-        } else if (!strcmp(a, "--to") && v) {
-            if (coop_trace_format_parse(v, &fmt)) {
-                fprintf(stderr, "coop trace: error: unknown format '%s' (jsonl, text, chrome)\n", v);
+        case 't':
+            if (coop_trace_format_parse(optarg, &fmt)) {
+                fprintf(stderr, "coop trace: error: unknown format '%s' (jsonl, text, chrome)\n", optarg);
                 return CLI_USAGE;
             }
             convert = true;
-            i++;
-        } else if (!strcmp(a, "-o") && v) {
-            outp = v;
-            i++;
-        } else if (!strcmp(a, "--summary")) {
+            break;
+        case 'o':
+            outp = optarg;
+            break;
+        case 's':
             summary = true;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "coop trace: error: unknown option '%s' (or it lacks its value)\n", a);
+            break;
+        default:
+            cli_bad_option("trace", ch, optopt, argv[optind - 1], longs);
             return CLI_USAGE;
-        } else if (file) {
-            fprintf(stderr, "coop trace: error: one trace at a time\n");
-            return CLI_USAGE;
-        } else {
-            file = a;
         }
     }
+    if (optind + 1 < argc) {
+        fprintf(stderr, "coop trace: error: one trace at a time\n");
+        return CLI_USAGE;
+    }
+    file = optind < argc ? argv[optind] : NULL;
     if (!file) {
         fprintf(stderr, "coop trace: error: no trace given\n\n%s", trace_help);
         return CLI_USAGE;
@@ -180,15 +215,13 @@ int cli_trace(struct cli *c, int argc, char **argv)
         summary = true;
     int rc = CLI_PASS;
     if (convert) {
-        FILE *in = fopen(file, "r");
-        if (!in) {
-            fprintf(stderr, "coop trace: error: cannot open %s\n", file);
+        FILE *in = open_trace(file);
+        if (!in)
             return CLI_USAGE;
-        }
         FILE *out = outp ? fopen(outp, "w") : stdout;
         if (!out) {
+            fprintf(stderr, "coop trace: error: cannot write %s: %s\n", outp, strerror(errno));
             fclose(in);
-            fprintf(stderr, "coop trace: error: cannot write %s\n", outp);
             return CLI_USAGE;
         }
         char err[256];
@@ -198,17 +231,15 @@ int cli_trace(struct cli *c, int argc, char **argv)
         }
         fclose(in);
         if (outp && fclose(out)) {
-            fprintf(stderr, "coop trace: error: cannot write %s\n", outp);
+            fprintf(stderr, "coop trace: error: cannot write %s: %s\n", outp, strerror(errno));
             rc = CLI_USAGE;
         }
         if (rc || !summary)
             return rc;
     }
-    FILE *in = fopen(file, "r");
-    if (!in) {
-        fprintf(stderr, "coop trace: error: cannot open %s\n", file);
+    FILE *in = open_trace(file);
+    if (!in)
         return CLI_USAGE;
-    }
     rc = summarise(in, file);
     fclose(in);
     return rc;

@@ -181,6 +181,17 @@ void net_fd_release(struct net_host *h, int fd)
  * hear nothing until they send and get no answer), its listeners and fds
  * are gone, and whatever reaches it until it is up again is lost.
  */
+uint32_t coop_net_host_open_fds(const coop_net *net, uint32_t host)
+{
+    const struct net_host *h = host_get(net, host);
+    uint32_t n = 0;
+    if (!h)
+        return 0;
+    for (uint32_t fd = NET_FIRST_FD; fd < h->nfds; fd++)
+        n += h->fds[fd].kind != FD_FREE;
+    return n;
+}
+
 int coop_net_host_down(coop_net *net, uint32_t host)
 {
     struct net_host *h = host_get(net, host);

@@ -66,6 +66,8 @@ int coop_net_host_add(coop_net *net, uint32_t addr);
 coop_poller coop_net_poller(coop_net *net, uint32_t host);
 /* The node goes down, or comes up again; see "Crashes" in coop/net.h.  0, or -COOP_EINVAL. */
 int coop_net_host_down(coop_net *net, uint32_t host);
+/* The fds open on a host: sockets and listeners its tasks have not closed. */
+uint32_t coop_net_host_open_fds(const coop_net *net, uint32_t host);
 int coop_net_host_up(coop_net *net, uint32_t host);
 /* A partition separates hosts a and b (cut), or heals; see "Loss" in coop/net.h.  0, or -COOP_EINVAL. */
 int coop_net_partition(coop_net *net, uint32_t a, uint32_t b, bool cut);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json.h"
 #include "base/text.h"
 #include "scenario/scn.h"
 
@@ -80,6 +81,20 @@ static int lex_string(const char *s, size_t len, size_t *pos, bool hex, unsigned
             scn_error(err, lineno, (unsigned)i + 1, "write control bytes as escapes such as \\x01",
                       "control character in a string");
             goto fail;
+        }
+        if ((unsigned char)c >= 0x80) {
+            /* Raw bytes must be UTF-8, or the trace that quotes the line would not be; \xHH writes any byte. */
+            size_t k = utf8_seq_len((const unsigned char *)s + i, len - i);
+            if (!k) {
+                scn_error(err, lineno, (unsigned)i + 1,
+                          "write bytes that are not UTF-8 as escapes such as \\xff",
+                          "invalid UTF-8 in a string");
+                goto fail;
+            }
+            memcpy(out + n, s + i, k);
+            n += k;
+            i += k;
+            continue;
         }
         if (c != '\\') {
             out[n++] = c;
@@ -164,8 +179,14 @@ int scn_lex_line(const char *s, size_t len, unsigned lineno, struct scn_toks *to
             continue;
         }
         size_t start = i;
-        while (i < len && word_char(s[i]))
-            i++;
+        while (i < len && word_char(s[i])) {
+            size_t k = (unsigned char)s[i] < 0x80 ? 1 : utf8_seq_len((const unsigned char *)s + i, len - i);
+            if (!k) {
+                scn_error(err, lineno, (unsigned)i + 1, "a scenario file is UTF-8 text", "invalid UTF-8");
+                goto fail;
+            }
+            i += k;
+        }
         size_t wlen = i - start;
         if (i < len && s[i] == '"' && wlen == 1 && s[start] == 'x') {
             tok->kind = SCN_HEX;

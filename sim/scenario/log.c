@@ -114,6 +114,10 @@ static uint32_t intern_key(struct scn_log *log, const char *key)
 bool scn_log_add(struct scn_log *log, const coop_sim_event *e)
 {
     coop_allocator a = coop_allocator_libc();
+    if (log->n >= SCN_LOG_MAX) {
+        log->dropped++;
+        return false;
+    }
     if (log->oom || grow(a, (void **)&log->ev, &log->cap, log->n + 1, sizeof(*log->ev), 1024) ||
         grow(a, (void **)&log->f, &log->fcap, log->nf + e->nfields, sizeof(*log->f), 4096)) {
         log->oom = true;

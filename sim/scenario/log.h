@@ -35,7 +35,8 @@ struct scn_event {
 };
 
 /*
- * Every event of a run, in trace order (event i is the trace's event i).
+ * Every event of a run, in trace order (event i is the trace's event i),
+ * up to SCN_LOG_MAX of them: later ones are counted in `dropped` only.
  * Names are interned: names holds them NUL-terminated, name_off[id] says
  * where each starts, and an open-addressing table finds them by text.
  */
@@ -55,8 +56,14 @@ struct scn_log {
         const char *p;
         uint32_t id;
     } hot[64];
-    bool oom; /* an event could not be stored; the run fails */
+    bool oom;         /* an event could not be stored; the run fails */
+    uint64_t dropped; /* events past SCN_LOG_MAX, not stored */
 };
+/*
+ * The run stops after COOP_SCN_MAX_EVENTS events; the expect and end
+ * events that follow, and the rest of a step's events, still fit.
+ */
+#define SCN_LOG_MAX ((size_t)COOP_SCN_MAX_EVENTS + 65536)
 
 void scn_log_init(struct scn_log *log);
 void scn_log_fini(struct scn_log *log);

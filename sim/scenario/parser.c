@@ -1,4 +1,5 @@
 /* The scenario parser: settings, injections and expectations, line by line, with exact error positions. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -711,8 +712,8 @@ static int parse_setting(struct parser *p, int k)
 /* ---- Timed lines ---- */
 
 static const char *const end_names[] = {
-    "done",  "running", "no-tasks",   "hang",       "stopped",
-    "until", "failed",  "step-limit", "time-limit", "busy-loop",
+    "done",   "running",    "no-tasks",   "hang",      "stopped",     "until",
+    "failed", "step-limit", "time-limit", "busy-loop", "trace-limit",
 };
 
 static int parse_expect(struct parser *p, int i, coop_scn_line *ln)
@@ -796,7 +797,7 @@ static int parse_expect(struct parser *p, int i, coop_scn_line *ln)
         if (k == sizeof(end_names) / sizeof(end_names[0]))
             return FAIL_AT(p, &p->toks.t[i + 1],
                            "a run ends done, running, no-tasks, hang, stopped, until, failed, step-limit, "
-                           "time-limit or busy-loop",
+                           "time-limit, busy-loop or trace-limit",
                            "unknown end '%s'", p->toks.t[i + 1].text);
         ln->name = text_dup(end_names[k]);
         if (!ln->name)
@@ -806,8 +807,29 @@ static int parse_expect(struct parser *p, int i, coop_scn_line *ln)
         ln->hi_ns = UINT64_MAX;
         return no_more(p, i + 2);
     }
+    if (!strcmp(w, "leak")) {
+        /* What the program leaves behind is known once the run is over: like an end, it has no time. */
+        ln->op = COOP_SCN_EXPECT_LEAK;
+        if (want_word(p, i + 1, "what leaks: fds, bytes or tasks"))
+            return -1;
+        const struct scn_tok *k = &p->toks.t[i + 1];
+        if (!is_word(k, "fds") && !is_word(k, "bytes") && !is_word(k, "tasks"))
+            return FAIL_AT(p, k, "a program leaks fds, bytes or tasks", "unknown leak '%s'", k->text);
+        ln->name = text_dup(k->text);
+        if (!ln->name)
+            return FAIL_AT(p, t, NULL, "out of memory");
+        ln->value = -1;
+        if (i + 2 < p->toks.n && parse_count(p, i + 2, "the amount leaked", 0, INT64_MAX, &ln->value))
+            return -1;
+        ln->when = COOP_SCN_ANY;
+        ln->lo_ns = 0;
+        ln->hi_ns = UINT64_MAX;
+        return no_more(p, i + 2 + (ln->value >= 0));
+    }
     return FAIL_AT(
-        p, t, "expect recv, silent, closed, shut, reset, state, connect, trace, anywhere, never, exit or end",
+        p, t,
+        "expect recv, silent, closed, shut, reset, state, connect, trace, anywhere, never, exit, end "
+        "or leak",
         "unknown expectation '%s'", w);
 }
 
@@ -1071,6 +1093,39 @@ static int parse_line(struct parser *p, const char *s, size_t len)
     return 0;
 }
 
+/*
+ * What the file as a whole says about virtual time that no single line
+ * shows: the tick adapter's range, and scripted jumps that would carry
+ * the clock past the largest time (2^64 - 1 ns).  Each jump happens at
+ * its line's time or, when earlier jumps carried the clock beyond it, at
+ * once; the sum is therefore known before the run.
+ */
+static int check_clock(struct parser *p)
+{
+    const coop_scenario *scn = p->scn;
+    if (scn->cfg.tick32 && scn->cfg.start_ns >= (UINT64_C(1) << 32) * 1000000) {
+        scn_error(&p->err, scn->setting_line[SET_START], 1,
+                  "the 32-bit millisecond tick wraps at 4294967296ms (about 49.7 days)",
+                  "with tick32 on, the start offset must be below 2^32 ms");
+        return -1;
+    }
+    uint64_t clock = scn->cfg.start_ns;
+    for (size_t i = 0; i < scn->nlines; i++) {
+        const coop_scn_line *ln = &scn->lines[i];
+        if (ln->op != COOP_SCN_JUMP && ln->op != COOP_SCN_FAULT_JUMP)
+            continue;
+        if (ln->at_ns > clock)
+            clock = ln->at_ns;
+        if ((uint64_t)ln->value > UINT64_MAX - clock) {
+            scn_error(&p->err, ln->line, ln->col, "virtual time is 64-bit nanoseconds: about 584 years",
+                      "this jump carries the clock past the largest time");
+            return -1;
+        }
+        clock += (uint64_t)ln->value;
+    }
+    return 0;
+}
+
 void coop_scenario_free(coop_scenario *scn)
 {
     if (!scn)
@@ -1121,6 +1176,11 @@ int coop_scenario_parse(const char *path, const char *text, size_t len, coop_sce
         scn_error(&p.err, 1, 1, NULL, "the file is larger than %u bytes", COOP_SCN_MAX_FILE);
         goto fail;
     }
+    /* A byte-order mark says the file is UTF-8, which it must be anyway: it is skipped. */
+    if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) {
+        text += 3;
+        len -= 3;
+    }
     size_t pos = 0;
     p.lineno = 0;
     while (pos < len) {
@@ -1148,6 +1208,8 @@ int coop_scenario_parse(const char *path, const char *text, size_t len, coop_sce
                   "no program line");
         goto fail;
     }
+    if (check_clock(&p))
+        goto fail;
     *out = p.scn;
     return 0;
 fail:
@@ -1160,7 +1222,7 @@ int coop_scenario_load(const char *path, coop_scenario **out, char *err, size_t 
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: error: cannot open the file", path);
+        snprintf(err, errlen, "%s: error: cannot open the file: %s", path, strerror(errno));
         return -COOP_ENOENT;
     }
     char *buf = malloc(COOP_SCN_MAX_FILE + 1);
@@ -1169,12 +1231,14 @@ int coop_scenario_load(const char *path, coop_scenario **out, char *err, size_t 
         snprintf(err, errlen, "%s: error: out of memory", path);
         return -COOP_ENOMEM;
     }
+    errno = 0;
     size_t n = fread(buf, 1, COOP_SCN_MAX_FILE + 1, f);
     bool bad = ferror(f);
+    int why = errno;
     fclose(f);
     if (bad) {
         free(buf);
-        snprintf(err, errlen, "%s: error: cannot read the file", path);
+        snprintf(err, errlen, "%s: error: cannot read the file: %s", path, strerror(why ? why : EIO));
         return -COOP_EIO;
     }
     int rc = coop_scenario_parse(path, buf, n, out, err, errlen);

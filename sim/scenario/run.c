@@ -17,20 +17,43 @@ static void on_event(void *ctx, const coop_sim_event *e)
 {
     struct scn_run *r = ctx;
     scn_log_add(&r->log, e);
+    if (r->ov && r->ov->observe)
+        r->ov->observe(r->ov->observe_ctx, r->sim, e);
 }
 
-/* The whole trace as JSON lines, kept only when the caller asks for it. */
+/* The largest trace kept in memory for the caller, in bytes: as large as a golden trace may be. */
+#define JSONL_MAX ((size_t)256 << 20)
+
+/*
+ * Where the trace's JSON lines go: kept whole when the caller asks for
+ * them (keep), and handed to the caller's sink as they come (sink).
+ * After the end event, closed: what freeing the simulation traces (the
+ * kills of tasks still alive) comes after the end.
+ */
 struct jsonl_buf {
+    bool keep;
     char *p;
     size_t len, cap;
-    bool oom;
+    bool oom; /* memory ran out, or the trace outgrew JSONL_MAX: nothing is kept */
+    coop_sim_line_fn sink;
+    void *sink_ctx;
+    bool closed;
 };
 
 static void on_line(void *ctx, const char *line, size_t len)
 {
     struct jsonl_buf *b = ctx;
-    if (b->oom || grow(coop_allocator_libc(), (void **)&b->p, &b->cap, b->len + len + 1, 1, 65536)) {
+    if (b->closed)
+        return;
+    if (b->sink)
+        b->sink(b->sink_ctx, line, len);
+    if (!b->keep || b->oom)
+        return;
+    if (b->len + len + 1 > JSONL_MAX ||
+        grow(coop_allocator_libc(), (void **)&b->p, &b->cap, b->len + len + 1, 1, 65536)) {
         b->oom = true;
+        free(b->p);
+        *b = (struct jsonl_buf){ .keep = true, .oom = true, .sink = b->sink, .sink_ctx = b->sink_ctx };
         return;
     }
     memcpy(b->p + b->len, line, len);
@@ -248,7 +271,179 @@ static void write_tail(FILE *out, const struct scn_run *r)
     }
 }
 
+/* ---- Failures ---- */
+
+/*
+ * Where a run's failures go: the first is reported in full and gives the
+ * run its signature (for grouping), the others a line each.
+ */
+struct failures {
+    coop_scn_result *res;
+    FILE *out;
+    const char *path;
+    bool first_written;
+};
+
+static void fail_line(struct failures *f, const coop_scn_line *ln, const char *why)
+{
+    f->res->failed++;
+    if (f->first_written) {
+        fprintf(f->out, "  %s:%u:%u: also failed: %s\n", f->path, ln->line, ln->col, what_of(ln));
+        return;
+    }
+    f->first_written = true;
+    f->res->failed_line = ln->line;
+    f->res->failed_col = ln->col;
+    fprintf(f->out, "  %s:%u:%u: expectation failed: %s\n    %s\n", f->path, ln->line, ln->col, ln->text,
+            why);
+    char sig[160];
+    const char *w = what_of(ln);
+    int wl = 0;
+    /* "expect recv": the kind of expectation, without its arguments. */
+    for (int sp = 0; w[wl] && sp < 2; wl++)
+        if (w[wl] == ' ' && ++sp == 2)
+            break;
+    snprintf(sig, sizeof(sig), "line %u: %.*s", ln->line, wl, w);
+    f->res->signature = strdup(sig);
+}
+
+/* A failure of the run as a whole, which no line of the file states: a limit, a leak. */
+static void fail_run(struct failures *f, const char *sig, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail_run(struct failures *f, const char *sig, const char *fmt, ...)
+{
+    f->res->failed++;
+    f->res->others++;
+    fprintf(f->out, "  %s: %s", f->path, f->first_written ? "also failed: " : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f->out, fmt, ap);
+    va_end(ap);
+    fputc('\n', f->out);
+    if (!f->first_written) {
+        f->first_written = true;
+        f->res->signature = strdup(sig);
+    }
+}
+
+/* The `expect end` line that names how the run ended, if any. */
+static bool end_expected(const coop_scenario *scn, coop_sim_status end)
+{
+    for (size_t i = 0; i < scn->nlines; i++)
+        if (scn->lines[i].op == COOP_SCN_EXPECT_END && !strcmp(scn->lines[i].name, coop_sim_status_name(end)))
+            return true;
+    return false;
+}
+
+/*
+ * A run that a limit or a busy loop stopped did not finish what it was
+ * doing: that fails it, unless the scenario expects that very end.
+ */
+static void check_limit_end(struct scn_run *r, struct failures *f)
+{
+    coop_sim_status end = r->end;
+    if ((end != COOP_SIM_STEP_LIMIT && end != COOP_SIM_TIME_LIMIT && end != COOP_SIM_BUSY_LOOP &&
+         end != COOP_SIM_TRACE_LIMIT) ||
+        end_expected(r->scn, end))
+        return;
+    char t[32];
+    coop_scn_format_time(coop_sim_now(r->sim), t, sizeof(t));
+    const char *name = coop_sim_status_name(end);
+    char sig[64], hint[160];
+    snprintf(sig, sizeof(sig), "run ended %s", name);
+    if (end == COOP_SIM_BUSY_LOOP)
+        snprintf(hint, sizeof(hint),
+                 "a task ran many steps with no time passing; add `expect end busy-loop` "
+                 "if that is what the scenario shows");
+    else if (coop_sim_now(r->sim) == UINT64_MAX)
+        snprintf(hint, sizeof(hint),
+                 "the clock reached the largest virtual time, 2^64 - 1 ns, and stops there");
+    else
+        snprintf(hint, sizeof(hint), "a run that should stop at its %s says so with `expect end %s`", name,
+                 name);
+    fail_run(f, sig, "the run ended %s at %s, which the scenario does not expect\n    hint: %s", name, t,
+             hint);
+}
+
+/*
+ * What the program left behind once its tasks ended and ran their
+ * cleanups: fds and bytes fail the run unless an `expect leak` line
+ * states them; tasks alive are only checked when a line states them
+ * (a server that keeps waiting is the usual end of a scenario).
+ */
+static void check_leaks(struct scn_run *r, const coop_sim_leaks *lk, struct failures *f,
+                        struct scn_verdict *v)
+{
+    static const char *const kinds[3] = { "fds", "bytes", "tasks" };
+    uint64_t amount[3] = { lk->fds, lk->bytes, lk->tasks };
+    for (int k = 0; k < 3; k++) {
+        bool stated = false;
+        for (size_t i = 0; i < r->scn->nlines; i++) {
+            const coop_scn_line *ln = &r->scn->lines[i];
+            if (ln->op != COOP_SCN_EXPECT_LEAK || strcmp(ln->name, kinds[k]))
+                continue;
+            stated = true;
+            v->ok = ln->value < 0 ? amount[k] > 0 : amount[k] == (uint64_t)ln->value;
+            if (!v->ok && ln->value < 0)
+                snprintf(v->why, sizeof(v->why), "expected the program to leave %s behind, but it left none",
+                         kinds[k]);
+            else if (!v->ok)
+                snprintf(v->why, sizeof(v->why),
+                         "expected the program to leave %" PRId64 " %s behind, but it left %" PRIu64,
+                         ln->value, kinds[k], amount[k]);
+            f->res->checked++;
+            emit_expect(r, ln, v->ok);
+            if (!v->ok)
+                fail_line(f, ln, v->why);
+        }
+        if (stated || !amount[k] || k == 2)
+            continue;
+        char sig[32];
+        snprintf(sig, sizeof(sig), "leak %s", kinds[k]);
+        if (k == 0)
+            fail_run(f, sig,
+                     "the program left %" PRIu64 " fd(s) open once its tasks had ended\n"
+                     "    hint: close them, or state it with `expect leak fds %" PRIu64 "`",
+                     amount[k], amount[k]);
+        else
+            fail_run(f, sig,
+                     "the program never freed %" PRIu64 " byte(s) it had from coop_mem_alloc\n"
+                     "    hint: free them, or state it with `expect leak bytes %" PRIu64 "`",
+                     amount[k], amount[k]);
+    }
+}
+
+/* The live tasks and what each waits on, for a report: taken before the end frees them. */
+static char *task_list(const coop_sim *sim)
+{
+    char *buf = malloc(2048);
+    if (!buf)
+        return NULL;
+    coop_sim_report(sim, buf, 2048);
+    /* Only the task list: the tail follows in the text form. */
+    char *tail = strstr(buf, "last ");
+    if (tail)
+        *tail = '\0';
+    return buf;
+}
+
 /* ---- The run ---- */
+
+/* "PATH:LINE:COL: error: program 'NAME' failed to start: ..." for a program whose start function failed. */
+static char *start_error(const coop_scenario *scn, const coop_scn_node *n, int code)
+{
+    char *m = NULL;
+    size_t mlen = 0;
+    FILE *f = open_memstream(&m, &mlen);
+    if (!f)
+        return NULL;
+    fprintf(f, "%s:%u:1: error: program '%s' failed to start: %s\n", scn->path, n->line, n->program,
+            coop_strerror(code));
+    if (code == -COOP_EINVAL)
+        fprintf(f, "  hint: it rejected its arguments; `coop programs` says what each program takes\n");
+    fclose(f);
+    return m;
+}
 
 static coop_sim_status advance_to(struct scn_run *r, uint64_t t)
 {
@@ -295,6 +490,7 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         return -COOP_ENOMEM;
     }
     r->scn = scn;
+    r->ov = ov;
     coop_sim_config cfg = scn->cfg;
     if (ov && ov->seed_set)
         cfg.seed = ov->seed;
@@ -313,20 +509,26 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         specs[k] = (coop_sim_node_spec){ scn->nodes[k].name, scn->nodes[k].addr };
     cfg.nodes = specs;
     cfg.nnodes = (size_t)scn->nnodes;
-    struct jsonl_buf jsonl = { 0 };
+    struct jsonl_buf jsonl = { .keep = keep_trace,
+                               .sink = ov ? ov->on_line : NULL,
+                               .sink_ctx = ov ? ov->on_line_ctx : NULL };
     scn_log_init(&r->log);
     cfg.on_event = on_event;
     cfg.on_event_ctx = r;
-    if (keep_trace) {
+    cfg.max_events = COOP_SCN_MAX_EVENTS;
+    if (jsonl.keep || jsonl.sink) {
         cfg.on_line = on_line;
         cfg.on_line_ctx = &jsonl;
     }
     int rc = 0;
+    res->seed = cfg.seed;
+    res->faults = cfg.faults;
+    res->permute_ties = cfg.permute_ties;
     r->sim = coop_sim_new(&cfg);
     if (!r->sim) {
-        rc = -COOP_EINVAL;
-        res->report =
-            strdup("the simulator could not be created (a tick32 start offset at or beyond 2^32 ms?)\n");
+        /* The parser checked every setting the simulator checks; memory is what is left. */
+        rc = -COOP_ENOMEM;
+        res->report = strdup("the simulator could not be created: out of memory\n");
         goto out;
     }
     res->seed = cfg.seed;
@@ -352,8 +554,8 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         goto out;
     }
     r->end = COOP_SIM_RUNNING;
-    bool first_fail_written = false;
-    for (int k = 0; k < scn->nnodes && !first_fail_written; k++) {
+    struct failures fails = { res, out, scn->path, false };
+    for (int k = 0; k < scn->nnodes; k++) {
         const coop_scn_node *n = &scn->nodes[k];
         char *argv[COOP_SCN_MAX_ARGS + 1];
         for (int i = 0; i <= n->argc; i++)
@@ -361,24 +563,19 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         int started = coop_sim_node_start(r->sim, (size_t)k, progs[k], n->argc, argv);
         if (started >= 0)
             continue;
-        fprintf(out, "  %s:%u:1: the program failed to start: %s\n", scn->path, n->line,
-                coop_strerror(started));
-        res->failed++;
-        res->failed_line = n->line;
-        res->failed_col = 1;
-        first_fail_written = true;
-        char sig[96];
-        snprintf(sig, sizeof(sig), "line %u: program start %s", n->line, coop_strerror(started));
-        res->signature = strdup(sig);
-        r->ended = true;
-        r->end = COOP_SIM_FAILED;
+        /* The program refused what the file gave it: an error in the file, like a parse error. */
+        fclose(out);
+        free(rep);
+        res->report = start_error(scn, n, started);
+        rc = started == -COOP_ENOMEM ? -COOP_ENOMEM : -COOP_EINVAL;
+        goto out;
     }
     size_t *cursor_at = calloc(scn->nlines + 1, sizeof(*cursor_at));
     /* Expectations with a deadline, in file order; those checked at the end are remembered. */
     for (size_t pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < scn->nlines; i++) {
             const coop_scn_line *ln = &scn->lines[i];
-            if (!is_expect(ln->op))
+            if (!is_expect(ln->op) || ln->op == COOP_SCN_EXPECT_LEAK)
                 continue;
             bool at_end = ln->hi_ns == UINT64_MAX;
             /* A line checked at the end sees the order as it stood at its place in the file. */
@@ -392,27 +589,8 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
             scn_check(r, ln, v);
             res->checked++;
             emit_expect(r, ln, v->ok);
-            if (v->ok)
-                continue;
-            res->failed++;
-            if (first_fail_written) {
-                fprintf(out, "  %s:%u:%u: also failed: %s\n", scn->path, ln->line, ln->col, what_of(ln));
-                continue;
-            }
-            first_fail_written = true;
-            res->failed_line = ln->line;
-            res->failed_col = ln->col;
-            fprintf(out, "  %s:%u:%u: expectation failed: %s\n    %s\n", scn->path, ln->line, ln->col,
-                    ln->text, v->why);
-            char sig[160];
-            const char *w = what_of(ln);
-            int wl = 0;
-            /* "expect recv": the kind of expectation, without its arguments. */
-            for (int sp = 0; w[wl] && sp < 2; wl++)
-                if (w[wl] == ' ' && ++sp == 2)
-                    break;
-            snprintf(sig, sizeof(sig), "line %u: %.*s", ln->line, wl, w);
-            res->signature = strdup(sig);
+            if (!v->ok)
+                fail_line(&fails, ln, v->why);
         }
         if (pass == 0 && !r->ended) {
             coop_sim_status st = scn->run_until_ns != COOP_SCN_NO_TIME
@@ -425,15 +603,30 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         }
     }
     free(cursor_at);
+    bool brief = ov && ov->brief;
+    char *tasks = brief || !coop_sim_task_count(r->sim) ? NULL : task_list(r->sim);
+    coop_sim_leaks leaks;
+    coop_sim_shutdown(r->sim, &leaks);
+    if (leaks.fds || leaks.bytes) {
+        coop_sim_field lf[2] = {
+            { .key = "fds", .type = COOP_SIM_UINT, .v.u = leaks.fds },
+            { .key = "bytes", .type = COOP_SIM_UINT, .v.u = leaks.bytes },
+        };
+        coop_sim_emit(r->sim, "leak", lf, 2);
+    }
+    check_leaks(r, &leaks, &fails, v);
+    check_limit_end(r, &fails);
     coop_sim_field endf[2] = {
         { .key = "status", .type = COOP_SIM_STR, .v.str = coop_sim_status_name(r->end) },
         { .key = "steps", .type = COOP_SIM_UINT, .v.u = coop_sim_steps(r->sim) },
     };
     coop_sim_emit(r->sim, "end", endf, 2);
-    if (r->log.oom) {
-        res->failed++;
-        fprintf(out, "  out of memory while recording the trace\n");
-    }
+    if (r->log.oom)
+        fail_run(&fails, "trace storage", "out of memory while recording the trace");
+    if (keep_trace && jsonl.oom)
+        fail_run(&fails, "trace storage",
+                 "the trace outgrew the %zu MiB kept in memory to compare it; a golden trace must be shorter",
+                 JSONL_MAX >> 20);
     res->passed = res->failed == 0;
     res->end = r->end;
     res->end_ns = coop_sim_now(r->sim);
@@ -442,21 +635,17 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
     if (!res->passed) {
         char t[32], fl[128];
         coop_scn_format_time(res->end_ns, t, sizeof(t));
+        char others[64] = "";
+        if (res->others)
+            snprintf(others, sizeof(others), " and %d other check(s)", res->others);
         fprintf(out,
-                "  %d of %d expectations failed; the run ended %s at %s after %" PRIu64
+                "  %d of %d expectations%s failed; the run ended %s at %s after %" PRIu64
                 " steps (seed %" PRIu64 ", faults %s, ties %s)\n",
-                res->failed, res->checked, coop_sim_status_name(res->end), t, res->steps, res->seed,
-                (coop_sim_faults_format(res->faults, fl, sizeof(fl)), fl),
+                res->failed - res->others, res->checked, others, coop_sim_status_name(res->end), t,
+                res->steps, res->seed, (coop_sim_faults_format(res->faults, fl, sizeof(fl)), fl),
                 res->permute_ties ? "permute" : "fifo");
-        bool brief = ov && ov->brief;
-        if (!brief &&
-            (res->end == COOP_SIM_HANG || res->end == COOP_SIM_FAILED || res->end == COOP_SIM_BUSY_LOOP)) {
-            char buf[2048];
-            coop_sim_report(r->sim, buf, sizeof(buf));
-            /* Only the task list: the tail follows in the text form. */
-            char *tail = strstr(buf, "last ");
-            if (tail)
-                *tail = '\0';
+        if (tasks) {
+            char *buf = tasks;
             for (char *line = buf, *nl; *line; line = nl + 1) {
                 nl = strchr(line, '\n');
                 if (!nl)
@@ -469,6 +658,7 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         if (!res->signature)
             res->signature = strdup("trace storage");
     }
+    free(tasks);
     fclose(out);
     res->report = rep;
     if (keep_trace && !jsonl.oom) {
@@ -477,8 +667,7 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
     } else {
         free(jsonl.p);
     }
-    /* What freeing the simulation traces (the kills of tasks still alive) comes after the end. */
-    jsonl = (struct jsonl_buf){ .oom = true };
+    jsonl = (struct jsonl_buf){ .closed = true };
 out:
     if (r->sim)
         coop_sim_free(r->sim);

@@ -25,7 +25,8 @@ struct scn_run {
     size_t recv_off[COOP_SCN_MAX_PEERS];
     int handle[COOP_SCN_MAX_PEERS]; /* simulator peer handles */
     coop_sim_status end;
-    bool ended; /* a limit, KillOs or a failure stopped the simulation */
+    bool ended;                   /* a limit, KillOs or a failure stopped the simulation */
+    const coop_scn_overrides *ov; /* NULL when none were given */
 };
 
 /* The outcome of checking one expectation: ok, or why not in `why`. */

@@ -158,34 +158,12 @@ uint64_t sim_on_seq_fifo(void *ctx, uint64_t counter)
     (void)ctx;
     return counter;
 }
-
-/*
- * The scheduler's allocator.  With the allocation fault on, a new block
- * (never a free, never a shrink) fails at the fault rate; the failure is
- * traced so that a replay shows why a call returned -ENOMEM.
- */
-void *sim_alloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
-{
-    struct sim_node *n = ctx;
-    coop_sim *sim = n->sim;
-    if (new_size == 0) {
-        free(ptr);
-        return NULL;
-    }
-    if (new_size > old_size && sim_fault_on(sim, COOP_SIM_FAULT_ALLOC) &&
-        coop_prng_chance(&sim->rng_alloc, sim->cfg.fault_pct, 100)) {
-        sim_trace_fault(sim, n, "alloc", NULL, 0, true);
-        return NULL;
-    }
-    return realloc(ptr, new_size);
-}
-
 /* The clock-jump fault: per step, fault_pct per mille, a jump of 1 ms to 101 ms. */
 void sim_fault_clock_jump(coop_sim *sim)
 {
     if (sim_fault_on(sim, COOP_SIM_FAULT_CLOCK_JUMP) &&
         coop_prng_chance(&sim->rng_faults, sim->cfg.fault_pct, 1000)) {
-        sim->now_ns += 1000000 + coop_prng_below(&sim->rng_faults, 100000000);
+        sim->now_ns = sat_add(sim->now_ns, 1000000 + coop_prng_below(&sim->rng_faults, 100000000));
         sim_trace_fault(sim, NULL, "clock-jump", NULL, 0, true);
     }
 }

@@ -51,14 +51,26 @@ int sim_node_boot(coop_sim *sim, struct sim_node *n)
         coop_tick32_init(&n->tick, sim_raw_ms, sim);
         sc.clock = coop_tick32_clock(&n->tick);
     }
+    n->starting = true;
     n->sched = coop_sched_new(&sc);
+    n->starting = false;
     if (!n->sched)
         return -COOP_ENOMEM;
     coop_set_stop_on_error(n->sched, c->stop_on_error);
     return 0;
 }
 
-int sim_node_start(struct sim_node *n) { return n->program->start(n->sched, &n->env, n->argc, n->argv); }
+int sim_node_start(struct sim_node *n)
+{
+    /*
+     * A program that cannot start is a broken scenario, not a finding:
+     * allocation faults begin with the run, once the program is up.
+     */
+    n->starting = true;
+    int rc = n->program->start(n->sched, &n->env, n->argc, n->argv);
+    n->starting = false;
+    return rc;
+}
 
 void sim_node_crash(struct sim_node *n)
 {
@@ -68,6 +80,29 @@ void sim_node_crash(struct sim_node *n)
     (void)coop_net_host_down(n->sim->net, n->host);
     coop_sched_abandon(n->sched);
     n->sched = NULL;
+    /* What the program held died with the node: a restart starts from nothing. */
+    sim_reclaim(n);
+}
+
+void coop_sim_shutdown(coop_sim *sim, coop_sim_leaks *out)
+{
+    *out = (coop_sim_leaks){ 0 };
+    out->tasks = coop_sim_task_count(sim);
+    /* Freeing a scheduler kills its tasks and runs their cleanups; none of it is part of the run's trace. */
+    sim->muted = true;
+    for (uint32_t i = 0; i < sim->nnodes; i++) {
+        struct sim_node *n = &sim->nodes[i];
+        if (!n->sched)
+            continue;
+        n->quiet = true;
+        coop_sched_free(n->sched);
+        n->quiet = false;
+        n->sched = NULL;
+        out->fds += coop_net_host_open_fds(sim->net, n->host);
+        out->bytes += n->live_bytes;
+        sim_reclaim(n);
+    }
+    sim->muted = false;
 }
 
 void sim_node_fini(struct sim_node *n)

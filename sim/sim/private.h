@@ -71,11 +71,15 @@ struct sim_node {
     uint32_t host; /* in the network */
     uint32_t addr;
     coop_sched *sched;
-    coop_poller inner;     /* the host's poller; the scheduler gets the forwarding one (poller.c) */
-    bool io_dirty;         /* a socket call may have changed readiness since the last poll */
-    uint64_t next_step_ns; /* COOP_SIM_SEED: no step before this tick */
-    coop_tick32 tick;      /* cfg.tick32: the scheduler's clock */
-    coop_program_env env;  /* what its program logs through */
+    coop_poller inner;        /* the host's poller; the scheduler gets the forwarding one (poller.c) */
+    bool io_dirty;            /* a socket call may have changed readiness since the last poll */
+    bool quiet;               /* going down: what its tasks do now is not part of the trace */
+    bool starting;            /* booting or running its program's start: allocation faults hold off */
+    uint64_t live_bytes;      /* allocated through its scheduler's hook and not freed */
+    struct sim_block *blocks; /* those blocks, newest first (memory.c) */
+    uint64_t next_step_ns;    /* COOP_SIM_SEED: no step before this tick */
+    coop_tick32 tick;         /* cfg.tick32: the scheduler's clock */
+    coop_program_env env;     /* what its program logs through */
     /* The program it runs, kept for restarts: argv is owned. */
     const coop_program *program;
     int argc;
@@ -131,6 +135,7 @@ struct coop_sim {
 
     uint64_t steps;
     uint64_t busy; /* steps since the loop last idled or ran an event */
+    bool muted;    /* coop_sim_shutdown is freeing the schedulers: nothing of it is traced */
     struct sim_trace trace;
 };
 
@@ -178,7 +183,10 @@ uint32_t sim_fault_mix(const coop_sim_config *cfg);
 bool sim_on_fault_point(void *ctx, const char *site, uint32_t tid);
 uint64_t sim_on_seq(void *ctx, uint64_t counter);
 uint64_t sim_on_seq_fifo(void *ctx, uint64_t counter);
+/* The scheduler's allocator (memory.c): the alloc fault, and a count and a list of live blocks. */
 void *sim_alloc(void *ctx, void *ptr, size_t old_size, size_t new_size);
+/* Frees every block the node's hook handed out and nobody freed: after its scheduler is gone. */
+void sim_reclaim(struct sim_node *n);
 /* Sets the network's fault rates for the network kinds of mask, at the configured rate. */
 void sim_apply_net_faults(coop_sim *sim, uint32_t mask);
 /* After a step: the clock-jump fault, when it is on, may move the clock forward. */

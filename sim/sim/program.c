@@ -5,6 +5,8 @@ void sim_log_to_trace(void *ctx, coop_task *t, const char *text)
 {
     struct sim_node *n = ctx;
     coop_sim *sim = n->sim;
+    if (n->quiet)
+        return;
     struct sim_rec l;
     sim_rec_begin(sim, &l, "log", n);
     if (t) {

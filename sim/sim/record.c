@@ -13,7 +13,7 @@ void sim_rec_begin(coop_sim *sim, struct sim_rec *r, const char *ev, const struc
 
 void sim_emit(coop_sim *sim, struct sim_rec *r)
 {
-    if (!sim->cfg.trace_off)
+    if (!sim->cfg.trace_off && !sim->muted)
         sim_trace_emit(&sim->trace, r);
 }
 
@@ -34,13 +34,19 @@ static const char *base_name(const char *path)
     return b;
 }
 
+/* The virtual time the step under way costs: the step cost plus any stall armed for it. */
+static uint64_t step_cost(const coop_sim *sim)
+{
+    return sat_add(sim->cfg.profile == COOP_SIM_SEED ? 0 : sim->cfg.step_cost_ns, sim->pending_cost_ns);
+}
+
 void sim_on_core_event(void *ctx, const coop_trace_event *e)
 {
     struct sim_node *n = ctx;
     coop_sim *sim = n->sim;
     if (sim->cfg.chooser.observe)
         sim->cfg.chooser.observe(sim->cfg.chooser.ctx, e);
-    if (sim->cfg.trace_off)
+    if (n->quiet || sim->cfg.trace_off)
         return;
     struct sim_rec l;
     char at[128]; /* the failure's file:line, which must live until the event is emitted */
@@ -58,6 +64,8 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
         rec_str(&l, "call", coop_call_name(e->call));
         if (e->code)
             rec_str(&l, "error", coop_strerror((int)e->code));
+        if (step_cost(sim))
+            rec_uint(&l, "cost_ns", step_cost(sim));
         break;
     case COOP_TR_WAKE:
         rec_str(&l, "reason", coop_wake_name(e->reason));
@@ -70,6 +78,8 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
         break;
     case COOP_TR_EXIT:
         rec_int(&l, "status", e->code);
+        if (step_cost(sim))
+            rec_uint(&l, "cost_ns", step_cost(sim));
         break;
     case COOP_TR_KILL:
         rec_int(&l, "by", e->code);
@@ -78,6 +88,8 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
         snprintf(at, sizeof(at), "%s:%u", base_name(e->file), e->line);
         rec_str(&l, "error", coop_strerror((int)e->code));
         rec_str(&l, "at", at);
+        if (step_cost(sim))
+            rec_uint(&l, "cost_ns", step_cost(sim));
         break;
     case COOP_TR_SIGNAL:
         rec_str(&l, "signal", e->signal);
@@ -109,7 +121,7 @@ uint64_t sim_on_net_event(void *ctx, const char *what, uint32_t conn, uint32_t h
     if (len)
         rec_uint(&l, "len", len);
     sim_emit(sim, &l);
-    return sim->cfg.trace_off ? UINT64_MAX : l.ev.seq;
+    return sim->cfg.trace_off || sim->muted ? UINT64_MAX : l.ev.seq;
 }
 
 void sim_trace_fault(coop_sim *sim, const struct sim_node *n, const char *kind, const char *site,

@@ -60,6 +60,8 @@ static coop_sim_status check_limits(const coop_sim *sim)
         return COOP_SIM_TIME_LIMIT;
     if (sim->busy >= sim->cfg.busy_steps)
         return COOP_SIM_BUSY_LOOP;
+    if (sim->cfg.max_events && sim->trace.count >= sim->cfg.max_events)
+        return COOP_SIM_TRACE_LIMIT;
     return COOP_SIM_RUNNING;
 }
 
@@ -79,7 +81,16 @@ static uint64_t batch_size(const coop_sim *sim)
         return 1;
     uint64_t n = sim->cfg.max_steps - sim->steps;
     uint64_t busy_left = sim->cfg.busy_steps - sim->busy;
-    return n < busy_left ? n : busy_left;
+    if (busy_left < n)
+        n = busy_left;
+    /* Every step traces at least its run event, so the event limit is looked at in time. */
+    if (sim->cfg.max_events && !sim->cfg.trace_off) {
+        uint64_t events_left =
+            sim->trace.count < sim->cfg.max_events ? sim->cfg.max_events - sim->trace.count : 0;
+        if (events_left < n)
+            n = events_left ? events_left : 1;
+    }
+    return n;
 }
 
 /* After n steps of node `node`: verification, the step costs, the seed's tick, and the clock-jump fault. */
@@ -151,6 +162,9 @@ static coop_sim_status run_loop(coop_sim *sim, uint64_t until, bool one_step)
             return st;
         if (settle(sim))
             sim->busy = 0;
+        /* A scripted jump can carry the clock past the limit; no step runs beyond it. */
+        if (sim->now_ns - sim->cfg.start_ns > sim->cfg.max_time_ns)
+            return COOP_SIM_TIME_LIMIT;
         /* A step cost can carry the clock past the limit; nothing runs after it. */
         if (sim->now_ns > until)
             return COOP_SIM_UNTIL;

@@ -8,7 +8,8 @@
 const char *coop_sim_status_name(coop_sim_status st)
 {
     static const char *const names[] = {
-        "running", "until", "done", "hang", "stopped", "failed", "step-limit", "time-limit", "busy-loop",
+        "running", "until",      "done",       "hang",      "stopped",
+        "failed",  "step-limit", "time-limit", "busy-loop", "trace-limit",
     };
     return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }
@@ -75,6 +76,14 @@ coop_sim *coop_sim_new(const coop_sim_config *cfg)
         c->fault_pct = 100;
     if (!c->trace_tail)
         c->trace_tail = 40;
+    /*
+     * The clock saturates at the largest time rather than wrap; keeping
+     * the end of the time limit below it makes a saturated clock always
+     * past the limit, so such a run ends by time-limit.
+     */
+    uint64_t room = c->start_ns < UINT64_MAX ? UINT64_MAX - 1 - c->start_ns : 0;
+    if (c->max_time_ns > room)
+        c->max_time_ns = room;
 #ifdef COOP_SIM_VERIFY
     /* Test builds check every invariant after every step, whatever the caller asked. */
     c->verify = true;
@@ -113,6 +122,7 @@ void coop_sim_free(coop_sim *sim)
         return;
     for (uint32_t i = 0; i < sim->nnodes; i++) {
         coop_sched_free(sim->nodes[i].sched);
+        sim_reclaim(&sim->nodes[i]);
         sim_node_fini(&sim->nodes[i]);
     }
     free(sim->nodes);

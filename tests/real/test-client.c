@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -296,6 +297,74 @@ static void close_reset_makes_the_peer_see_a_reset(void)
     close(c);
 }
 
+/* A Dial whose step ends without yielding it must not leave its connecting fd open. */
+static int dial_unyielded(coop_task *t)
+{
+    COOP_BEGIN(t);
+    (void)coop_dial(t, "127.0.0.1", listener_port, 0);
+    COOP_EXIT(t, 0);
+    COOP_END(t);
+}
+
+static void a_dial_never_yielded_closes_its_fd(void)
+{
+    int before = open_fd_count();
+    cr_assert_gt(coop_spawn(H.s, &(coop_task_spec){ .step = dial_unyielded, .name = "U" }), 0);
+    h_run(0, 10);
+    cr_assert_eq(coop_task_count(H.s), 0);
+    cr_assert_eq(open_fd_count(), before);
+}
+
+static int describe_then_wait(coop_task *t)
+{
+    struct dialer *d = coop_state(t);
+    static const char *const names[] = { "cmd" };
+    COOP_BEGIN(t);
+    COOP_CALL(t, coop_wait_any(t, NULL, 0, 0));
+    h_log(t, "nothing to wait for: %s", coop_strerror((int)coop_result(t)));
+    COOP_CALL(t, coop_dial(t, "127.0.0.1", d->port, 0));
+    d->fd = (int)coop_result(t);
+    COOP_CALL(t, coop_wait_any(t, names, 1, 0));
+    COOP_END(t);
+}
+
+/* Hang reports say what a task in Dial or WaitAny waits for. */
+static void waits_are_described(void)
+{
+    struct dialer d = { .fd = -1 };
+    int full;
+    d.port = listen_loopback(0, &full);
+    int filler = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET,
+                             .sin_port = htons(d.port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    (void)connect(filler, (struct sockaddr *)&a, sizeof(a));
+    int64_t tid = coop_spawn(
+        H.s,
+        &(coop_task_spec){ .step = describe_then_wait, .name = "W", .state_size = sizeof(d), .init = &d });
+    cr_assert_gt(tid, 0);
+    h_run(0, 10);
+    cr_assert_str_eq(H.log, "0 W nothing to wait for: ENOENT\n");
+    char buf[96];
+    coop_task *t = coop_task_find(H.s, (uint32_t)tid);
+    coop_task_describe_wait(t, buf, sizeof(buf));
+    cr_assert(!strncmp(buf, "connect on fd ", 14), "%s", buf);
+    /* Let the connection complete (the queue slot frees when the filler is accepted). */
+    int accepted = accept(full, NULL, NULL);
+    cr_assert_geq(accepted, 0);
+    /* The kernel resends the dropped connection request after its own timeout (about 1 s). */
+    for (int i = 0; i < 500 && ((struct dialer *)coop_state(t))->fd < 0; i++)
+        pump(1);
+    coop_task_describe_wait(t, buf, sizeof(buf));
+    char want[64];
+    snprintf(want, sizeof(want), "signal 'cmd', fd %d", ((struct dialer *)coop_state(t))->fd);
+    cr_assert_str_eq(buf, want);
+    cr_assert_eq(coop_kill(H.s, (uint32_t)tid), 1);
+    close(accepted);
+    close(filler);
+    close(full);
+}
+
 #define CLIENT_TESTS(SUITE)                                                                           \
     TestSuite(SUITE, .init = setup_##SUITE, .fini = teardown);                                        \
     Test(SUITE, dial_connects_and_leaves_a_reader) { dial_connects_and_leaves_a_reader(); }           \
@@ -309,7 +378,9 @@ static void close_reset_makes_the_peer_see_a_reset(void)
         wait_any_says_whether_a_signal_or_an_fd_woke_the_task();                                      \
     }                                                                                                 \
     Test(SUITE, wait_any_serves_an_earlier_event_first) { wait_any_serves_an_earlier_event_first(); } \
-    Test(SUITE, close_reset_makes_the_peer_see_a_reset) { close_reset_makes_the_peer_see_a_reset(); }
+    Test(SUITE, close_reset_makes_the_peer_see_a_reset) { close_reset_makes_the_peer_see_a_reset(); } \
+    Test(SUITE, a_dial_never_yielded_closes_its_fd) { a_dial_never_yielded_closes_its_fd(); }         \
+    Test(SUITE, waits_are_described) { waits_are_described(); }
 
 CLIENT_TESTS(epoll)
 CLIENT_TESTS(poll)

@@ -200,7 +200,7 @@ Test(parser, unknown_words_get_hints)
     parse_err(
         "program talker\nexpect nothing\n",
         "t.scn:2:8: error: unknown expectation 'nothing'\n  hint: expect recv, silent, closed, shut, reset, "
-        "state, connect, trace, anywhere, never, exit or end");
+        "state, connect, trace, anywhere, never, exit, end or leak");
     parse_err(
         "program talker\nfaults spilt\n",
         "t.scn:2:8: error: bad fault list 'spilt'\n  hint: faults are none, all, seed, 0xMASK, or a list of "

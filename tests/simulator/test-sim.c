@@ -21,6 +21,14 @@ static void collect(void *ctx, const char *line, size_t len)
     lines[nlines] = '\0';
 }
 
+/* A task that runs once. */
+static int beat_like(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_YIELD(t);
+    COOP_END(t);
+}
+
 static coop_sim *make(coop_sim_config cfg, const char *what)
 {
     nlines = 0;
@@ -410,6 +418,33 @@ Test(sim, events_render_as_valid_json_lines)
     coop_sim_emit(sim, "long", g, 2);
     cr_assert_str_eq(last_line, "{\"t_ns\":0,\"ev\":\"long\",\"small\":7,\"trunc\":true}");
     cr_assert_eq(last_seq, 1);
+    coop_sim_free(sim);
+}
+
+/* A program whose only log line, and task name, are not UTF-8: "a", a stray 0xff, "b", a cut sequence. */
+static int raw_bytes_start(coop_sched *s, const coop_program_env *env, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    env->log(env->ctx, NULL,
+             "a\xff"
+             "b\xe2\x82");
+    return coop_spawn(s, &(coop_task_spec){ .step = beat_like, .name = "t\xc0\xaf", .period_ns = -1 }) < 0
+               ? -COOP_ENOMEM
+               : 0;
+}
+
+/* Whatever bytes a program logs or names its tasks with, each trace line stays valid UTF-8 JSON. */
+Test(sim, program_text_that_is_not_utf8_is_made_valid_in_the_trace)
+{
+    static const coop_program raw = { "raw", "logs bytes that are not UTF-8", raw_bytes_start };
+    coop_sim *sim = make((coop_sim_config){ 0 }, "\"ev\":");
+    cr_assert_eq(coop_sim_start(sim, &raw, 0, NULL), 0);
+    coop_sim_run(sim);
+    cr_assert(strstr(lines, "{\"t_ns\":0,\"ev\":\"log\",\"text\":\"a\\ufffdb\\ufffd\\ufffd\"}"), "%s", lines);
+    cr_assert(strstr(lines, "\"task\":\"t\\ufffd\\ufffd\""), "%s", lines);
+    for (size_t i = 0; i < nlines; i++)
+        cr_assert_lt((unsigned char)lines[i], 0x80, "only ASCII and escapes: byte %zu", i);
     coop_sim_free(sim);
 }
 

@@ -44,13 +44,49 @@ Test(convert, chrome_form_has_a_track_per_task_and_a_slice_per_step)
     cr_assert_eq(convert(trace, COOP_TRACE_CHROME, err, sizeof(err)), 0, "%s", err);
     cr_assert(strstr(
         out_buf, "{\"ph\":\"M\",\"pid\":1,\"tid\":1,\"name\":\"thread_name\",\"args\":{\"name\":\"a\"}}"));
-    cr_assert(strstr(out_buf,
-                     "{\"ph\":\"X\",\"pid\":1,\"tid\":1,\"ts\":1500000.000,\"name\":\"Wait\",\"dur\":2.000}"),
-              "%s", out_buf);
     cr_assert(strstr(
-        out_buf, "{\"ph\":\"i\",\"pid\":1,\"tid\":0,\"ts\":1600000.000,\"name\":\"signal\",\"s\":\"t\"}"));
+        out_buf,
+        "{\"ph\":\"M\",\"pid\":1,\"tid\":0,\"name\":\"thread_name\",\"args\":{\"name\":\"network\"}}"));
+    cr_assert(strstr(out_buf,
+                     "{\"ph\":\"X\",\"pid\":1,\"tid\":1,\"ts\":1500000.000,\"name\":\"Wait\",\"dur\":2.000,"
+                     "\"args\":{\"ev\":\"yield\",\"task\":\"a\",\"tid\":1,\"call\":\"Wait\"}}"),
+              "%s", out_buf);
+    cr_assert(strstr(out_buf,
+                     "{\"ph\":\"i\",\"pid\":1,\"tid\":0,\"ts\":1600000.000,\"name\":\"signal\",\"s\":\"t\","
+                     "\"args\":{\"ev\":\"signal\",\"signal\":\"s\",\"value\":-3,\"woken\":0}}"),
+              "%s", out_buf);
+    cr_assert(strstr(out_buf,
+                     "\"name\":\"log\",\"s\":\"t\",\"args\":{\"ev\":\"log\",\"task\":\"a\",\"tid\":1,"
+                     "\"text\":\"I'm \\\"a\\\"\"}}"),
+              "%s", out_buf);
     const char *head = "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[";
     cr_assert(strncmp(out_buf, head, strlen(head)) == 0);
+}
+
+Test(convert, chrome_slices_last_their_cost_and_nodes_are_processes)
+{
+    const char *in =
+        "{\"t_ns\":0,\"ev\":\"spawn\",\"node\":\"b\",\"task\":\"t\",\"tid\":1}\n"
+        "{\"t_ns\":10,\"ev\":\"run\",\"node\":\"b\",\"task\":\"t\",\"tid\":1}\n"
+        "{\"t_ns\":10,\"ev\":\"yield\",\"node\":\"b\",\"task\":\"t\",\"tid\":1,\"call\":\"yield\","
+        "\"cost_ns\":2500}\n"
+        "{\"t_ns\":20,\"ev\":\"net\",\"what\":\"send\",\"conn\":1}\n";
+    char err[256];
+    cr_assert_eq(convert(in, COOP_TRACE_CHROME, err, sizeof(err)), 0, "%s", err);
+    cr_assert(
+        strstr(out_buf,
+               "{\"ph\":\"M\",\"pid\":1,\"tid\":0,\"name\":\"process_name\",\"args\":{\"name\":\"b\"}}"),
+        "%s", out_buf);
+    cr_assert(
+        strstr(out_buf, "\"ph\":\"X\",\"pid\":1,\"tid\":1,\"ts\":0.010,\"name\":\"yield\",\"dur\":2.500,"),
+        "%s", out_buf);
+    /* The network's events belong to no node: a process of their own, on the network thread. */
+    cr_assert(
+        strstr(out_buf,
+               "{\"ph\":\"M\",\"pid\":2,\"tid\":0,\"name\":\"process_name\",\"args\":{\"name\":\"coop\"}}"),
+        "%s", out_buf);
+    cr_assert(strstr(out_buf, "{\"ph\":\"i\",\"pid\":2,\"tid\":0,\"ts\":0.020,\"name\":\"net\","), "%s",
+              out_buf);
 }
 
 Test(convert, jsonl_round_trips_unchanged)

@@ -21,18 +21,24 @@ static const coop_clock_ops virtual_clock = { COOP_CLOCK_VERSION, "test", virtua
 static void *counting_alloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
 {
     (void)ctx;
-    (void)old_size;
     if (new_size == 0) {
         if (ptr)
             H.frees++;
+        H.bytes -= ptr ? old_size : 0;
         free(ptr);
         return NULL;
     }
     if (H.fail_after && H.allocs + 1 >= H.fail_after)
         return NULL;
+    void *p = realloc(ptr, new_size);
+    if (!p)
+        return NULL;
     if (!ptr)
         H.allocs++;
-    return realloc(ptr, new_size);
+    H.bytes += new_size - (ptr ? old_size : 0);
+    if (H.bytes > H.peak_bytes)
+        H.peak_bytes = H.bytes;
+    return p;
 }
 
 static void quiet_log(void *ctx, coop_log_level level, const char *msg)
@@ -169,8 +175,9 @@ uint64_t h_sleep_calls, h_slept_ns;
 static int no_fd(void *ctx, int fd, uint32_t ev)
 {
     (void)ctx;
-    (void)fd;
     (void)ev;
+    if (H.poller_takes_fds && H.poller_fd_limit && fd >= H.poller_fd_limit)
+        return -COOP_EBADF;
     return H.poller_takes_fds ? 0 : -COOP_ENOSYS;
 }
 static int no_del(void *ctx, int fd)

@@ -18,8 +18,10 @@ struct harness {
     size_t len;
     int trace_wakes;                    /* when set, wake events are logged as "wake NAME REASON" */
     uint64_t allocs, frees, fail_after; /* allocator counters; fail_after 0: never fail */
+    uint64_t bytes, peak_bytes;         /* bytes allocated now, and the most at any time */
     void (*trace_extra)(const coop_trace_event *ev); /* a test's own trace hook, or NULL */
     int poller_takes_fds; /* when set, the sleep poller accepts add, mod and del (it never reports events) */
+    int poller_fd_limit;  /* with poller_takes_fds: fds at or above it are -COOP_EBADF (0: no limit) */
 };
 extern struct harness H;
 

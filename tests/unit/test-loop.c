@@ -415,6 +415,38 @@ Test(loop, busy_tasks_poll_once_per_polling_period)
     H.poller_takes_fds = 0;
 }
 
+/* Registers a garbage fd (far beyond any the poller holds), then a good one. */
+static int registers_garbage(coop_task *t)
+{
+    COOP_BEGIN(t);
+    COOP_CALL(t, coop_stream_reader(t, 67108864));
+    cr_assert_eq(coop_result(t), -COOP_EBADF);
+    COOP_CALL(t, coop_stream_reader(t, 5));
+    cr_assert_eq(coop_result(t), 0);
+    COOP_END(t);
+}
+
+/*
+ * The fd table is indexed by fd: the poller judges a number before the
+ * table grows for it, so a rejected garbage fd costs no memory (it used
+ * to grow the table to 64 Mi entries and keep it).
+ */
+Test(loop, a_rejected_fd_does_not_grow_the_fd_table)
+{
+    h_teardown();
+    h_setup_with(h_sleep_poller());
+    H.poller_takes_fds = 1;
+    H.poller_fd_limit = 1024;
+    uint64_t before = H.peak_bytes;
+    h_spawn("garbage", registers_garbage, 0, 10, 0, 0);
+    h_run(10, 100);
+    cr_assert_eq(coop_task_count(H.s), 0);
+    cr_assert_lt(H.peak_bytes - before, 64 * 1024, "peak grew by %llu bytes",
+                 (unsigned long long)(H.peak_bytes - before));
+    H.poller_takes_fds = 0;
+    H.poller_fd_limit = 0;
+}
+
 /* coop_shutdown from outside: every task ends in tid order, and nothing runs afterwards. */
 Test(loop, shutdown_from_outside_ends_everything)
 {

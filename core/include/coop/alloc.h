@@ -16,7 +16,21 @@ extern "C" {
  * NULL on failure, leaving ptr untouched.  old_size is the size of the
  * block ptr points to (0 when ptr is NULL), which lets a counting or
  * failing allocator for tests stay trivial.
+ *
+ * The contract a port's allocator keeps (docs/porting.md):
+ *   - alignment: every block is aligned to COOP_ALLOC_ALIGN, 16 bytes
+ *     where pointers have 8 (task states of 16 bytes or more rely on it)
+ *     and 8 bytes on 32-bit targets;
+ *   - growth: tables (tasks, the heap, hash tables) grow by calling it
+ *     with a live ptr and a bigger new_size; the contents up to old_size
+ *     must survive, at the same or a new address;
+ *   - frees come with the block's size, and the core frees everything it
+ *     allocated by coop_sched_free;
+ *   - it is only called from the loop's thread, never from an interrupt.
+ * Without libc there is no default: coop_config.alloc must be set.
  */
+#define COOP_ALLOC_ALIGN (sizeof(void *) >= 8 ? 16u : 8u)
+
 typedef void *(*coop_alloc_fn)(void *ctx, void *ptr, size_t old_size, size_t new_size);
 
 typedef struct coop_allocator {

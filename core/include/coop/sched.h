@@ -2,6 +2,7 @@
 #ifndef COOP_SCHED_H
 #define COOP_SCHED_H
 
+#include "coop/config.h"
 #include "coop/export.h"
 
 #include <stdbool.h>
@@ -49,7 +50,9 @@ typedef void (*coop_log_fn)(void *ctx, coop_log_level level, const char *msg);
 /*
  * Everything a scheduler is built from.  Only the clock is required;
  * without a poller the stream calls fail with -COOP_ENOSYS.  A zeroed
- * allocator means malloc, a NULL log hook means stderr (in builds with
+ * allocator means malloc (in a build without libc it is a porting error:
+ * coop_sched_new calls the assertion hook of coop/port.h, and returns
+ * NULL if the hook returns), a NULL log hook means stderr (in builds with
  * libc), and a NULL trace hook costs one branch per event.
  */
 typedef struct coop_config {
@@ -170,7 +173,7 @@ COOP_API int coop_wait_signal(coop_task *t, const char *name, int64_t timeout_ns
  * Wait4Signals: waits on up to COOP_MAX_WAIT_SIGNALS names.  The first
  * send wakes the task and removes all of its registrations.
  */
-#define COOP_MAX_WAIT_SIGNALS 16
+#define COOP_MAX_WAIT_SIGNALS COOP_CONFIG_MAX_WAIT_SIGNALS /* 16 unless configured */
 COOP_API int coop_wait_signals(coop_task *t, const char *const *names, size_t n, int64_t timeout_ns);
 /* SendWaitSignal: sends, then waits on the same name; never receives its own send. */
 COOP_API int coop_send_wait_signal(coop_task *t, const char *name, int64_t value, int64_t timeout_ns);
@@ -276,7 +279,7 @@ typedef enum coop_loop_result {
 
 /*
  * Runs until no task is left, KillOs, every task waits on something that
- * nothing can send (no timeout, no fd), or (with stop_on_error) the first
+ * nothing can send (no timeout, no fd, no interrupt source registered), or (with stop_on_error) the first
  * failing step, whose report is copied to *report when report is not NULL.
  * A failing step always kills only its own task and is logged.  While
  * tasks are ready the loop checks I/O at least every polling period; when
@@ -298,6 +301,20 @@ typedef void (*coop_hook_fn)(void *ctx);
 COOP_API void coop_enable_gc(coop_sched *s, int64_t period_ns, coop_hook_fn hook, void *ctx);
 /* Called each time the loop is about to wait for the next due time or I/O. */
 COOP_API void coop_set_idle_hook(coop_sched *s, coop_hook_fn hook, void *ctx);
+/*
+ * Tickless idle, for a scheduler without a poller: when nothing is due,
+ * the loop calls wait(ctx, timeout_ns) with the time until the next due
+ * task or collection, or COOP_IDLE_FOREVER (-1) when nothing is due and
+ * only an interrupt (coop/irq.h) can make work.  The hook may sleep up to
+ * that long, or less; the loop then reads the clock and goes on.  A
+ * port programs its timer and waits for an interrupt, after checking
+ * coop_irq_pending() with interrupts masked (docs/porting.md).  It runs
+ * after the plain idle hook.  With a poller, the poller's wait is the
+ * sleep and this hook is not called.
+ */
+#define COOP_IDLE_FOREVER (-1)
+typedef void (*coop_idle_wait_fn)(void *ctx, int64_t timeout_ns);
+COOP_API void coop_set_idle_wait_hook(coop_sched *s, coop_idle_wait_fn wait, void *ctx);
 COOP_API uint64_t coop_idle_count(const coop_sched *s);
 COOP_API uint64_t coop_gc_count(const coop_sched *s);
 /* The late policy given to tasks whose spec leaves it zero. */
@@ -331,6 +348,15 @@ COOP_API void coop_set_stop_on_error(coop_sched *s, bool stop);
 COOP_API const coop_report *coop_last_failure(const coop_sched *s);
 /* Reads the scheduler's clock. */
 COOP_API uint64_t coop_now_ns(const coop_sched *s);
+/*
+ * Memory for a program, from the scheduler's allocator hook, so that an
+ * allocator that counts or fails blocks (the simulator's) sees it as it
+ * sees the core's own: the simulator reports the bytes a program never
+ * gave back.  NULL when size is 0 or memory ran out; coop_mem_free takes
+ * the size that was asked for (and ignores NULL).
+ */
+COOP_API void *coop_mem_alloc(coop_sched *s, size_t size);
+COOP_API void coop_mem_free(coop_sched *s, void *p, size_t size);
 /* Checks every internal invariant; returns 0, or aborts through coop_assert. */
 COOP_API int coop_verify(const coop_sched *s);
 

@@ -2,6 +2,7 @@
 #ifndef COOP_TASK_H
 #define COOP_TASK_H
 
+#include "coop/config.h"
 #include "coop/export.h"
 
 #include <stdbool.h>
@@ -138,7 +139,7 @@ COOP_API int coop__fail(coop_task *t, int err, const char *file, unsigned line);
 #define COOP_PRIO_HIGHEST 1
 #define COOP_PRIO_DEFAULT 10
 #define COOP_PRIO_LOWEST 100
-#define COOP_NAME_MAX 63 /* longest task name, in bytes */
+#define COOP_NAME_MAX COOP_CONFIG_NAME_MAX /* longest task name, in bytes (63 unless configured) */
 
 /* What happens to a periodic task that runs late (see docs/semantics.md). */
 typedef enum coop_late_policy {
@@ -172,11 +173,12 @@ typedef struct coop_task_spec {
 /*
  * The state struct allocated with the task.  It is aligned as strictly as
  * any object of its size needs: to 16 bytes when state_size is 16 or
- * more, else to 8.  It sits at a fixed offset in the task record, so this
- * is one addition, not a call; the core checks the offset at compile
- * time.
+ * more, else to 8, on targets with 8-byte pointers; to 8 bytes on 32-bit
+ * targets, where no scalar needs more.  It sits at a fixed offset in the
+ * task record (48 bytes, or 40 with 4-byte pointers), so this is one
+ * addition, not a call; the core checks the offset at compile time.
  */
-#define COOP__STATE_OFFSET 48
+#define COOP__STATE_OFFSET (sizeof(void *) >= 8 ? 48u : 40u)
 static inline void *coop_state(coop_task *t) { return (unsigned char *)(void *)t + COOP__STATE_OFFSET; }
 
 COOP_API uint32_t coop_task_tid(const coop_task *t);

@@ -25,6 +25,12 @@ extern "C" {
 #define COOP_SCN_MAX_LINKS 32         /* links set between pairs of nodes */
 #define COOP_SCN_MAX_ERR 512          /* bytes of an error message */
 #define COOP_SCN_NO_TIME UINT64_MAX   /* an unset time */
+/*
+ * Trace events one run produces at most: the run then ends with
+ * trace-limit.  The expectations look back over every event, so a run
+ * keeps them (about 100 bytes each); this bounds that memory.
+ */
+#define COOP_SCN_MAX_EVENTS (1u << 21)
 
 /* What a timed line does. */
 typedef enum coop_scn_op {
@@ -61,7 +67,8 @@ typedef enum coop_scn_op {
     COOP_SCN_EXPECT_NEVER,    /* no such trace event in the time given */
     COOP_SCN_EXPECT_EXIT,     /* a task ends with a status */
     COOP_SCN_EXPECT_END,      /* how the run ends */
-    COOP_SCN_EXPECT_CONNECT   /* a scripted server accepted the program's connection, as the peer */
+    COOP_SCN_EXPECT_CONNECT,  /* a scripted server accepted the program's connection, as the peer */
+    COOP_SCN_EXPECT_LEAK      /* the program leaves fds, bytes or tasks behind (name; value, -1: any) */
 } coop_scn_op;
 
 /* How a line's time constrains an expectation. */
@@ -178,6 +185,20 @@ typedef struct coop_scn_overrides {
     bool brief; /* no trace tail or task list in the report: explore needs only the signature */
     const coop_sim_chooser *chooser; /* NULL, or a schedule chooser (coop/strategy.h) */
     const char *schedule;            /* NULL, or a written schedule to replay (coop/strategy.h) */
+    /*
+     * When set, receives every JSON line of the trace as it is produced,
+     * up to and including the end event: the way to write a trace of any
+     * length without keeping it (keep_trace keeps it in memory).
+     */
+    coop_sim_line_fn on_line;
+    void *on_line_ctx;
+    /*
+     * When set, also receives every trace event as it is produced, with
+     * the simulation it comes from (NULL while the simulation is being
+     * created): the command's workers note the step under way with it.
+     */
+    void (*observe)(void *ctx, coop_sim *sim, const coop_sim_event *e);
+    void *observe_ctx;
 } coop_scn_overrides;
 
 /* The outcome of one run. */
@@ -190,7 +211,8 @@ typedef struct coop_scn_result {
     bool permute_ties;
     uint64_t trace_hash;
     unsigned failed_line, failed_col; /* of the first failing expectation; 0 when none */
-    int checked, failed;              /* expectations */
+    int checked, failed;              /* expectations checked; failures, the others included */
+    int others;                       /* failures of the run as a whole: a limit reached, a leak */
     char *report;    /* what failed, what happened instead, and the trace tail; owned, may be NULL */
     char *signature; /* a short stable description of the first failure, for grouping; owned */
     char *jsonl;     /* the whole trace, one JSON object per line; owned, NULL unless asked */

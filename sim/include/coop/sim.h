@@ -136,7 +136,13 @@ typedef struct coop_sim_config {
     void *on_event_ctx;
     const coop_sim_node_spec *nodes; /* nnodes of them, at most 64; 0: one node, "main" */
     size_t nnodes;
-    bool verify;              /* check the scheduler's and the network's invariants after every step (slow) */
+    bool verify; /* check the scheduler's and the network's invariants after every step (slow) */
+    /*
+     * Trace events after which the run stops with COOP_SIM_TRACE_LIMIT,
+     * so that a consumer keeping events keeps a bounded number (a step
+     * of many events may pass it by those); 0: no limit.
+     */
+    uint64_t max_events;
     coop_sim_chooser chooser; /* with pick set, it orders ties in place of permute_ties */
 } coop_sim_config;
 
@@ -149,7 +155,8 @@ typedef enum coop_sim_status {
     COOP_SIM_FAILED,      /* a step failed and stop_on_error is set */
     COOP_SIM_STEP_LIMIT,
     COOP_SIM_TIME_LIMIT,
-    COOP_SIM_BUSY_LOOP
+    COOP_SIM_BUSY_LOOP,
+    COOP_SIM_TRACE_LIMIT /* coop_sim_config.max_events trace events were produced */
 } coop_sim_status;
 
 COOP_API const char *coop_sim_status_name(coop_sim_status st);
@@ -273,6 +280,27 @@ COOP_API int coop_sim_peer_reset_at(coop_sim *sim, uint64_t t_ns, int peer);
 COOP_API int coop_sim_peer_reading_at(coop_sim *sim, uint64_t t_ns, int peer, bool reading);
 /* The network connection of a peer handle: 0 before it connected (or was accepted), -1 if it was refused. */
 COOP_API int64_t coop_sim_peer_conn(const coop_sim *sim, int peer);
+
+/* ---- The end of a run ---- */
+
+/* What a program left behind at the end of a run (coop_sim_shutdown). */
+typedef struct coop_sim_leaks {
+    size_t tasks;   /* tasks alive when the run ended */
+    uint32_t fds;   /* fds still open once every task had ended and run its cleanup */
+    uint64_t bytes; /* bytes allocated through the schedulers' hook (coop_mem_alloc) and never freed */
+} coop_sim_leaks;
+
+/*
+ * Ends the run: frees every node's scheduler, which kills the tasks still
+ * alive and runs their cleanups, without tracing any of it, then counts
+ * what the program left: fds its hosts still hold, and bytes its
+ * schedulers' allocator hook handed out and never got back (the core
+ * frees all of its own).  A node that crashed left nothing: what it held
+ * died with it.  Afterwards no task runs; the network (captures,
+ * connection states) and the clock stay readable, and coop_sim_emit
+ * still adds events to the trace.
+ */
+COOP_API void coop_sim_shutdown(coop_sim *sim, coop_sim_leaks *out);
 
 /* ---- Reports and the trace ---- */
 

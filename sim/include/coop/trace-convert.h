@@ -49,11 +49,28 @@ COOP_API void coop_trace_write_text(FILE *out, const coop_sim_event *e);
 typedef enum coop_trace_format {
     COOP_TRACE_JSONL, /* the trace itself, re-validated line by line */
     COOP_TRACE_TEXT,  /* one aligned line per event, for people */
-    COOP_TRACE_CHROME /* Chrome trace-event JSON: a track per task, a slice per step (Perfetto) */
+    COOP_TRACE_CHROME /* Chrome trace-event JSON: a track per task, a slice per step, every field in args */
 } coop_trace_format;
 
 /* Parses "jsonl", "text" or "chrome"; returns -1 for anything else. */
 COOP_API int coop_trace_format_parse(const char *name, coop_trace_format *out);
+
+/*
+ * A trace written in one format event by event, as it is produced: what
+ * coop_trace_convert does, without holding the trace.  Its memory does
+ * not grow with the trace.
+ */
+typedef struct coop_trace_writer coop_trace_writer;
+/* Starts the output (Chrome's opening bracket); NULL when memory ran out. */
+COOP_API coop_trace_writer *coop_trace_writer_new(FILE *out, coop_trace_format fmt);
+/*
+ * Parses one JSON line (a trailing newline is allowed) and writes it;
+ * -1 with *col and *msg for a malformed line, which writes nothing.
+ */
+COOP_API int coop_trace_writer_line(coop_trace_writer *w, const char *line, size_t len, size_t *col,
+                                    const char **msg);
+/* Ends the output (Chrome's closing bracket) and frees w; -1 when out has had a write error. */
+COOP_API int coop_trace_writer_finish(coop_trace_writer *w);
 
 /*
  * Reads JSON lines from in and writes them to out in the given format.
