@@ -282,10 +282,23 @@ struct failures {
     FILE *out;
     const char *path;
     bool first_written;
+    const coop_scn_line *first; /* the first failing line, whose signature is made once the run is over */
+    size_t cursor;              /* where ordered expectations searched from when it was checked */
 };
 
-static void fail_line(struct failures *f, const coop_scn_line *ln, const char *why)
+/* The keyword of an expectation line: "recv" of "expect recv c1 ...". */
+static void kind_of(const coop_scn_line *ln, char *buf, size_t len)
 {
+    const char *w = what_of(ln);
+    if (!strncmp(w, "expect", 6))
+        w += 6;
+    w += strspn(w, " \t");
+    snprintf(buf, len, "%.*s", (int)strcspn(w, " \t\r#"), w);
+}
+
+static void fail_line(struct failures *f, const coop_scn_line *ln, const struct scn_verdict *v, size_t cursor)
+{
+    const char *why = v->why;
     f->res->failed++;
     if (f->first_written) {
         fprintf(f->out, "  %s:%u:%u: also failed: %s\n", f->path, ln->line, ln->col, what_of(ln));
@@ -296,15 +309,38 @@ static void fail_line(struct failures *f, const coop_scn_line *ln, const char *w
     f->res->failed_col = ln->col;
     fprintf(f->out, "  %s:%u:%u: expectation failed: %s\n    %s\n", f->path, ln->line, ln->col, ln->text,
             why);
+    f->first = ln;
+    f->cursor = cursor;
+    kind_of(ln, f->res->failed_kind, sizeof(f->res->failed_kind));
+    f->res->failed_how = v->how;
+}
+
+/*
+ * Once the run is over: evidence that a line missed by its deadline may
+ * have come later, which makes the failure late; then the signature,
+ * "line 14: expect recv: late".
+ */
+static void finish_signature(struct failures *f, struct scn_run *r)
+{
+    const coop_scn_line *ln = f->first;
+    if (!ln || f->res->signature)
+        return;
+    coop_scn_result *res = f->res;
+    if (res->failed_how == COOP_SCN_HOW_MISSING || res->failed_how == COOP_SCN_HOW_HANG) {
+        size_t cursor = r->cursor, off = ln->peer >= 0 ? r->recv_off[ln->peer] : 0;
+        r->cursor = f->cursor;
+        if (scn_came_late(r, ln)) {
+            res->failed_how = COOP_SCN_HOW_LATE;
+            fprintf(f->out, "  %s:%u:%u: the evidence came after the window\n", f->path, ln->line, ln->col);
+        }
+        r->cursor = cursor;
+        if (ln->peer >= 0)
+            r->recv_off[ln->peer] = off;
+    }
     char sig[160];
-    const char *w = what_of(ln);
-    int wl = 0;
-    /* "expect recv": the kind of expectation, without its arguments. */
-    for (int sp = 0; w[wl] && sp < 2; wl++)
-        if (w[wl] == ' ' && ++sp == 2)
-            break;
-    snprintf(sig, sizeof(sig), "line %u: %.*s", ln->line, wl, w);
-    f->res->signature = strdup(sig);
+    snprintf(sig, sizeof(sig), "line %u: expect %s: %s", ln->line, res->failed_kind,
+             coop_scn_how_name(res->failed_how));
+    res->signature = strdup(sig);
 }
 
 /* A failure of the run as a whole, which no line of the file states: a limit, a leak. */
@@ -323,6 +359,8 @@ static void fail_run(struct failures *f, const char *sig, const char *fmt, ...)
     if (!f->first_written) {
         f->first_written = true;
         f->res->signature = strdup(sig);
+        snprintf(f->res->failed_kind, sizeof(f->res->failed_kind), "%s", sig);
+        f->res->failed_how = COOP_SCN_HOW_RUN;
     }
 }
 
@@ -393,8 +431,10 @@ static void check_leaks(struct scn_run *r, const coop_sim_leaks *lk, struct fail
                          ln->value, kinds[k], amount[k]);
             f->res->checked++;
             emit_expect(r, ln, v->ok);
-            if (!v->ok)
-                fail_line(f, ln, v->why);
+            if (!v->ok) {
+                v->how = COOP_SCN_HOW_DIFFERENT;
+                fail_line(f, ln, v, r->cursor);
+            }
         }
         if (stated || !amount[k] || k == 2)
             continue;
@@ -554,7 +594,7 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         goto out;
     }
     r->end = COOP_SIM_RUNNING;
-    struct failures fails = { res, out, scn->path, false };
+    struct failures fails = { res, out, scn->path, false, NULL, 0 };
     for (int k = 0; k < scn->nnodes; k++) {
         const coop_scn_node *n = &scn->nodes[k];
         char *argv[COOP_SCN_MAX_ARGS + 1];
@@ -590,7 +630,7 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
             res->checked++;
             emit_expect(r, ln, v->ok);
             if (!v->ok)
-                fail_line(&fails, ln, v->why);
+                fail_line(&fails, ln, v, r->cursor);
         }
         if (pass == 0 && !r->ended) {
             coop_sim_status st = scn->run_until_ns != COOP_SCN_NO_TIME
@@ -603,6 +643,7 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         }
     }
     free(cursor_at);
+    finish_signature(&fails, r);
     bool brief = ov && ov->brief;
     char *tasks = brief || !coop_sim_task_count(r->sim) ? NULL : task_list(r->sim);
     coop_sim_leaks leaks;
@@ -644,6 +685,8 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
                 res->failed - res->others, res->checked, others, coop_sim_status_name(res->end), t,
                 res->steps, res->seed, (coop_sim_faults_format(res->faults, fl, sizeof(fl)), fl),
                 res->permute_ties ? "permute" : "fifo");
+        if (res->signature)
+            fprintf(out, "  signature: %s\n", res->signature);
         if (tasks) {
             char *buf = tasks;
             for (char *line = buf, *nl; *line; line = nl + 1) {

@@ -312,7 +312,9 @@ Test(runner, recv_is_exact_in_time_and_bytes)
     cr_assert_eq(res.failed_line, 4);
     cr_assert(strstr(res.report, "only 0 of 4 bytes arrived by 11ms") == NULL);
     cr_assert(strstr(res.report, "but the last of them was written at 10ms"), "%s", res.report);
-    cr_assert_str_eq(res.signature, "line 4: expect recv");
+    cr_assert_str_eq(res.signature, "line 4: expect recv: early");
+    cr_assert_str_eq(res.failed_kind, "recv");
+    cr_assert_eq(res.failed_how, COOP_SCN_HOW_EARLY);
     coop_scn_result_fini(&res);
 
     res = run_text("program talker\n0ms connect a 9000\n10ms send a \"ping\"\nexpect recv a \"pang\"\n");

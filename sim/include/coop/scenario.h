@@ -201,6 +201,31 @@ typedef struct coop_scn_overrides {
     void *observe_ctx;
 } coop_scn_overrides;
 
+/*
+ * How an expectation failed, the manner part of a failure's signature.
+ * EARLY, LATE: the evidence exists but outside the window; MISSING: no
+ * evidence at all by the time the line was decided; DIFFERENT: the
+ * evidence differs (other bytes, another status or state); PRESENT: what
+ * the line forbids happened (`expect never`, `expect silent`); CRASH:
+ * missing because a task of the program failed first; HANG: missing
+ * because every task was blocked with nothing left to happen; RUN: a
+ * failure of the run as a whole (a limit, a leak), which no line states.
+ */
+typedef enum coop_scn_how {
+    COOP_SCN_HOW_NONE = 0,
+    COOP_SCN_HOW_EARLY,
+    COOP_SCN_HOW_LATE,
+    COOP_SCN_HOW_MISSING,
+    COOP_SCN_HOW_DIFFERENT,
+    COOP_SCN_HOW_PRESENT,
+    COOP_SCN_HOW_CRASH,
+    COOP_SCN_HOW_HANG,
+    COOP_SCN_HOW_RUN
+} coop_scn_how;
+
+/* "early", "late", "missing", "different", "present", "crash", "hang", "run"; "" for NONE. */
+COOP_API const char *coop_scn_how_name(coop_scn_how how);
+
 /* The outcome of one run. */
 typedef struct coop_scn_result {
     bool passed;
@@ -213,9 +238,22 @@ typedef struct coop_scn_result {
     unsigned failed_line, failed_col; /* of the first failing expectation; 0 when none */
     int checked, failed;              /* expectations checked; failures, the others included */
     int others;                       /* failures of the run as a whole: a limit reached, a leak */
-    char *report;    /* what failed, what happened instead, and the trace tail; owned, may be NULL */
-    char *signature; /* a short stable description of the first failure, for grouping; owned */
-    char *jsonl;     /* the whole trace, one JSON object per line; owned, NULL unless asked */
+    char *report; /* what failed, what happened instead, and the trace tail; owned, may be NULL */
+    /*
+     * A short stable description of the first failure, for grouping; owned.
+     * For a line: "line 14: expect recv: late"; for the run as a whole:
+     * "run ended step-limit", "leak fds", "trace storage".
+     */
+    char *signature;
+    /*
+     * The signature without its line, to compare failures of scenarios
+     * whose lines moved: the expectation's keyword ("recv", "trace",
+     * "exit"...) and how it failed.  For a failure of the run as a whole,
+     * failed_kind is the whole signature and failed_how COOP_SCN_HOW_RUN.
+     */
+    char failed_kind[32];
+    coop_scn_how failed_how;
+    char *jsonl; /* the whole trace, one JSON object per line; owned, NULL unless asked */
     size_t jsonl_len;
     char *schedule; /* with coop_scn_overrides.schedule: the choices the run took, as text; owned */
 } coop_scn_result;
