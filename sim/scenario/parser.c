@@ -27,15 +27,16 @@ enum setting {
     SET_RUN_UNTIL,
     SET_LINK,
     SET_BUFFERS,
+    SET_FAULT_PEERS,
     SET_NODE, /* may appear once per node; its slot holds the first */
     SET__COUNT
 };
 _Static_assert(SET__COUNT <= 24, "coop_scenario.setting_line holds 24 settings");
 
 static const char *const setting_names[SET__COUNT] = {
-    "program",    "seed",      "time-limit", "step-limit", "step-cost", "profile",
-    "start",      "faults",    "fault-rate", "ties",       "tick32",    "stop-on-error",
-    "busy-limit", "run-until", "link",       "buffers",    "node",
+    "program",    "seed",      "time-limit", "step-limit", "step-cost",   "profile",
+    "start",      "faults",    "fault-rate", "ties",       "tick32",      "stop-on-error",
+    "busy-limit", "run-until", "link",       "buffers",    "fault-peers", "node",
 };
 
 /* The parser's state while it walks the file. */
@@ -686,6 +687,11 @@ static int parse_setting(struct parser *p, int k)
         if (parse_onoff(p, 1, &b))
             return -1;
         c->stop_on_error = b;
+        break;
+    case SET_FAULT_PEERS:
+        if (parse_onoff(p, 1, &b))
+            return -1;
+        c->fault_peers = b;
         break;
     case SET_RUN_UNTIL:
         if (parse_dur(p, 1, "a time", &d))

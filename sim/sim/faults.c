@@ -129,6 +129,7 @@ void sim_apply_net_faults(coop_sim *sim, uint32_t mask)
         .eagain_pct = net_rate(mask, pct, COOP_SIM_FAULT_EAGAIN),
         .reset_pct = net_rate(mask, pct, COOP_SIM_FAULT_RESET),
         .refuse_pct = net_rate(mask, pct, COOP_SIM_FAULT_REFUSE),
+        .peers = sim->cfg.fault_peers,
     };
     coop_net_set_faults(sim->net, &f);
 }

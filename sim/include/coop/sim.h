@@ -128,6 +128,7 @@ typedef struct coop_sim_config {
     bool permute_ties;     /* the seed permutes tasks due at the same instant with the same prio */
     bool tick32;           /* the scheduler reads a 32-bit ms counter through the tick adapter */
     bool stop_on_error;    /* the run stops at the first failing step */
+    bool fault_peers;      /* reset and refuse also hit the scripted peers' segments and connects */
     uint32_t trace_tail;   /* trace lines kept for reports; 0: 40 */
     bool trace_off;        /* no trace at all (no hash, no tail, no on_line): for speed measurements */
     coop_sim_line_fn on_line;
