@@ -673,6 +673,10 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
     res->end_ns = coop_sim_now(r->sim);
     res->steps = coop_sim_steps(r->sim);
     res->trace_hash = coop_sim_trace_hash(r->sim);
+    res->faults_fired = coop_sim_faults_fired(r->sim);
+    size_t tl = coop_sim_ties_differed(r->sim, NULL, 0);
+    if ((res->ties_differed = malloc(tl + 1)))
+        coop_sim_ties_differed(r->sim, res->ties_differed, tl + 1);
     if (!res->passed) {
         char t[32], fl[128];
         coop_scn_format_time(res->end_ns, t, sizeof(t));
@@ -734,5 +738,6 @@ void coop_scn_result_fini(coop_scn_result *res)
     free(res->signature);
     free(res->jsonl);
     free(res->schedule);
+    free(res->ties_differed);
     *res = (coop_scn_result){ 0 };
 }

@@ -46,5 +46,33 @@ if ! grep -q '^failure 1: line 2: expect trace: late (2 seed(s), first seed 1)' 
     fails=$((fails + 1))
 fi
 
+# Each group says which faults fired and which tasks won ties out of FIFO order in every failing seed:
+# the planted bug needs no fault and the reader out of order; the late exits need a clock jump.
+ROOT=$3
+"$COOP" explore "$ROOT/scenarios/buggy-torn-copy.scn" --seeds 0..30 -q >sweep.out 2>/dev/null
+"$COOP" explore "$ROOT/scenarios/buggy-torn-copy.scn" --seeds 0..30 -q -j 2 >sweep2.out 2>/dev/null
+cmp -s sweep.out sweep2.out || { echo "FAIL the group report depends on -j"; diff sweep.out sweep2.out; fails=$((fails + 1)); }
+want=$(cat <<'END'
+failure 1: line 6: expect exit: different (2 seed(s), first seed 12)
+  faults that fired in every failing seed: none
+  tie orders that differed from FIFO in every failing seed: reader
+END
+)
+got=$(grep -A2 '^failure 1:' sweep.out)
+[ "$got" = "$want" ] || { echo "FAIL group 1:"; cat sweep.out; fails=$((fails + 1)); }
+got=$(grep -A1 '^failure 2:' sweep.out | tail -1)
+[ "$got" = "  faults that fired in every failing seed: clock-jump" ] || {
+    echo "FAIL group 2:"
+    cat sweep.out
+    fails=$((fails + 1))
+}
+# With ties in FIFO order there is no tie line.
+"$COOP" explore "$ROOT/scenarios/buggy-torn-copy.scn" --seeds 0..30 -q --ties fifo >fifo.out 2>/dev/null
+if grep -q "tie orders" fifo.out || ! grep -q "faults that fired" fifo.out; then
+    echo "FAIL --ties fifo:"
+    cat fifo.out
+    fails=$((fails + 1))
+fi
+
 [ "$fails" = 0 ] && echo "signatures: ok"
 exit "$fails"

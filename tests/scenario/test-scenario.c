@@ -445,3 +445,17 @@ Test(runner, a_line_checked_at_the_end_keeps_its_place_in_the_order)
     cr_assert(res.passed, "%s", res.report);
     coop_scn_result_fini(&res);
 }
+
+/* ---- what a run records for a sweep's causes ---- */
+
+Test(runner, faults_fired_are_those_that_fired_not_those_enabled)
+{
+    coop_scn_result res =
+        run_text("program ticker\nfaults clock-jump,split\nfault-rate 100\nrun-until 2s\nexpect end until\n");
+    cr_assert_eq(res.faults_fired, COOP_SIM_FAULT_CLOCK_JUMP, "fired 0x%x", res.faults_fired);
+    cr_assert_str_eq(res.ties_differed, "");
+    coop_scn_result_fini(&res);
+    res = run_text("program ticker\nrun-until 1s\nexpect end until\n");
+    cr_assert_eq(res.faults_fired, 0);
+    coop_scn_result_fini(&res);
+}

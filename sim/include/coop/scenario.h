@@ -255,7 +255,10 @@ typedef struct coop_scn_result {
     coop_scn_how failed_how;
     char *jsonl; /* the whole trace, one JSON object per line; owned, NULL unless asked */
     size_t jsonl_len;
-    char *schedule; /* with coop_scn_overrides.schedule: the choices the run took, as text; owned */
+    char *schedule;        /* with coop_scn_overrides.schedule: the choices the run took, as text; owned */
+    uint32_t faults_fired; /* the fault kinds that fired (coop_sim_faults_fired) */
+    /* With ties permuted: the tasks whose tie order differed from FIFO (coop_sim_ties_differed); owned */
+    char *ties_differed;
 } coop_scn_result;
 
 /*
