@@ -22,11 +22,13 @@ static const char explore_help[] =
     "present, crash, hang; or the crash or timeout and its task); for each group\n"
     "the fault kinds that fired in every failing seed and the tasks whose tie order\n"
     "differed from FIFO in every failing seed are shown, then the smallest seed\n"
-    "with the command that reproduces it, and\n"
-    "with --out it is written as a standalone scenario that fails the same way\n"
-    "under `coop run`.  Seeds run in worker processes: a seed that crashes its\n"
-    "worker (CRASH) or runs past --timeout (TIMEOUT) is a failure of that seed, and\n"
-    "the sweep goes on.  Memory does not grow with the number of seeds.\n"
+    "with the command that reproduces it; with --out it is also written as a\n"
+    "standalone scenario that fails the same way under `coop run`.  Seeds run in\n"
+    "worker processes: a seed that crashes its worker (CRASH) or runs past\n"
+    "--timeout (TIMEOUT) is a failure of that seed, and the sweep goes on.  Memory\n"
+    "does not grow with the number of seeds.  Each `expect sometimes` line is\n"
+    "reported with the number of seeds that reached it; one that no seed reached\n"
+    "fails the sweep.\n"
     "\n"
     "options:\n"
     "  --seeds A..B          the seeds A, A+1, ..., B-1 (default 0..1000)\n"
@@ -49,8 +51,9 @@ static const char explore_help[] =
     "finish, then prints the summary, the failure groups and their reproducers so far; a\n"
     "second one ends the command at once.\n"
     "\n"
-    "Exit status: 0 no seed failed, 1 some seed failed, crashed or timed out, 2 a\n"
-    "usage or parse error, 128+N after signal N.\n";
+    "Exit status: 0 no seed failed, 1 some seed failed, crashed or timed out, or an\n"
+    "`expect sometimes` line was never reached, 2 a usage or parse error, 128+N\n"
+    "after signal N.\n";
 
 /* A group of failures with the same signature; `seed` is the smallest that showed it. */
 struct group {
@@ -81,6 +84,7 @@ struct explore {
     struct cli_progress bar;
     struct group *groups;
     size_t ngroups;
+    uint64_t *reached; /* per line of the scenario: the seeds that reached it (`expect sometimes`) */
 };
 
 static uint64_t seed_of(const struct explore *e, uint64_t i)
@@ -105,6 +109,9 @@ static void explore_job(void *ctx, uint64_t i, struct cli_msg *msg)
     cli_msg_str(msg, passed ? NULL : res.signature ? res.signature : "the run could not start");
     cli_msg_u64(msg, res.faults_fired);
     cli_msg_str(msg, res.ties_differed ? res.ties_differed : "");
+    cli_msg_u64(msg, res.nsometimes_reached);
+    for (size_t k = 0; k < res.nsometimes_reached; k++)
+        cli_msg_u64(msg, res.sometimes_reached[k]);
     coop_scn_result_fini(&res);
 }
 
@@ -193,6 +200,13 @@ static bool explore_done(void *ctx, uint64_t i, const struct cli_outcome *o)
         const char *sig = cli_msg_get_str(o->data);
         uint32_t fired = (uint32_t)cli_msg_get_u64(o->data);
         const char *ties = cli_msg_get_str(o->data);
+        uint64_t nreached = cli_msg_get_u64(o->data);
+        for (uint64_t k = 0; k < nreached && !o->data->bad; k++) {
+            uint64_t line = cli_msg_get_u64(o->data);
+            for (size_t l = 0; e->reached && l < e->scn->nlines; l++)
+                if (e->scn->lines[l].line == line)
+                    e->reached[l]++;
+        }
         if (o->data->bad) {
             add_failure(e, "the worker sent a malformed result", seed, faults, NULL);
         } else if (!passed) {
@@ -441,6 +455,29 @@ static void print_groups(struct explore *e, const char *out_dir)
     }
 }
 
+/*
+ * Each `expect sometimes` line and how many seeds reached it; true when
+ * one was reached by none, which fails the sweep.
+ */
+static bool print_sometimes(const struct explore *e)
+{
+    bool unreached = false;
+    for (size_t l = 0; l < e->scn->nlines; l++) {
+        const coop_scn_line *ln = &e->scn->lines[l];
+        if (ln->op != COOP_SCN_EXPECT_SOMETIMES)
+            continue;
+        uint64_t n = e->reached ? e->reached[l] : 0;
+        const char *what = strstr(ln->text, "expect");
+        if (n)
+            printf("sometimes: line %u reached in %" PRIu64 " of %" PRIu64 " seed(s): %s\n", ln->line, n,
+                   e->ran, what ? what : ln->text);
+        else
+            printf("NEVER REACHED: %s:%u:%u: %s\n", e->path, ln->line, ln->col, what ? what : ln->text);
+        unreached = unreached || !n;
+    }
+    return unreached;
+}
+
 int cli_explore(struct cli *c, int argc, char **argv)
 {
     struct explore e = { .cli = c, .shard_n = 1, .timeout_ns = CLI_DEFAULT_TIMEOUT_NS };
@@ -551,6 +588,7 @@ int cli_explore(struct cli *c, int argc, char **argv)
         coop_scenario_free(e.scn);
         return CLI_USAGE;
     }
+    e.reached = calloc(e.scn->nlines + 1, sizeof(*e.reached));
     uint64_t span = last - e.first;
     e.n = span / e.shard_n + (e.shard_i < span % e.shard_n);
     cli_progress_init(&e.bar, !quiet && isatty(2), "seeds");
@@ -593,6 +631,8 @@ int cli_explore(struct cli *c, int argc, char **argv)
     fprintf(stderr, "explore: %" PRIu64 " seeds in %s (%.0f seeds/s)\n", e.ran, t,
             took ? (double)e.ran * 1e9 / (double)took : 0.0);
     print_groups(&e, out_dir);
+    bool unreached = print_sometimes(&e);
+    free(e.reached);
     for (size_t g = 0; g < e.ngroups; g++) {
         free(e.groups[g].signature);
         free(e.groups[g].detail);
@@ -606,5 +646,5 @@ int cli_explore(struct cli *c, int argc, char **argv)
         fprintf(stderr, "coop explore: interrupted by %s\n", cli_signal_name(cli_interrupted()));
         return CLI_INTERRUPTED(cli_interrupted());
     }
-    return prc ? CLI_USAGE : e.failed ? CLI_FAIL : CLI_PASS;
+    return prc ? CLI_USAGE : e.failed || unreached ? CLI_FAIL : CLI_PASS;
 }

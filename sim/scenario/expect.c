@@ -425,6 +425,7 @@ static void check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict
         check_pattern(r, ln, v, when, ln->pat, ln->npat, true, true);
         return;
     case COOP_SCN_EXPECT_ANYWHERE:
+    case COOP_SCN_EXPECT_SOMETIMES:
         check_pattern(r, ln, v, when, ln->pat, ln->npat, false, false);
         return;
     case COOP_SCN_EXPECT_NEVER: {

@@ -771,9 +771,10 @@ static int parse_expect(struct parser *p, int i, coop_scn_line *ln)
         ln->value = st;
         return no_more(p, i + 3);
     }
-    if (!strcmp(w, "trace") || !strcmp(w, "anywhere") || !strcmp(w, "never")) {
+    if (!strcmp(w, "trace") || !strcmp(w, "anywhere") || !strcmp(w, "never") || !strcmp(w, "sometimes")) {
         ln->op = w[0] == 't'   ? COOP_SCN_EXPECT_TRACE
                  : w[0] == 'a' ? COOP_SCN_EXPECT_ANYWHERE
+                 : w[0] == 's' ? COOP_SCN_EXPECT_SOMETIMES
                                : COOP_SCN_EXPECT_NEVER;
         return parse_pattern(p, i + 1, ln);
     }
@@ -834,8 +835,8 @@ static int parse_expect(struct parser *p, int i, coop_scn_line *ln)
     }
     return FAIL_AT(
         p, t,
-        "expect recv, silent, closed, shut, reset, state, connect, trace, anywhere, never, exit, end "
-        "or leak",
+        "expect recv, silent, closed, shut, reset, state, connect, trace, anywhere, never, sometimes, exit, "
+        "end or leak",
         "unknown expectation '%s'", w);
 }
 

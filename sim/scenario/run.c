@@ -214,7 +214,7 @@ static const char *what_of(const coop_scn_line *ln)
     return e ? e : s;
 }
 
-static void emit_expect(struct scn_run *r, const coop_scn_line *ln, bool ok)
+static void emit_expect(struct scn_run *r, const coop_scn_line *ln, bool ok, int reached)
 {
     char what[600];
     snprintf(what, sizeof(what), "%s", what_of(ln));
@@ -233,12 +233,16 @@ static void emit_expect(struct scn_run *r, const coop_scn_line *ln, bool ok)
         *hash = '\0';
     for (size_t n = strlen(what); n && (what[n - 1] == ' ' || what[n - 1] == '\t' || what[n - 1] == '\r');)
         what[--n] = '\0';
-    coop_sim_field f[3] = {
+    coop_sim_field f[4] = {
         { .key = "line", .type = COOP_SIM_UINT, .v.u = ln->line },
         { .key = "ok", .type = COOP_SIM_BOOL, .v.b = ok },
+        { .key = "reached", .type = COOP_SIM_BOOL, .v.b = reached > 0 },
         { .key = "what", .type = COOP_SIM_STR, .v.str = what },
     };
-    coop_sim_emit(r->sim, "expect", f, 3);
+    /* `reached` only for `expect sometimes`, whose run never fails on it. */
+    if (reached < 0)
+        f[2] = f[3];
+    coop_sim_emit(r->sim, "expect", f, reached < 0 ? 3 : 4);
 }
 
 int coop_scn_convert(const char *jsonl, size_t len, int fmt, char **out, size_t *outlen)
@@ -430,7 +434,7 @@ static void check_leaks(struct scn_run *r, const coop_sim_leaks *lk, struct fail
                          "expected the program to leave %" PRId64 " %s behind, but it left %" PRIu64,
                          ln->value, kinds[k], amount[k]);
             f->res->checked++;
-            emit_expect(r, ln, v->ok);
+            emit_expect(r, ln, v->ok, -1);
             if (!v->ok) {
                 v->how = COOP_SCN_HOW_DIFFERENT;
                 fail_line(f, ln, v, r->cursor);
@@ -611,6 +615,10 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         goto out;
     }
     size_t *cursor_at = calloc(scn->nlines + 1, sizeof(*cursor_at));
+    unsigned *reached = calloc(scn->nlines + 1, sizeof(*reached));
+    size_t nreached = 0;
+    if (!reached)
+        nreached = scn->nlines; /* nothing is recorded */
     /* Expectations with a deadline, in file order; those checked at the end are remembered. */
     for (size_t pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < scn->nlines; i++) {
@@ -628,7 +636,14 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
             advance_to(r, ln->hi_ns);
             scn_check(r, ln, v);
             res->checked++;
-            emit_expect(r, ln, v->ok);
+            if (ln->op == COOP_SCN_EXPECT_SOMETIMES) {
+                /* Reached or not, the run goes on: a sweep asks that some seed reach it. */
+                emit_expect(r, ln, true, v->ok);
+                if (v->ok && nreached < scn->nlines)
+                    reached[nreached++] = ln->line;
+                continue;
+            }
+            emit_expect(r, ln, v->ok, -1);
             if (!v->ok)
                 fail_line(&fails, ln, v, r->cursor);
         }
@@ -643,6 +658,19 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         }
     }
     free(cursor_at);
+    if (reached && nreached) {
+        /* File order: the lines checked at the end came after the others. */
+        for (size_t a = 1; a < nreached; a++)
+            for (size_t b = a; b && reached[b - 1] > reached[b]; b--) {
+                unsigned x = reached[b];
+                reached[b] = reached[b - 1];
+                reached[b - 1] = x;
+            }
+        res->sometimes_reached = reached;
+        res->nsometimes_reached = nreached;
+    } else {
+        free(reached);
+    }
     finish_signature(&fails, r);
     bool brief = ov && ov->brief;
     char *tasks = brief || !coop_sim_task_count(r->sim) ? NULL : task_list(r->sim);
@@ -739,5 +767,6 @@ void coop_scn_result_fini(coop_scn_result *res)
     free(res->jsonl);
     free(res->schedule);
     free(res->ties_differed);
+    free(res->sometimes_reached);
     *res = (coop_scn_result){ 0 };
 }

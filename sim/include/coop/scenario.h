@@ -68,7 +68,8 @@ typedef enum coop_scn_op {
     COOP_SCN_EXPECT_EXIT,     /* a task ends with a status */
     COOP_SCN_EXPECT_END,      /* how the run ends */
     COOP_SCN_EXPECT_CONNECT,  /* a scripted server accepted the program's connection, as the peer */
-    COOP_SCN_EXPECT_LEAK      /* the program leaves fds, bytes or tasks behind (name; value, -1: any) */
+    COOP_SCN_EXPECT_LEAK,     /* the program leaves fds, bytes or tasks behind (name; value, -1: any) */
+    COOP_SCN_EXPECT_SOMETIMES /* a trace event in the window in some run: never fails a run; a sweep needs it */
 } coop_scn_op;
 
 /* How a line's time constrains an expectation. */
@@ -257,6 +258,9 @@ typedef struct coop_scn_result {
     size_t jsonl_len;
     char *schedule;        /* with coop_scn_overrides.schedule: the choices the run took, as text; owned */
     uint32_t faults_fired; /* the fault kinds that fired (coop_sim_faults_fired) */
+    /* The lines of the `expect sometimes` expectations this run reached, in file order; owned */
+    unsigned *sometimes_reached;
+    size_t nsometimes_reached;
     /* With ties permuted: the tasks whose tie order differed from FIFO (coop_sim_ties_differed); owned */
     char *ties_differed;
 } coop_scn_result;
