@@ -200,7 +200,7 @@ Test(parser, unknown_words_get_hints)
     parse_err(
         "program talker\nexpect nothing\n",
         "t.scn:2:8: error: unknown expectation 'nothing'\n  hint: expect recv, silent, closed, shut, reset, "
-        "state, connect, trace, anywhere, never, exit, end or leak");
+        "state, connect, trace, anywhere, never, sometimes, exit, end or leak");
     parse_err(
         "program talker\nfaults spilt\n",
         "t.scn:2:8: error: bad fault list 'spilt'\n  hint: faults are none, all, seed, 0xMASK, or a list of "
@@ -457,5 +457,20 @@ Test(runner, faults_fired_are_those_that_fired_not_those_enabled)
     coop_scn_result_fini(&res);
     res = run_text("program ticker\nrun-until 1s\nexpect end until\n");
     cr_assert_eq(res.faults_fired, 0);
+    coop_scn_result_fini(&res);
+}
+
+Test(parser, sometimes_takes_a_pattern)
+{
+    coop_scenario *scn = parse_ok("program talker\n* expect sometimes ev=log text=\"read 4\"\n");
+    cr_assert_eq(scn->lines[0].op, COOP_SCN_EXPECT_SOMETIMES);
+    cr_assert_eq(scn->lines[0].npat, 2);
+    coop_scenario_free(scn);
+    coop_scn_result res = run_text("program talker\n0ms connect a 9000\n10ms send a \"ping\"\n"
+                                   "* expect sometimes ev=log text=\"read 4\"\n"
+                                   "* expect sometimes ev=log text=\"read 5\"\n");
+    cr_assert(res.passed, "%s", res.report);
+    cr_assert_eq(res.nsometimes_reached, 1);
+    cr_assert_eq(res.sometimes_reached[0], 4);
     coop_scn_result_fini(&res);
 }
