@@ -410,12 +410,13 @@ static void check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict
         int64_t conn = conn_of(r, ln->peer);
         coop_net_state st = conn > 0 ? coop_net_conn_state(coop_sim_net(r->sim), (uint32_t)conn)
                                      : (conn < 0 ? COOP_NET_REFUSED : COOP_NET_CONNECTING);
-        if ((int64_t)st == ln->value)
+        if ((int64_t)st == ln->value) {
             v->ok = true;
-        else
-            why(v, "expected state %s %s, but it is %s", coop_net_state_name((coop_net_state)ln->value), when,
-                coop_net_state_name(st)),
-                v->how = COOP_SCN_HOW_DIFFERENT;
+            return;
+        }
+        why(v, "expected state %s %s, but it is %s", coop_net_state_name((coop_net_state)ln->value), when,
+            coop_net_state_name(st));
+        v->how = COOP_SCN_HOW_DIFFERENT;
         return;
     }
     case COOP_SCN_EXPECT_CONNECT:
@@ -492,11 +493,12 @@ static void check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict
             ok = alive == 0;
         else
             ok = !strcmp(want, got);
-        if (ok)
+        if (ok) {
             v->ok = true;
-        else
-            why(v, "expected the run to end %s, but it ended %s with %zu task(s) alive", want, got, alive),
-                v->how = COOP_SCN_HOW_DIFFERENT;
+            return;
+        }
+        why(v, "expected the run to end %s, but it ended %s with %zu task(s) alive", want, got, alive);
+        v->how = COOP_SCN_HOW_DIFFERENT;
         return;
     }
     default:

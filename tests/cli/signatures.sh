@@ -28,6 +28,8 @@ printf 'program probe fail-step\n1s expect exit bystander 3\n' >different.scn
 sig different "line 2: expect exit: different"
 printf 'program echo\n10ms connect c 7000\n20ms send c "hi"\n30ms expect recv c "ho"\n' >bytes.scn
 sig bytes "line 4: expect recv: different"
+printf 'program probe fail-step\nexpect end hang\n' >ending.scn
+sig ending "line 2: expect end: different"
 printf 'program probe fail-step\n0s..1s expect never ev=log task=bystander text="tick 3"\n' >present.scn
 sig present "line 2: expect never: present"
 printf 'program probe fail-step\n30ms expect trace ev=log task=failer text=done\n' >crash.scn
