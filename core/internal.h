@@ -328,7 +328,8 @@ struct coop_sched {
     void *fault_ctx;
     coop_seq_fn seq_hook;
     void *seq_ctx;
-    coop_pick_fn pick_hook; /* NULL: ties run in seq order; set only with seq_hook */
+    const coop_task *seq_task; /* the task being keyed, during a seq hook call only */
+    coop_pick_fn pick_hook;    /* NULL: ties run in seq order; set only with seq_hook */
     void *pick_ctx;
 
     uint64_t now_ns; /* the clock as last read; never decreases */

@@ -73,8 +73,11 @@ void coop__enqueue(coop_sched *s, coop_task *t) { coop__enqueue_inline(s, t); }
 void coop__enqueue_heap(coop_sched *s, coop_task *t)
 {
     uint64_t seq = s->next_seq++;
-    if (s->seq_hook)
+    if (s->seq_hook) {
+        s->seq_task = t;
         seq = s->seq_hook(s->seq_ctx, seq);
+        s->seq_task = NULL;
+    }
     coop_assert(seq < COOP__SEQ_LIMIT);
     bool late = t->time2run_ns < s->now_ns;
     if (late)

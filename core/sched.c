@@ -202,6 +202,16 @@ void coop_sched_set_user(coop_sched *s, void *user) { s->user = user; }
 
 void *coop_sched_user(const coop_sched *s) { return s->user; }
 
+uint32_t coop_sched_seq_task(const coop_sched *s, uint64_t *due_ns, uint32_t *prio)
+{
+    const coop_task *t = s->seq_task;
+    if (due_ns)
+        *due_ns = t ? t->time2run_ns : 0;
+    if (prio)
+        *prio = t ? t->prio : 0;
+    return t ? t->tid : 0;
+}
+
 int64_t coop_spawn(coop_sched *s, const coop_task_spec *spec)
 {
     coop_task *t;

@@ -18,12 +18,17 @@ static const char explore_help[] =
     "the fault mix (jitter, split and short I/O, EAGAIN storms, resets, refusals,\n"
     "clock jumps, fault points) and permutes tasks due at the same instant.  Each\n"
     "seed's outcome depends on the seed alone.  Failures are grouped by signature\n"
-    "(the first expectation that failed, or the crash or timeout and its task); for\n"
-    "each group the smallest seed is shown with the command that reproduces it, and\n"
-    "with --out it is written as a standalone scenario that fails the same way\n"
-    "under `coop run`.  Seeds run in worker processes: a seed that crashes its\n"
-    "worker (CRASH) or runs past --timeout (TIMEOUT) is a failure of that seed, and\n"
-    "the sweep goes on.  Memory does not grow with the number of seeds.\n"
+    "(the first expectation that failed and how: early, late, missing, different,\n"
+    "present, crash, hang; or the crash or timeout and its task); for each group\n"
+    "the fault kinds that fired in every failing seed and the tasks whose tie order\n"
+    "differed from FIFO in every failing seed are shown, then the smallest seed\n"
+    "with the command that reproduces it; with --out it is also written as a\n"
+    "standalone scenario that fails the same way under `coop run`.  Seeds run in\n"
+    "worker processes: a seed that crashes its worker (CRASH) or runs past\n"
+    "--timeout (TIMEOUT) is a failure of that seed, and the sweep goes on.  Memory\n"
+    "does not grow with the number of seeds.  Each `expect sometimes` line is\n"
+    "reported with the number of seeds that reached it; one that no seed reached\n"
+    "fails the sweep.\n"
     "\n"
     "options:\n"
     "  --seeds A..B          the seeds A, A+1, ..., B-1 (default 0..1000)\n"
@@ -46,8 +51,9 @@ static const char explore_help[] =
     "finish, then prints the summary, the failure groups and their reproducers so far; a\n"
     "second one ends the command at once.\n"
     "\n"
-    "Exit status: 0 no seed failed, 1 some seed failed, crashed or timed out, 2 a\n"
-    "usage or parse error, 128+N after signal N.\n";
+    "Exit status: 0 no seed failed, 1 some seed failed, crashed or timed out, or an\n"
+    "`expect sometimes` line was never reached, 2 a usage or parse error, 128+N\n"
+    "after signal N.\n";
 
 /* A group of failures with the same signature; `seed` is the smallest that showed it. */
 struct group {
@@ -57,6 +63,15 @@ struct group {
     uint32_t faults;
     char *repro; /* the reproducer written, or NULL */
     int checked; /* 1 it fails the same way, 0 it does not, -1 not checked */
+    /*
+     * What every failing seed of the group that sent its result shares:
+     * the fault kinds that fired, and the tasks whose tie order differed
+     * from FIFO (sorted, comma-separated).  Seeds that crashed or timed
+     * out send none; have_causes says whether any seed did.
+     */
+    bool have_causes;
+    uint32_t fired;
+    char *ties;
 };
 
 struct explore {
@@ -69,6 +84,7 @@ struct explore {
     struct cli_progress bar;
     struct group *groups;
     size_t ngroups;
+    uint64_t *reached; /* per line of the scenario: the seeds that reached it (`expect sometimes`) */
 };
 
 static uint64_t seed_of(const struct explore *e, uint64_t i)
@@ -91,11 +107,54 @@ static void explore_job(void *ctx, uint64_t i, struct cli_msg *msg)
     cli_msg_u64(msg, passed);
     cli_msg_u64(msg, res.faults);
     cli_msg_str(msg, passed ? NULL : res.signature ? res.signature : "the run could not start");
+    cli_msg_u64(msg, res.faults_fired);
+    cli_msg_str(msg, res.ties_differed ? res.ties_differed : "");
+    cli_msg_u64(msg, res.nsometimes_reached);
+    for (size_t k = 0; k < res.nsometimes_reached; k++)
+        cli_msg_u64(msg, res.sometimes_reached[k]);
     coop_scn_result_fini(&res);
 }
 
-static void add_failure(struct explore *e, const char *sig, uint64_t seed, uint32_t faults,
-                        const char *detail)
+/* The names of the comma-separated sorted list a that are also in b, in place. */
+static void intersect(char *a, const char *b)
+{
+    char *w = a;
+    for (const char *p = a; *p;) {
+        size_t n = strcspn(p, ",");
+        bool found = false;
+        for (const char *q = b; *q && !found;) {
+            size_t m = strcspn(q, ",");
+            found = m == n && !strncmp(p, q, n);
+            q += m + (q[m] == ',');
+        }
+        if (found) {
+            if (w != a)
+                *w++ = ',';
+            memmove(w, p, n);
+            w += n;
+        }
+        p += n + (p[n] == ',');
+    }
+    *w = '\0';
+}
+
+/* A failing seed's causes narrow its group's. */
+static void add_causes(struct group *g, uint32_t fired, const char *ties)
+{
+    if (!g->have_causes) {
+        g->have_causes = true;
+        g->fired = fired;
+        free(g->ties);
+        g->ties = strdup(ties);
+        return;
+    }
+    g->fired &= fired;
+    if (g->ties)
+        intersect(g->ties, ties);
+}
+
+static struct group *add_failure(struct explore *e, const char *sig, uint64_t seed, uint32_t faults,
+                                 const char *detail)
 {
     e->failed++;
     size_t g;
@@ -109,7 +168,7 @@ static void add_failure(struct explore *e, const char *sig, uint64_t seed, uint3
             free(s);
             if (v)
                 e->groups = v;
-            return;
+            return NULL;
         }
         e->groups = v;
         e->groups[e->ngroups++] =
@@ -127,6 +186,7 @@ static void add_failure(struct explore *e, const char *sig, uint64_t seed, uint3
         free(gr->detail);
         gr->detail = strdup(detail);
     }
+    return gr;
 }
 
 static bool explore_done(void *ctx, uint64_t i, const struct cli_outcome *o)
@@ -138,10 +198,22 @@ static bool explore_done(void *ctx, uint64_t i, const struct cli_outcome *o)
         bool passed = cli_msg_get_u64(o->data) != 0;
         uint32_t faults = (uint32_t)cli_msg_get_u64(o->data);
         const char *sig = cli_msg_get_str(o->data);
-        if (o->data->bad)
+        uint32_t fired = (uint32_t)cli_msg_get_u64(o->data);
+        const char *ties = cli_msg_get_str(o->data);
+        uint64_t nreached = cli_msg_get_u64(o->data);
+        for (uint64_t k = 0; k < nreached && !o->data->bad; k++) {
+            uint64_t line = cli_msg_get_u64(o->data);
+            for (size_t l = 0; e->reached && l < e->scn->nlines; l++)
+                if (e->scn->lines[l].line == line)
+                    e->reached[l]++;
+        }
+        if (o->data->bad) {
             add_failure(e, "the worker sent a malformed result", seed, faults, NULL);
-        else if (!passed)
-            add_failure(e, sig ? sig : "?", seed, faults, NULL);
+        } else if (!passed) {
+            struct group *g = add_failure(e, sig ? sig : "?", seed, faults, NULL);
+            if (g)
+                add_causes(g, fired, ties ? ties : "");
+        }
         return true;
     }
     char sig[160], *detail = NULL;
@@ -331,6 +403,14 @@ static const struct option explore_options[] = {
     { NULL, 0, NULL, 0 },
 };
 
+/* A comma-separated list as "a, b, c" and a newline. */
+static void print_list(const char *s)
+{
+    for (; *s; s++)
+        fputs(*s == ',' ? ", " : (char[2]){ *s, 0 }, stdout);
+    fputc('\n', stdout);
+}
+
 static void print_groups(struct explore *e, const char *out_dir)
 {
     if (e->ngroups > 1)
@@ -355,6 +435,16 @@ static void print_groups(struct explore *e, const char *out_dir)
                gr->count, gr->seed);
         if (gr->detail)
             fputs(gr->detail, stdout);
+        if (gr->have_causes) {
+            char fl[128];
+            coop_sim_faults_format(gr->fired, fl, sizeof(fl));
+            fputs("  faults that fired in every failing seed: ", stdout);
+            print_list(fl);
+            if (e->ov.permute_ties) {
+                fputs("  tie orders that differed from FIFO in every failing seed: ", stdout);
+                print_list(gr->ties && gr->ties[0] ? gr->ties : "none");
+            }
+        }
         fputs("  reproduce: ", stdout);
         cli_reproduce(e->cli, stdout, e->path, gr->seed, gr->faults, e->ov.permute_ties, NULL);
         if (gr->repro)
@@ -363,6 +453,29 @@ static void print_groups(struct explore *e, const char *out_dir)
                    : gr->checked == 0 ? "WARNING: it does not fail the same way"
                                       : "not checked");
     }
+}
+
+/*
+ * Each `expect sometimes` line and how many seeds reached it; true when
+ * one was reached by none, which fails the sweep.
+ */
+static bool print_sometimes(const struct explore *e)
+{
+    bool unreached = false;
+    for (size_t l = 0; l < e->scn->nlines; l++) {
+        const coop_scn_line *ln = &e->scn->lines[l];
+        if (ln->op != COOP_SCN_EXPECT_SOMETIMES)
+            continue;
+        uint64_t n = e->reached ? e->reached[l] : 0;
+        const char *what = strstr(ln->text, "expect");
+        if (n)
+            printf("sometimes: line %u reached in %" PRIu64 " of %" PRIu64 " seed(s): %s\n", ln->line, n,
+                   e->ran, what ? what : ln->text);
+        else
+            printf("NEVER REACHED: %s:%u:%u: %s\n", e->path, ln->line, ln->col, what ? what : ln->text);
+        unreached = unreached || !n;
+    }
+    return unreached;
 }
 
 int cli_explore(struct cli *c, int argc, char **argv)
@@ -475,6 +588,7 @@ int cli_explore(struct cli *c, int argc, char **argv)
         coop_scenario_free(e.scn);
         return CLI_USAGE;
     }
+    e.reached = calloc(e.scn->nlines + 1, sizeof(*e.reached));
     uint64_t span = last - e.first;
     e.n = span / e.shard_n + (e.shard_i < span % e.shard_n);
     cli_progress_init(&e.bar, !quiet && isatty(2), "seeds");
@@ -517,10 +631,13 @@ int cli_explore(struct cli *c, int argc, char **argv)
     fprintf(stderr, "explore: %" PRIu64 " seeds in %s (%.0f seeds/s)\n", e.ran, t,
             took ? (double)e.ran * 1e9 / (double)took : 0.0);
     print_groups(&e, out_dir);
+    bool unreached = print_sometimes(&e);
+    free(e.reached);
     for (size_t g = 0; g < e.ngroups; g++) {
         free(e.groups[g].signature);
         free(e.groups[g].detail);
         free(e.groups[g].repro);
+        free(e.groups[g].ties);
     }
     free(e.groups);
     coop_scenario_free(e.scn);
@@ -529,5 +646,5 @@ int cli_explore(struct cli *c, int argc, char **argv)
         fprintf(stderr, "coop explore: interrupted by %s\n", cli_signal_name(cli_interrupted()));
         return CLI_INTERRUPTED(cli_interrupted());
     }
-    return prc ? CLI_USAGE : e.failed ? CLI_FAIL : CLI_PASS;
+    return prc ? CLI_USAGE : e.failed || unreached ? CLI_FAIL : CLI_PASS;
 }

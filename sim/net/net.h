@@ -25,6 +25,12 @@ typedef struct coop_net_faults {
     uint32_t eagain_pct;   /* chance in % that a read or write fails with -EAGAIN although it could proceed */
     uint32_t reset_pct;    /* chance in % per data delivery that both ends are reset instead */
     uint32_t refuse_pct;   /* chance in % that a connect reaching a listener is refused */
+    /*
+     * Whether reset and refuse also hit the script's peers: the data
+     * segments a peer sends, the connection requests a peer makes.  Off,
+     * those are never faulted (and draw nothing).
+     */
+    bool peers;
 } coop_net_faults;
 
 /*

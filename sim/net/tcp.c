@@ -211,7 +211,8 @@ static void land_syn(coop_net *net, struct net_conn *c, struct net_seg *s)
         refuse(net, c, COOP_ECONNREFUSED);
         return;
     }
-    if (net->faults.refuse_pct && chance(net, net->faults.refuse_pct)) {
+    if (net->faults.refuse_pct && (net->faults.peers || c->end[0].kind != END_PEER) &&
+        chance(net, net->faults.refuse_pct)) {
         trace_end(net, "fault:refuse", c, &c->end[0], 0);
         refuse(net, c, COOP_ECONNREFUSED);
         return;

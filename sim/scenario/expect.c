@@ -46,6 +46,20 @@ static bool in_window(const coop_scn_line *ln, uint64_t t)
     return false;
 }
 
+/* Evidence at t outside the line's window: early or late. */
+static coop_scn_how outside(const coop_scn_line *ln, uint64_t t)
+{
+    uint64_t lo = ln->when == COOP_SCN_AT ? ln->at_ns : ln->when == COOP_SCN_WINDOW ? ln->lo_ns : 0;
+    return t < lo ? COOP_SCN_HOW_EARLY : COOP_SCN_HOW_LATE;
+}
+
+const char *coop_scn_how_name(coop_scn_how how)
+{
+    static const char *const names[] = { "",        "early", "late", "missing", "different",
+                                         "present", "crash", "hang", "run" };
+    return (unsigned)how < sizeof(names) / sizeof(names[0]) ? names[how] : "";
+}
+
 /* "at 1.5s", "within 1s..2s", "before 2s", "at any time" */
 static void describe_when(const coop_scn_line *ln, char *buf, size_t len)
 {
@@ -169,6 +183,7 @@ static void check_recv(struct scn_run *r, const coop_scn_line *ln, struct scn_ve
             d++;
         quoted(g, sizeof(g), cap.bytes + off, got);
         why(v, "expected %s %s, but byte %zu differs: got %s", e, when, off + d, g);
+        v->how = COOP_SCN_HOW_DIFFERENT;
         return;
     }
     if (got < ln->len) {
@@ -190,6 +205,7 @@ static void check_recv(struct scn_run *r, const coop_scn_line *ln, struct scn_ve
         char ts[32];
         coop_scn_format_time(t, ts, sizeof(ts));
         why(v, "expected %s %s, but the last of them was written at %s", e, when, ts);
+        v->how = outside(ln, t);
         return;
     }
     r->recv_off[ln->peer] += ln->len;
@@ -215,6 +231,7 @@ static void check_silent(struct scn_run *r, const coop_scn_line *ln, struct scn_
         quoted(g, sizeof(g), cap.bytes + from, c->off + c->len - from);
         coop_scn_format_time(c->t_ns, ts, sizeof(ts));
         why(v, "expected no more bytes %s, but the program wrote %s at %s", when, g, ts);
+        v->how = COOP_SCN_HOW_PRESENT;
         return;
     }
     v->ok = true;
@@ -244,6 +261,7 @@ static void check_end(struct scn_run *r, const coop_scn_line *ln, struct scn_ver
         char ts[32];
         coop_scn_format_time(t_of(r, i), ts, sizeof(ts));
         why(v, "expected the program to %s the connection %s, but it did at %s", what, when, ts);
+        v->how = outside(ln, t_of(r, i));
         return;
     }
     why(v, "expected the program to %s the connection %s, but it did not (state %s)", what, when,
@@ -273,6 +291,7 @@ static void check_connect(struct scn_run *r, const coop_scn_line *ln, struct scn
         coop_scn_format_time(t_of(r, i), ts, sizeof(ts));
         why(v, "expected the program to connect as %s %s, but the server accepted it at %s", pe->name, when,
             ts);
+        v->how = outside(ln, t_of(r, i));
     } else {
         why(v, "expected the program to connect as %s %s, but it did not", pe->name, when);
     }
@@ -299,15 +318,18 @@ static void check_pattern(struct scn_run *r, const coop_scn_line *ln, struct scn
             continue;
         char ts[32];
         coop_scn_format_time(t_of(r, i), ts, sizeof(ts));
-        if (i < from && in_window(ln, t_of(r, i)))
+        if (i < from && in_window(ln, t_of(r, i))) {
             why(v,
                 "expected it %s after the previous expectation's evidence (trace event %zu), but it came "
                 "before, as event %zu: %s",
                 when, from, i + 1, text_of(r, i, text, sizeof(text)));
-        else if (i >= from || !ordered)
+            v->how = COOP_SCN_HOW_EARLY;
+        } else if (i >= from || !ordered) {
             why(v, "expected it %s, but it happened at %s: %s", when, ts, text_of(r, i, text, sizeof(text)));
-        else
+            v->how = outside(ln, t_of(r, i));
+        } else {
             continue;
+        }
         return;
     }
     /* The closest event in the window: the one that matches the most pairs, the first pair (often ev) included. */
@@ -331,12 +353,47 @@ static void check_pattern(struct scn_run *r, const coop_scn_line *ln, struct scn
         why(v, "expected it %s, but no trace event matches", when);
 }
 
+static void check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v);
+
 void scn_check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v)
+{
+    v->ok = false;
+    v->how = COOP_SCN_HOW_MISSING;
+    v->why[0] = '\0';
+    check(r, ln, v);
+    if (v->ok || v->how != COOP_SCN_HOW_MISSING)
+        return;
+    /* No evidence at all: say why when the run shows it, a task that failed first or a run stuck. */
+    coop_scn_pair fail[1] = { { "ev", "fail" } };
+    if (first_match(r, fail, 1) != SIZE_MAX)
+        v->how = COOP_SCN_HOW_CRASH;
+    else if (r->ended && r->end == COOP_SIM_HANG)
+        v->how = COOP_SCN_HOW_HANG;
+}
+
+bool scn_came_late(struct scn_run *r, const coop_scn_line *ln)
+{
+    if (ln->hi_ns == UINT64_MAX || ln->op == COOP_SCN_EXPECT_NEVER || ln->op == COOP_SCN_EXPECT_SILENT ||
+        ln->op == COOP_SCN_EXPECT_STATE || ln->op == COOP_SCN_EXPECT_END)
+        return false;
+    coop_scn_line any = *ln;
+    any.when = COOP_SCN_ANY;
+    any.hi_ns = UINT64_MAX;
+    struct scn_verdict *v = malloc(sizeof(*v));
+    if (!v)
+        return false;
+    v->ok = false;
+    v->how = COOP_SCN_HOW_MISSING;
+    check(r, &any, v);
+    bool ok = v->ok;
+    free(v);
+    return ok;
+}
+
+static void check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v)
 {
     char when[96];
     describe_when(ln, when, sizeof(when));
-    v->ok = false;
-    v->why[0] = '\0';
     switch (ln->op) {
     case COOP_SCN_EXPECT_RECV:
         check_recv(r, ln, v, when);
@@ -353,11 +410,13 @@ void scn_check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v
         int64_t conn = conn_of(r, ln->peer);
         coop_net_state st = conn > 0 ? coop_net_conn_state(coop_sim_net(r->sim), (uint32_t)conn)
                                      : (conn < 0 ? COOP_NET_REFUSED : COOP_NET_CONNECTING);
-        if ((int64_t)st == ln->value)
+        if ((int64_t)st == ln->value) {
             v->ok = true;
-        else
-            why(v, "expected state %s %s, but it is %s", coop_net_state_name((coop_net_state)ln->value), when,
-                coop_net_state_name(st));
+            return;
+        }
+        why(v, "expected state %s %s, but it is %s", coop_net_state_name((coop_net_state)ln->value), when,
+            coop_net_state_name(st));
+        v->how = COOP_SCN_HOW_DIFFERENT;
         return;
     }
     case COOP_SCN_EXPECT_CONNECT:
@@ -367,6 +426,7 @@ void scn_check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v
         check_pattern(r, ln, v, when, ln->pat, ln->npat, true, true);
         return;
     case COOP_SCN_EXPECT_ANYWHERE:
+    case COOP_SCN_EXPECT_SOMETIMES:
         check_pattern(r, ln, v, when, ln->pat, ln->npat, false, false);
         return;
     case COOP_SCN_EXPECT_NEVER: {
@@ -376,6 +436,7 @@ void scn_check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v
             if (in_window(ln, t_of(r, i)) && scn_log_matches(&r->log, i, &p)) {
                 char text[512];
                 why(v, "expected no such event %s, but found: %s", when, text_of(r, i, text, sizeof(text)));
+                v->how = COOP_SCN_HOW_PRESENT;
                 return;
             }
         }
@@ -411,6 +472,8 @@ void scn_check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v
                     size_t l = strlen(v->why);
                     snprintf(v->why + l, sizeof(v->why) - l, "; the task ended thus: %s",
                              text_of(r, i, text, sizeof(text)));
+                    if (v->how == COOP_SCN_HOW_MISSING)
+                        v->how = COOP_SCN_HOW_DIFFERENT;
                     return;
                 }
             }
@@ -430,10 +493,12 @@ void scn_check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v
             ok = alive == 0;
         else
             ok = !strcmp(want, got);
-        if (ok)
+        if (ok) {
             v->ok = true;
-        else
-            why(v, "expected the run to end %s, but it ended %s with %zu task(s) alive", want, got, alive);
+            return;
+        }
+        why(v, "expected the run to end %s, but it ended %s with %zu task(s) alive", want, got, alive);
+        v->how = COOP_SCN_HOW_DIFFERENT;
         return;
     }
     default:

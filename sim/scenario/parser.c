@@ -27,15 +27,16 @@ enum setting {
     SET_RUN_UNTIL,
     SET_LINK,
     SET_BUFFERS,
+    SET_FAULT_PEERS,
     SET_NODE, /* may appear once per node; its slot holds the first */
     SET__COUNT
 };
 _Static_assert(SET__COUNT <= 24, "coop_scenario.setting_line holds 24 settings");
 
 static const char *const setting_names[SET__COUNT] = {
-    "program",    "seed",      "time-limit", "step-limit", "step-cost", "profile",
-    "start",      "faults",    "fault-rate", "ties",       "tick32",    "stop-on-error",
-    "busy-limit", "run-until", "link",       "buffers",    "node",
+    "program",    "seed",      "time-limit", "step-limit", "step-cost",   "profile",
+    "start",      "faults",    "fault-rate", "ties",       "tick32",      "stop-on-error",
+    "busy-limit", "run-until", "link",       "buffers",    "fault-peers", "node",
 };
 
 /* The parser's state while it walks the file. */
@@ -687,6 +688,11 @@ static int parse_setting(struct parser *p, int k)
             return -1;
         c->stop_on_error = b;
         break;
+    case SET_FAULT_PEERS:
+        if (parse_onoff(p, 1, &b))
+            return -1;
+        c->fault_peers = b;
+        break;
     case SET_RUN_UNTIL:
         if (parse_dur(p, 1, "a time", &d))
             return -1;
@@ -765,9 +771,10 @@ static int parse_expect(struct parser *p, int i, coop_scn_line *ln)
         ln->value = st;
         return no_more(p, i + 3);
     }
-    if (!strcmp(w, "trace") || !strcmp(w, "anywhere") || !strcmp(w, "never")) {
+    if (!strcmp(w, "trace") || !strcmp(w, "anywhere") || !strcmp(w, "never") || !strcmp(w, "sometimes")) {
         ln->op = w[0] == 't'   ? COOP_SCN_EXPECT_TRACE
                  : w[0] == 'a' ? COOP_SCN_EXPECT_ANYWHERE
+                 : w[0] == 's' ? COOP_SCN_EXPECT_SOMETIMES
                                : COOP_SCN_EXPECT_NEVER;
         return parse_pattern(p, i + 1, ln);
     }
@@ -828,8 +835,8 @@ static int parse_expect(struct parser *p, int i, coop_scn_line *ln)
     }
     return FAIL_AT(
         p, t,
-        "expect recv, silent, closed, shut, reset, state, connect, trace, anywhere, never, exit, end "
-        "or leak",
+        "expect recv, silent, closed, shut, reset, state, connect, trace, anywhere, never, sometimes, exit, "
+        "end or leak",
         "unknown expectation '%s'", w);
 }
 

@@ -214,7 +214,7 @@ static const char *what_of(const coop_scn_line *ln)
     return e ? e : s;
 }
 
-static void emit_expect(struct scn_run *r, const coop_scn_line *ln, bool ok)
+static void emit_expect(struct scn_run *r, const coop_scn_line *ln, bool ok, int reached)
 {
     char what[600];
     snprintf(what, sizeof(what), "%s", what_of(ln));
@@ -233,12 +233,16 @@ static void emit_expect(struct scn_run *r, const coop_scn_line *ln, bool ok)
         *hash = '\0';
     for (size_t n = strlen(what); n && (what[n - 1] == ' ' || what[n - 1] == '\t' || what[n - 1] == '\r');)
         what[--n] = '\0';
-    coop_sim_field f[3] = {
+    coop_sim_field f[4] = {
         { .key = "line", .type = COOP_SIM_UINT, .v.u = ln->line },
         { .key = "ok", .type = COOP_SIM_BOOL, .v.b = ok },
+        { .key = "reached", .type = COOP_SIM_BOOL, .v.b = reached > 0 },
         { .key = "what", .type = COOP_SIM_STR, .v.str = what },
     };
-    coop_sim_emit(r->sim, "expect", f, 3);
+    /* `reached` only for `expect sometimes`, whose run never fails on it. */
+    if (reached < 0)
+        f[2] = f[3];
+    coop_sim_emit(r->sim, "expect", f, reached < 0 ? 3 : 4);
 }
 
 int coop_scn_convert(const char *jsonl, size_t len, int fmt, char **out, size_t *outlen)
@@ -282,10 +286,23 @@ struct failures {
     FILE *out;
     const char *path;
     bool first_written;
+    const coop_scn_line *first; /* the first failing line, whose signature is made once the run is over */
+    size_t cursor;              /* where ordered expectations searched from when it was checked */
 };
 
-static void fail_line(struct failures *f, const coop_scn_line *ln, const char *why)
+/* The keyword of an expectation line: "recv" of "expect recv c1 ...". */
+static void kind_of(const coop_scn_line *ln, char *buf, size_t len)
 {
+    const char *w = what_of(ln);
+    if (!strncmp(w, "expect", 6))
+        w += 6;
+    w += strspn(w, " \t");
+    snprintf(buf, len, "%.*s", (int)strcspn(w, " \t\r#"), w);
+}
+
+static void fail_line(struct failures *f, const coop_scn_line *ln, const struct scn_verdict *v, size_t cursor)
+{
+    const char *why = v->why;
     f->res->failed++;
     if (f->first_written) {
         fprintf(f->out, "  %s:%u:%u: also failed: %s\n", f->path, ln->line, ln->col, what_of(ln));
@@ -296,15 +313,38 @@ static void fail_line(struct failures *f, const coop_scn_line *ln, const char *w
     f->res->failed_col = ln->col;
     fprintf(f->out, "  %s:%u:%u: expectation failed: %s\n    %s\n", f->path, ln->line, ln->col, ln->text,
             why);
+    f->first = ln;
+    f->cursor = cursor;
+    kind_of(ln, f->res->failed_kind, sizeof(f->res->failed_kind));
+    f->res->failed_how = v->how;
+}
+
+/*
+ * Once the run is over: evidence that a line missed by its deadline may
+ * have come later, which makes the failure late; then the signature,
+ * "line 14: expect recv: late".
+ */
+static void finish_signature(struct failures *f, struct scn_run *r)
+{
+    const coop_scn_line *ln = f->first;
+    if (!ln || f->res->signature)
+        return;
+    coop_scn_result *res = f->res;
+    if (res->failed_how == COOP_SCN_HOW_MISSING || res->failed_how == COOP_SCN_HOW_HANG) {
+        size_t cursor = r->cursor, off = ln->peer >= 0 ? r->recv_off[ln->peer] : 0;
+        r->cursor = f->cursor;
+        if (scn_came_late(r, ln)) {
+            res->failed_how = COOP_SCN_HOW_LATE;
+            fprintf(f->out, "  %s:%u:%u: the evidence came after the window\n", f->path, ln->line, ln->col);
+        }
+        r->cursor = cursor;
+        if (ln->peer >= 0)
+            r->recv_off[ln->peer] = off;
+    }
     char sig[160];
-    const char *w = what_of(ln);
-    int wl = 0;
-    /* "expect recv": the kind of expectation, without its arguments. */
-    for (int sp = 0; w[wl] && sp < 2; wl++)
-        if (w[wl] == ' ' && ++sp == 2)
-            break;
-    snprintf(sig, sizeof(sig), "line %u: %.*s", ln->line, wl, w);
-    f->res->signature = strdup(sig);
+    snprintf(sig, sizeof(sig), "line %u: expect %s: %s", ln->line, res->failed_kind,
+             coop_scn_how_name(res->failed_how));
+    res->signature = strdup(sig);
 }
 
 /* A failure of the run as a whole, which no line of the file states: a limit, a leak. */
@@ -323,6 +363,8 @@ static void fail_run(struct failures *f, const char *sig, const char *fmt, ...)
     if (!f->first_written) {
         f->first_written = true;
         f->res->signature = strdup(sig);
+        snprintf(f->res->failed_kind, sizeof(f->res->failed_kind), "%s", sig);
+        f->res->failed_how = COOP_SCN_HOW_RUN;
     }
 }
 
@@ -392,9 +434,11 @@ static void check_leaks(struct scn_run *r, const coop_sim_leaks *lk, struct fail
                          "expected the program to leave %" PRId64 " %s behind, but it left %" PRIu64,
                          ln->value, kinds[k], amount[k]);
             f->res->checked++;
-            emit_expect(r, ln, v->ok);
-            if (!v->ok)
-                fail_line(f, ln, v->why);
+            emit_expect(r, ln, v->ok, -1);
+            if (!v->ok) {
+                v->how = COOP_SCN_HOW_DIFFERENT;
+                fail_line(f, ln, v, r->cursor);
+            }
         }
         if (stated || !amount[k] || k == 2)
             continue;
@@ -554,7 +598,7 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         goto out;
     }
     r->end = COOP_SIM_RUNNING;
-    struct failures fails = { res, out, scn->path, false };
+    struct failures fails = { res, out, scn->path, false, NULL, 0 };
     for (int k = 0; k < scn->nnodes; k++) {
         const coop_scn_node *n = &scn->nodes[k];
         char *argv[COOP_SCN_MAX_ARGS + 1];
@@ -571,6 +615,10 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         goto out;
     }
     size_t *cursor_at = calloc(scn->nlines + 1, sizeof(*cursor_at));
+    unsigned *reached = calloc(scn->nlines + 1, sizeof(*reached));
+    size_t nreached = 0;
+    if (!reached)
+        nreached = scn->nlines; /* nothing is recorded */
     /* Expectations with a deadline, in file order; those checked at the end are remembered. */
     for (size_t pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < scn->nlines; i++) {
@@ -588,9 +636,16 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
             advance_to(r, ln->hi_ns);
             scn_check(r, ln, v);
             res->checked++;
-            emit_expect(r, ln, v->ok);
+            if (ln->op == COOP_SCN_EXPECT_SOMETIMES) {
+                /* Reached or not, the run goes on: a sweep asks that some seed reach it. */
+                emit_expect(r, ln, true, v->ok);
+                if (v->ok && nreached < scn->nlines)
+                    reached[nreached++] = ln->line;
+                continue;
+            }
+            emit_expect(r, ln, v->ok, -1);
             if (!v->ok)
-                fail_line(&fails, ln, v->why);
+                fail_line(&fails, ln, v, r->cursor);
         }
         if (pass == 0 && !r->ended) {
             coop_sim_status st = scn->run_until_ns != COOP_SCN_NO_TIME
@@ -603,6 +658,20 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         }
     }
     free(cursor_at);
+    if (reached && nreached) {
+        /* File order: the lines checked at the end came after the others. */
+        for (size_t a = 1; a < nreached; a++)
+            for (size_t b = a; b && reached[b - 1] > reached[b]; b--) {
+                unsigned x = reached[b];
+                reached[b] = reached[b - 1];
+                reached[b - 1] = x;
+            }
+        res->sometimes_reached = reached;
+        res->nsometimes_reached = nreached;
+    } else {
+        free(reached);
+    }
+    finish_signature(&fails, r);
     bool brief = ov && ov->brief;
     char *tasks = brief || !coop_sim_task_count(r->sim) ? NULL : task_list(r->sim);
     coop_sim_leaks leaks;
@@ -632,6 +701,10 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
     res->end_ns = coop_sim_now(r->sim);
     res->steps = coop_sim_steps(r->sim);
     res->trace_hash = coop_sim_trace_hash(r->sim);
+    res->faults_fired = coop_sim_faults_fired(r->sim);
+    size_t tl = coop_sim_ties_differed(r->sim, NULL, 0);
+    if ((res->ties_differed = malloc(tl + 1)))
+        coop_sim_ties_differed(r->sim, res->ties_differed, tl + 1);
     if (!res->passed) {
         char t[32], fl[128];
         coop_scn_format_time(res->end_ns, t, sizeof(t));
@@ -644,6 +717,8 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
                 res->failed - res->others, res->checked, others, coop_sim_status_name(res->end), t,
                 res->steps, res->seed, (coop_sim_faults_format(res->faults, fl, sizeof(fl)), fl),
                 res->permute_ties ? "permute" : "fifo");
+        if (res->signature)
+            fprintf(out, "  signature: %s\n", res->signature);
         if (tasks) {
             char *buf = tasks;
             for (char *line = buf, *nl; *line; line = nl + 1) {
@@ -691,5 +766,7 @@ void coop_scn_result_fini(coop_scn_result *res)
     free(res->signature);
     free(res->jsonl);
     free(res->schedule);
+    free(res->ties_differed);
+    free(res->sometimes_reached);
     *res = (coop_scn_result){ 0 };
 }

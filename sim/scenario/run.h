@@ -32,11 +32,17 @@ struct scn_run {
 /* The outcome of checking one expectation: ok, or why not in `why`. */
 struct scn_verdict {
     bool ok;
+    coop_scn_how how; /* when not ok: how it failed */
     char why[768];
 };
 
 /* Checks ln against everything recorded so far; the caller has run the simulation up to ln->hi_ns. */
 void scn_check(struct scn_run *r, const coop_scn_line *ln, struct scn_verdict *v);
+/*
+ * Whether the evidence ln missed by its deadline came after it, over the
+ * whole run; the caller restores what checking moves (cursor, recv_off).
+ */
+bool scn_came_late(struct scn_run *r, const coop_scn_line *ln);
 /* Writes a string with C-like escapes for non-printable bytes, at most max bytes of it. */
 void scn_quote(FILE *out, const uint8_t *s, size_t len, size_t max);
 

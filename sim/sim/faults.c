@@ -39,6 +39,19 @@ const char *coop_sim_fault_name(uint32_t bit)
     return NULL;
 }
 
+uint32_t sim_fault_bit(const char *name)
+{
+    /* The names the network and the fault points trace, where they differ from the table's. */
+    if (!strcmp(name, "short"))
+        return COOP_SIM_FAULT_SHORT_IO;
+    if (!strcmp(name, "point"))
+        return COOP_SIM_FAULT_POINTS;
+    for (size_t k = 0; k < NKINDS; k++)
+        if (!strcmp(kinds[k].name, name))
+            return kinds[k].bit;
+    return 0;
+}
+
 int coop_sim_faults_parse(const char *text, uint32_t *mask)
 {
     if (!strcmp(text, "none")) {
@@ -129,6 +142,7 @@ void sim_apply_net_faults(coop_sim *sim, uint32_t mask)
         .eagain_pct = net_rate(mask, pct, COOP_SIM_FAULT_EAGAIN),
         .reset_pct = net_rate(mask, pct, COOP_SIM_FAULT_RESET),
         .refuse_pct = net_rate(mask, pct, COOP_SIM_FAULT_REFUSE),
+        .peers = sim->cfg.fault_peers,
     };
     coop_net_set_faults(sim->net, &f);
 }
@@ -147,9 +161,9 @@ bool sim_on_fault_point(void *ctx, const char *site, uint32_t tid)
 
 uint64_t sim_on_seq(void *ctx, uint64_t counter)
 {
-    coop_sim *sim = ((struct sim_node *)ctx)->sim;
-    (void)counter;
-    return coop_prng_next64(&sim->rng_ties) >> 9;
+    struct sim_node *n = ctx;
+    sim_tie_keyed(n, counter);
+    return coop_prng_next64(&n->sim->rng_ties) >> 9;
 }
 
 /* With a chooser, ties keep first-in, first-out order until it picks: the counter itself. */

@@ -52,6 +52,7 @@ int sim_node_boot(coop_sim *sim, struct sim_node *n)
         sc.clock = coop_tick32_clock(&n->tick);
     }
     n->starting = true;
+    sim_node_ties_fini(n);
     n->sched = coop_sched_new(&sc);
     n->starting = false;
     if (!n->sched)

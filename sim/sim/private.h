@@ -84,6 +84,9 @@ struct sim_node {
     const coop_program *program;
     int argc;
     char **argv;
+    /* Ties permuted: each task's last queue entry, by tid (ties.c). */
+    struct sim_tie *ties;
+    uint32_t tiecap;
 };
 
 /* A one-time step cost: the next step of the named task costs cost_ns. */
@@ -105,8 +108,11 @@ struct coop_sim {
     uint32_t nnodes;
     coop_net *net;
     coop_prng rng_ties, rng_net, rng_faults, rng_alloc;
-    uint32_t faults; /* the resolved fault mix */
-    bool io_dirty;   /* a socket call may have changed some node's readiness since the last poll */
+    uint32_t faults;  /* the resolved fault mix */
+    uint32_t fired;   /* the fault kinds that fired (coop_sim_faults_fired) */
+    char **tie_names; /* the tasks whose tie order differed from FIFO, sorted (ties.c) */
+    size_t ntie_names, tie_names_cap;
+    bool io_dirty; /* a socket call may have changed some node's readiness since the last poll */
 
     struct heap events;     /* entry: t = due time, seq = order added, id = pool index */
     struct sim_event *pool; /* poolcap slots; those not in the heap are on the free list */
@@ -181,6 +187,15 @@ static inline bool sim_fault_on(const coop_sim *sim, uint32_t kind) { return (si
 /* The fault mix a configuration asks for, the seed's choice resolved. */
 uint32_t sim_fault_mix(const coop_sim_config *cfg);
 bool sim_on_fault_point(void *ctx, const char *site, uint32_t tid);
+/* Ties permuted: a task's queue key was drawn (counter: its first-in, first-out place); a core event. */
+void sim_tie_keyed(struct sim_node *n, uint64_t counter);
+void sim_tie_event(struct sim_node *n, const coop_trace_event *e);
+void sim_ties_fini(coop_sim *sim);
+void sim_node_ties_fini(struct sim_node *n);
+/* The bit of a fault kind by the name its trace event gives ("short", "point" included); 0 if none. */
+uint32_t sim_fault_bit(const char *name);
+/* A fault of kind bit fired. */
+static inline void sim_fired(coop_sim *sim, uint32_t bit) { sim->fired |= bit; }
 uint64_t sim_on_seq(void *ctx, uint64_t counter);
 uint64_t sim_on_seq_fifo(void *ctx, uint64_t counter);
 /* The scheduler's allocator (memory.c): the alloc fault, and a count and a list of live blocks. */

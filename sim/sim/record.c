@@ -1,5 +1,6 @@
 /* The simulator's trace: the scheduler's and the network's events, faults and caller lines, written as JSON lines. */
 #include <stdio.h>
+#include <string.h>
 
 #include "sim/private.h"
 
@@ -46,6 +47,8 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
     coop_sim *sim = n->sim;
     if (sim->cfg.chooser.observe)
         sim->cfg.chooser.observe(sim->cfg.chooser.ctx, e);
+    if (n->ties)
+        sim_tie_event(n, e);
     if (n->quiet || sim->cfg.trace_off)
         return;
     struct sim_rec l;
@@ -107,6 +110,8 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
 uint64_t sim_on_net_event(void *ctx, const char *what, uint32_t conn, uint32_t host, int fd, size_t len)
 {
     coop_sim *sim = ctx;
+    if (what[0] == 'f' && !strncmp(what, "fault:", 6))
+        sim_fired(sim, sim_fault_bit(what + 6));
     if (sim->cfg.chooser.observe) {
         coop_trace_event io = { .kind = COOP_TR_IO, .t_ns = sim->now_ns, .fd = fd };
         sim->cfg.chooser.observe(sim->cfg.chooser.ctx, &io);
@@ -127,6 +132,8 @@ uint64_t sim_on_net_event(void *ctx, const char *what, uint32_t conn, uint32_t h
 void sim_trace_fault(coop_sim *sim, const struct sim_node *n, const char *kind, const char *site,
                      uint32_t tid, bool fired)
 {
+    if (fired)
+        sim_fired(sim, sim_fault_bit(kind));
     struct sim_rec l;
     sim_rec_begin(sim, &l, "fault", n);
     rec_str(&l, "kind", kind);

@@ -124,7 +124,9 @@ void coop_sim_free(coop_sim *sim)
         coop_sched_free(sim->nodes[i].sched);
         sim_reclaim(&sim->nodes[i]);
         sim_node_fini(&sim->nodes[i]);
+        sim_node_ties_fini(&sim->nodes[i]);
     }
+    sim_ties_fini(sim);
     free(sim->nodes);
     coop_net_free(sim->net);
     sim_events_fini(sim);

@@ -200,7 +200,7 @@ Test(parser, unknown_words_get_hints)
     parse_err(
         "program talker\nexpect nothing\n",
         "t.scn:2:8: error: unknown expectation 'nothing'\n  hint: expect recv, silent, closed, shut, reset, "
-        "state, connect, trace, anywhere, never, exit, end or leak");
+        "state, connect, trace, anywhere, never, sometimes, exit, end or leak");
     parse_err(
         "program talker\nfaults spilt\n",
         "t.scn:2:8: error: bad fault list 'spilt'\n  hint: faults are none, all, seed, 0xMASK, or a list of "
@@ -312,7 +312,9 @@ Test(runner, recv_is_exact_in_time_and_bytes)
     cr_assert_eq(res.failed_line, 4);
     cr_assert(strstr(res.report, "only 0 of 4 bytes arrived by 11ms") == NULL);
     cr_assert(strstr(res.report, "but the last of them was written at 10ms"), "%s", res.report);
-    cr_assert_str_eq(res.signature, "line 4: expect recv");
+    cr_assert_str_eq(res.signature, "line 4: expect recv: early");
+    cr_assert_str_eq(res.failed_kind, "recv");
+    cr_assert_eq(res.failed_how, COOP_SCN_HOW_EARLY);
     coop_scn_result_fini(&res);
 
     res = run_text("program talker\n0ms connect a 9000\n10ms send a \"ping\"\nexpect recv a \"pang\"\n");
@@ -441,5 +443,34 @@ Test(runner, a_line_checked_at_the_end_keeps_its_place_in_the_order)
     res = run_text("program ticker\nrun-until 300ms\n200ms expect trace ev=run task=tick\n"
                    "* expect trace ev=run task=tick t_ns=300000000\n");
     cr_assert(res.passed, "%s", res.report);
+    coop_scn_result_fini(&res);
+}
+
+/* ---- what a run records for a sweep's causes ---- */
+
+Test(runner, faults_fired_are_those_that_fired_not_those_enabled)
+{
+    coop_scn_result res =
+        run_text("program ticker\nfaults clock-jump,split\nfault-rate 100\nrun-until 2s\nexpect end until\n");
+    cr_assert_eq(res.faults_fired, COOP_SIM_FAULT_CLOCK_JUMP, "fired 0x%x", res.faults_fired);
+    cr_assert_str_eq(res.ties_differed, "");
+    coop_scn_result_fini(&res);
+    res = run_text("program ticker\nrun-until 1s\nexpect end until\n");
+    cr_assert_eq(res.faults_fired, 0);
+    coop_scn_result_fini(&res);
+}
+
+Test(parser, sometimes_takes_a_pattern)
+{
+    coop_scenario *scn = parse_ok("program talker\n* expect sometimes ev=log text=\"read 4\"\n");
+    cr_assert_eq(scn->lines[0].op, COOP_SCN_EXPECT_SOMETIMES);
+    cr_assert_eq(scn->lines[0].npat, 2);
+    coop_scenario_free(scn);
+    coop_scn_result res = run_text("program talker\n0ms connect a 9000\n10ms send a \"ping\"\n"
+                                   "* expect sometimes ev=log text=\"read 4\"\n"
+                                   "* expect sometimes ev=log text=\"read 5\"\n");
+    cr_assert(res.passed, "%s", res.report);
+    cr_assert_eq(res.nsometimes_reached, 1);
+    cr_assert_eq(res.sometimes_reached[0], 4);
     coop_scn_result_fini(&res);
 }

@@ -657,12 +657,21 @@ Test(net, refuse_fault)
     cr_assert_eq(coop_net_conn_state(net, 1), COOP_NET_REFUSED);
     cr_assert_eq(P.ops->sock_error(P.ctx, fd), -COOP_ECONNREFUSED);
     cr_assert(traced("0 fault:refuse c1 fd3 n0\n0 refuse c1 fd3 n0\n"), "%s", tlog);
-    /* A peer's request to a task listener is refused on arrival. */
+    /* A peer's request to a task listener is not faulted unless peers are. */
     int lfd = tlisten(0);
     int conn = coop_net_peer_connect(net, (uint32_t)host, 40000);
     cr_assert_eq(conn, 2);
-    cr_assert_eq(coop_net_conn_state(net, 2), COOP_NET_REFUSED);
-    cr_assert_eq(coop_net_peer_send(net, 2, "x", 1), -COOP_ECONNREFUSED);
+    cr_assert_neq(coop_net_conn_state(net, 2), COOP_NET_REFUSED);
+    int afd = taccept(lfd);
+    cr_assert_geq(afd, 0);
+    cr_assert_eq(tclose(afd), 0);
+    /* With peers faulted, it is refused on arrival. */
+    f.peers = true;
+    coop_net_set_faults(net, &f);
+    conn = coop_net_peer_connect(net, (uint32_t)host, 40000);
+    cr_assert_eq(conn, 3);
+    cr_assert_eq(coop_net_conn_state(net, 3), COOP_NET_REFUSED);
+    cr_assert_eq(coop_net_peer_send(net, 3, "x", 1), -COOP_ECONNREFUSED);
     cr_assert_eq(taccept(lfd), -COOP_EAGAIN);
     cr_assert_eq(tclose(fd), 0);
     cr_assert_eq(tclose(lfd), 0);
@@ -923,9 +932,24 @@ Test(net, jitter_fault_keeps_order)
     cr_assert_eq(tclose(lfd), 0);
 }
 
-Test(net, reset_fault)
+/* The reset fault hits what the program sends, and what a peer sends only when peers are faulted. */
+Test(net, reset_fault_spares_peers)
 {
     coop_net_faults f = { .reset_pct = 100 };
+    uint32_t conn;
+    int fd = faulty_pair(&f, 0, &conn);
+    cr_assert_eq(coop_net_peer_send(net, conn, "x", 1), 0);
+    assert_read(fd, "x");
+    cr_assert_eq(coop_net_conn_state(net, conn), COOP_NET_OPEN);
+    cr_assert_eq(twrite(fd, "y"), 1);
+    run_all();
+    cr_assert_eq(coop_net_conn_state(net, conn), COOP_NET_PEER_RESET);
+    cr_assert_eq(tclose(fd), 0);
+}
+
+Test(net, reset_fault)
+{
+    coop_net_faults f = { .reset_pct = 100, .peers = true };
     uint32_t conn;
     int fd = faulty_pair(&f, 0, &conn);
     cr_assert_eq(coop_net_peer_send(net, conn, "x", 1), 0);

@@ -82,6 +82,13 @@ COOP_API void coop_sched_free(coop_sched *s);
  */
 COOP_API void coop_sched_abandon(coop_sched *s);
 
+/*
+ * During a seq hook call: the tid of the task being queued, with the time
+ * it is due and its prio (either pointer may be NULL); 0 outside a call.
+ * A simulator learns from it which task each key belongs to.
+ */
+COOP_API uint32_t coop_sched_seq_task(const coop_sched *s, uint64_t *due_ns, uint32_t *prio);
+
 /* One pointer of the caller's, for state that all tasks of a scheduler share. */
 COOP_API void coop_sched_set_user(coop_sched *s, void *user);
 COOP_API void *coop_sched_user(const coop_sched *s);

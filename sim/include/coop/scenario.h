@@ -68,7 +68,8 @@ typedef enum coop_scn_op {
     COOP_SCN_EXPECT_EXIT,     /* a task ends with a status */
     COOP_SCN_EXPECT_END,      /* how the run ends */
     COOP_SCN_EXPECT_CONNECT,  /* a scripted server accepted the program's connection, as the peer */
-    COOP_SCN_EXPECT_LEAK      /* the program leaves fds, bytes or tasks behind (name; value, -1: any) */
+    COOP_SCN_EXPECT_LEAK,     /* the program leaves fds, bytes or tasks behind (name; value, -1: any) */
+    COOP_SCN_EXPECT_SOMETIMES /* a trace event in the window in some run: never fails a run; a sweep needs it */
 } coop_scn_op;
 
 /* How a line's time constrains an expectation. */
@@ -201,6 +202,31 @@ typedef struct coop_scn_overrides {
     void *observe_ctx;
 } coop_scn_overrides;
 
+/*
+ * How an expectation failed, the manner part of a failure's signature.
+ * EARLY, LATE: the evidence exists but outside the window; MISSING: no
+ * evidence at all by the time the line was decided; DIFFERENT: the
+ * evidence differs (other bytes, another status or state); PRESENT: what
+ * the line forbids happened (`expect never`, `expect silent`); CRASH:
+ * missing because a task of the program failed first; HANG: missing
+ * because every task was blocked with nothing left to happen; RUN: a
+ * failure of the run as a whole (a limit, a leak), which no line states.
+ */
+typedef enum coop_scn_how {
+    COOP_SCN_HOW_NONE = 0,
+    COOP_SCN_HOW_EARLY,
+    COOP_SCN_HOW_LATE,
+    COOP_SCN_HOW_MISSING,
+    COOP_SCN_HOW_DIFFERENT,
+    COOP_SCN_HOW_PRESENT,
+    COOP_SCN_HOW_CRASH,
+    COOP_SCN_HOW_HANG,
+    COOP_SCN_HOW_RUN
+} coop_scn_how;
+
+/* "early", "late", "missing", "different", "present", "crash", "hang", "run"; "" for NONE. */
+COOP_API const char *coop_scn_how_name(coop_scn_how how);
+
 /* The outcome of one run. */
 typedef struct coop_scn_result {
     bool passed;
@@ -213,11 +239,30 @@ typedef struct coop_scn_result {
     unsigned failed_line, failed_col; /* of the first failing expectation; 0 when none */
     int checked, failed;              /* expectations checked; failures, the others included */
     int others;                       /* failures of the run as a whole: a limit reached, a leak */
-    char *report;    /* what failed, what happened instead, and the trace tail; owned, may be NULL */
-    char *signature; /* a short stable description of the first failure, for grouping; owned */
-    char *jsonl;     /* the whole trace, one JSON object per line; owned, NULL unless asked */
+    char *report; /* what failed, what happened instead, and the trace tail; owned, may be NULL */
+    /*
+     * A short stable description of the first failure, for grouping; owned.
+     * For a line: "line 14: expect recv: late"; for the run as a whole:
+     * "run ended step-limit", "leak fds", "trace storage".
+     */
+    char *signature;
+    /*
+     * The signature without its line, to compare failures of scenarios
+     * whose lines moved: the expectation's keyword ("recv", "trace",
+     * "exit"...) and how it failed.  For a failure of the run as a whole,
+     * failed_kind is the whole signature and failed_how COOP_SCN_HOW_RUN.
+     */
+    char failed_kind[32];
+    coop_scn_how failed_how;
+    char *jsonl; /* the whole trace, one JSON object per line; owned, NULL unless asked */
     size_t jsonl_len;
-    char *schedule; /* with coop_scn_overrides.schedule: the choices the run took, as text; owned */
+    char *schedule;        /* with coop_scn_overrides.schedule: the choices the run took, as text; owned */
+    uint32_t faults_fired; /* the fault kinds that fired (coop_sim_faults_fired) */
+    /* The lines of the `expect sometimes` expectations this run reached, in file order; owned */
+    unsigned *sometimes_reached;
+    size_t nsometimes_reached;
+    /* With ties permuted: the tasks whose tie order differed from FIFO (coop_sim_ties_differed); owned */
+    char *ties_differed;
 } coop_scn_result;
 
 /*

@@ -128,6 +128,7 @@ typedef struct coop_sim_config {
     bool permute_ties;     /* the seed permutes tasks due at the same instant with the same prio */
     bool tick32;           /* the scheduler reads a 32-bit ms counter through the tick adapter */
     bool stop_on_error;    /* the run stops at the first failing step */
+    bool fault_peers;      /* reset and refuse also hit the scripted peers' segments and connects */
     uint32_t trace_tail;   /* trace lines kept for reports; 0: 40 */
     bool trace_off;        /* no trace at all (no hash, no tail, no on_line): for speed measurements */
     coop_sim_line_fn on_line;
@@ -191,6 +192,20 @@ COOP_API uint64_t coop_sim_seed(const coop_sim *sim);
 COOP_API uint32_t coop_sim_faults(const coop_sim *sim);
 /* Whether the seed permutes tasks due at the same instant (coop_sim_config.permute_ties). */
 COOP_API bool coop_sim_ties_permuted(const coop_sim *sim);
+/*
+ * The fault kinds (enum coop_sim_fault bits) that fired so far: decided
+ * by the seed and fired, not merely enabled.  A scenario's scripted faults
+ * are not counted.
+ */
+COOP_API uint32_t coop_sim_faults_fired(const coop_sim *sim);
+/*
+ * With ties permuted (and no chooser): the names of the tasks that ran
+ * before a task queued earlier for the same instant with the same prio,
+ * that is, whose tie order differed from first-in, first-out.  Written
+ * sorted, comma-separated, into buf (cut to fit); returns the length the
+ * whole list needs.  "" when none did.
+ */
+COOP_API size_t coop_sim_ties_differed(const coop_sim *sim, char *buf, size_t len);
 
 /* ---- Moving time ---- */
 
