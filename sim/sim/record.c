@@ -46,6 +46,8 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
     coop_sim *sim = n->sim;
     if (sim->cfg.chooser.observe)
         sim->cfg.chooser.observe(sim->cfg.chooser.ctx, e);
+    if (sim->waits)
+        sim_waits_note(n, e);
     if (n->quiet || sim->cfg.trace_off)
         return;
     struct sim_rec l;

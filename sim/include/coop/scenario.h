@@ -199,6 +199,16 @@ typedef struct coop_scn_overrides {
      */
     void (*observe)(void *ctx, coop_sim *sim, const coop_sim_event *e);
     void *observe_ctx;
+    /*
+     * Stop points (coop run --until-step, --until): the run stops right
+     * after step until_step, or once everything due at or before until_ns
+     * has run, checks no expectation, and writes the world
+     * (coop_sim_describe) and the last trace events into res->world.
+     */
+    bool until_step_set;
+    uint64_t until_step;
+    bool until_time_set;
+    uint64_t until_ns;
 } coop_scn_overrides;
 
 /* The outcome of one run. */
@@ -218,6 +228,8 @@ typedef struct coop_scn_result {
     char *jsonl;     /* the whole trace, one JSON object per line; owned, NULL unless asked */
     size_t jsonl_len;
     char *schedule; /* with coop_scn_overrides.schedule: the choices the run took, as text; owned */
+    char *world;    /* with a stop point: the world there, as text; owned */
+    bool reached;   /* with a stop point: it was reached (false: the run ended before it) */
 } coop_scn_result;
 
 /*
