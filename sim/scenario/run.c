@@ -294,12 +294,15 @@ static size_t first_at(const struct scn_log *log, uint64_t t)
  * at the deadline, included), with a marker where it opens and where
  * its deadline falls, and "..." where events are left out.
  */
-static void write_window(FILE *out, const struct scn_run *r, const coop_scn_line *ln)
+static void write_window(FILE *out, const struct scn_run *r, const coop_scn_line *ln, size_t own_end)
 {
     const struct scn_log *log = &r->log;
     size_t n = log->n, open = first_at(log, ln->lo_ns);
     size_t from = open > WINDOW_BEFORE ? open - WINDOW_BEFORE : 0;
     size_t to = ln->hi_ns == UINT64_MAX ? n : first_at(log, ln->hi_ns + 1);
+    /* What the run did after the expectation's own event, at the same instant, comes after its deadline. */
+    if (own_end > from && own_end < to)
+        to = own_end;
     char lo[32], hi[32];
     coop_scn_format_time(ln->lo_ns, lo, sizeof(lo));
     coop_scn_format_time(ln->hi_ns, hi, sizeof(hi));
@@ -342,6 +345,7 @@ struct failures {
     const char *path;
     bool first_written;
     const coop_scn_line *first_ln; /* the first failure's line, when a line with a deadline failed first */
+    size_t first_end;              /* events in the log once that line's own event was added */
 };
 
 static void fail_line(struct failures *f, const coop_scn_line *ln, const char *why)
@@ -704,7 +708,7 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         goto out;
     }
     r->end = COOP_SIM_RUNNING;
-    struct failures fails = { res, out, scn->path, false, NULL };
+    struct failures fails = { res, out, scn->path, false, NULL, 0 };
     for (int k = 0; k < scn->nnodes; k++) {
         const coop_scn_node *n = &scn->nodes[k];
         char *argv[COOP_SCN_MAX_ARGS + 1];
@@ -747,6 +751,8 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
             emit_expect(r, ln, v->ok);
             if (!v->ok)
                 fail_line(&fails, ln, v->why);
+            if (fails.first_ln == ln && !fails.first_end)
+                fails.first_end = r->log.n;
         }
         if (pass == 0 && !r->ended) {
             coop_sim_status st = scn->run_until_ns != COOP_SCN_NO_TIME
@@ -810,7 +816,7 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
             }
         }
         if (!brief && fails.first_ln)
-            write_window(out, r, fails.first_ln);
+            write_window(out, r, fails.first_ln, fails.first_end);
         else if (!brief)
             write_tail(out, r);
         if (!res->signature)
