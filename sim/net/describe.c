@@ -15,7 +15,7 @@ static void end_text(const coop_net *net, const struct net_conn *c, int side, co
 {
     const struct net_end *e = &c->end[side];
     char a[16];
-    if (e->kind == END_PEER || (e->kind == END_UNKNOWN && e->host == 0) || e->host == 0) {
+    if (e->kind == END_PEER || e->host == 0) {
         const char *n = name ? name(ctx, c->id) : NULL;
         if (n)
             snprintf(buf, len, "peer %s", n);
@@ -24,12 +24,12 @@ static void end_text(const coop_net *net, const struct net_conn *c, int side, co
         return;
     }
     addr_text(e->host < net->nhosts ? net->hosts[e->host]->addr : 0, a, sizeof(a));
-    if (e->kind == END_TASK && e->fd >= 0 && !e->closed)
-        snprintf(buf, len, "%s fd %d", a, e->fd);
-    else if (e->kind == END_TASK && e->gone)
+    if (e->kind == END_TASK && e->gone)
         snprintf(buf, len, "%s (gone)", a);
-    else if (e->kind == END_TASK)
+    else if (e->kind == END_TASK && e->closed)
         snprintf(buf, len, "%s (closed)", a);
+    else if (e->kind == END_TASK && e->fd >= 0)
+        snprintf(buf, len, "%s fd %d", a, e->fd);
     else
         snprintf(buf, len, "%s (not accepted yet)", a);
 }

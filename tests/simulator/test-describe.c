@@ -169,3 +169,37 @@ Test(describe, the_same_world_gives_the_same_text_without_addresses)
     coop_sim_free(b);
     coop_sim_free(c);
 }
+
+/* Listens on port 9100, then waits on a signal: the fd stays registered while the task waits on something else. */
+static int holder(coop_task *t)
+{
+    int *fd = coop_state(t);
+    COOP_BEGIN(t);
+    *fd = coop_listen(coop_task_sched(t), "10.0.0.1", 9100, 4);
+    COOP_CALL(t, coop_stream_reader(t, *fd));
+    COOP_CALL(t, coop_wait_signal(t, "later", 0));
+    COOP_END(t);
+}
+
+Test(describe, fds_held_while_waiting_on_something_else_and_their_pending_events)
+{
+    coop_sim *sim = coop_sim_new(&(coop_sim_config){ 0 });
+    cr_assert_not_null(sim);
+    cr_assert_eq(coop_sim_track_waits(sim), 0);
+    cr_assert_eq(spawn(sim, "holder", holder, 0, sizeof(int)), 1);
+    cr_assert_geq(coop_sim_peer_connect_at(sim, COOP_MS(5), 9100), 0);
+    cr_assert_eq(coop_sim_run_until(sim, COOP_MS(10)), COOP_SIM_UNTIL);
+    char *text = describe(sim);
+    cr_assert(strstr(text, "  task 1 holder prio 10: blocked on signal 'later', since 0ms\n"
+                           "    registered: fd 3 (read, read pending)\n"),
+              "%s", text);
+    cr_assert(strstr(text, "listeners:\n  10.0.0.1 fd 3 port 9100: 1 waiting to be accepted (backlog 4)\n"),
+              "%s", text);
+    cr_assert(
+        strstr(
+            text,
+            "connections: 1\n  conn 1 connecting: peer (unnamed) -> 10.0.0.1 (not accepted yet) port 9100\n"),
+        "%s", text);
+    free(text);
+    coop_sim_free(sim);
+}
