@@ -53,6 +53,10 @@ grep -q "^the run ended before the stop point; the world at its end:$" "$tmp/out
 expect_rc 0 "$coop" run "$world" --until-step 0
 grep -q "^world at 0ms after 0 steps$" "$tmp/out" || fail "step 0"
 
+# The help names both options.
+expect_rc 0 "$coop" run --help
+grep -q -- "--until-step N" "$tmp/out" && grep -q -- "--until TIME" "$tmp/out" || fail "--help"
+
 # Errors.
 expect_rc 2 "$coop" run "$world" --until-step abc
 grep -q "bad value 'abc' for --until-step" "$tmp/err" || fail "a bad step"

@@ -182,7 +182,7 @@ typedef struct coop_scn_overrides {
     uint32_t faults; /* may be COOP_SIM_FAULTS_FROM_SEED */
     bool ties_set;
     bool permute_ties;
-    bool brief; /* no trace tail or task list in the report: explore needs only the signature */
+    bool brief; /* no trace events or task list in the report: explore needs only the signature */
     const coop_sim_chooser *chooser; /* NULL, or a schedule chooser (coop/strategy.h) */
     const char *schedule;            /* NULL, or a written schedule to replay (coop/strategy.h) */
     /*
@@ -223,7 +223,7 @@ typedef struct coop_scn_result {
     unsigned failed_line, failed_col; /* of the first failing expectation; 0 when none */
     int checked, failed;              /* expectations checked; failures, the others included */
     int others;                       /* failures of the run as a whole: a limit reached, a leak */
-    char *report;    /* what failed, what happened instead, and the trace tail; owned, may be NULL */
+    char *report;    /* what failed, what happened instead, the trace around it; owned, may be NULL */
     char *signature; /* a short stable description of the first failure, for grouping; owned */
     char *jsonl;     /* the whole trace, one JSON object per line; owned, NULL unless asked */
     size_t jsonl_len;
