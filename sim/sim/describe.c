@@ -252,10 +252,14 @@ static void describe_node(const coop_sim *sim, uint32_t i, FILE *out)
             break;
         case COOP_WHERE_READY:
             fputs("ready", out);
-            if (nt && nt->reason >= 0)
+            if (nt && nt->reason >= 0) {
                 write_woken(out, nt);
-            else if (nt)
-                fprintf(out, ", since %s", tm(nt->since_ns, a, sizeof(a)));
+                break;
+            }
+            /* Due by its own time (a period, a yield's turn, a new task), not woken by anything. */
+            fprintf(out, ", due at %s", tm(coop_task_time2run_ns(t), a, sizeof(a)));
+            if (nt)
+                fprintf(out, ", since %s", tm(nt->since_ns, b, sizeof(b)));
             break;
         case COOP_WHERE_DUE:
             fprintf(out, "due at %s", tm(wi.deadline_ns, a, sizeof(a)));

@@ -37,6 +37,10 @@ grep -q "^  task 1 waiter prio 10: ready, woken at 300ms by signal 'go' value 7$
 expect_rc 0 "$coop" run "$world" --until-step 11 -j 2
 no_wall "$tmp/out" | diff -u "$tmp/world-step11.out" - || fail "the world at step 11 changed between runs"
 
+# Ready by their own time, with nothing that woke them: the replayed schedule of a planted bug.
+expect_rc 0 "$coop" run ../scenarios/buggy-window.scn --seed 0 --faults 0x0 --schedule 0011111111111111 --until-step 16
+grep -q "^  task 1 door prio 10: ready, due at 10ms, since 10ms$" "$tmp/out" || fail "a task due by its own time"
+
 # --until: everything due at or before the time has run, and the clock reads that time.
 expect_rc 0 "$coop" run "$world" --until 250ms
 grep -q "^STATE $world (stopped at 250ms after 10 steps" "$tmp/out" || fail "--until 250ms status"
