@@ -21,7 +21,9 @@ static const char run_help[] =
     "\n"
     "statuses:\n"
     "  PASS     every expectation held\n"
-    "  FAIL     an expectation failed (what, where, the trace tail, a reproduce line)\n"
+    "  FAIL     an expectation failed (what, where, the trace events around its\n"
+    "           window, a reproduce line)\n"
+    "  STATE    with --until-step or --until: the world at the stop point\n"
     "  CRASH    the task code crashed the worker: the signal, the task that was\n"
     "           running, the last trace events and a reproduce line\n"
     "  TIMEOUT  the scenario ran past --timeout of wall time: the task that was\n"
@@ -40,6 +42,11 @@ static const char run_help[] =
     "  --faults LIST         override the fault mix: none, all, seed, 0xMASK, or jitter,split,...\n"
     "  --ties fifo|permute   override the tie order (--permute-ties is --ties permute)\n"
     "  --schedule S          replay the tie choices S that coop explore printed\n"
+    "  --until-step N        stop the (single) scenario right after step N, check no\n"
+    "                        expectation, and print the world there: every task and\n"
+    "                        what it waits on, timers, signals, connections, and the\n"
+    "                        last trace events (docs/runner.md describes the format)\n"
+    "  --until TIME          the same at the last step at or before TIME (like 250ms)\n"
     "  --golden              compare each trace with the .trace file beside its .scn\n"
     "  --update-golden       rewrite those .trace files instead (review the diff)\n"
     "  --trace FILE          write the trace of the (single) scenario to FILE\n"
@@ -74,6 +81,7 @@ struct run_opts {
     struct cli *cli;
     coop_scn_overrides ov;
     bool golden, update, quiet, fail_fast, colour;
+    bool until; /* --until-step or --until: print the world at the stop point */
     const char *trace_path;
     coop_trace_format trace_fmt;
     uint64_t timeout_ns;
@@ -138,6 +146,23 @@ static void run_job(void *ctx, uint64_t i, struct cli_msg *msg)
             fprintf(b, "  %s", res.report ? res.report : "the run could not start\n");
         goto send;
     }
+    if (o->until) {
+        char t[32];
+        coop_scn_format_time(res.end_ns, t, sizeof(t));
+        kind = K_PASS;
+        if (res.reached && o->ov.until_step_set)
+            fprintf(h, "STATE %s (stopped after step %" PRIu64 " at %s", path, res.steps, t);
+        else if (res.reached)
+            fprintf(h, "STATE %s (stopped at %s after %" PRIu64 " steps", path, t, res.steps);
+        else
+            fprintf(h, "STATE %s (the run ended %s at %s after %" PRIu64 " steps, before the stop point",
+                    path, coop_sim_status_name(res.end), t, res.steps);
+        if (!res.reached)
+            fputs("the run ended before the stop point; the world at its end:\n", b);
+        fputs(res.world ? res.world : "out of memory\n", b);
+    }
+    if (o->until)
+        goto send;
     int status = res.passed ? CLI_PASS : CLI_FAIL;
     if (!res.passed)
         fputs(res.report ? res.report : "", b);
@@ -340,7 +365,9 @@ enum {
     OPT_FILTER,
     OPT_SHARD,
     OPT_LIST,
-    OPT_FAIL_FAST
+    OPT_FAIL_FAST,
+    OPT_UNTIL_STEP,
+    OPT_UNTIL
 };
 
 static const struct option run_options[] = {
@@ -362,6 +389,8 @@ static const struct option run_options[] = {
     { "shard", required_argument, NULL, OPT_SHARD },
     { "list", no_argument, NULL, OPT_LIST },
     { "fail-fast", no_argument, NULL, OPT_FAIL_FAST },
+    { "until-step", required_argument, NULL, OPT_UNTIL_STEP },
+    { "until", required_argument, NULL, OPT_UNTIL },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -452,6 +481,16 @@ int cli_run(struct cli *c, int argc, char **argv)
         case OPT_FAIL_FAST:
             o.fail_fast = true;
             break;
+        case OPT_UNTIL_STEP:
+            if (cli_parse_u64(v, &o.ov.until_step))
+                goto bad_value;
+            o.ov.until_step_set = o.until = true;
+            break;
+        case OPT_UNTIL:
+            if (cli_parse_duration(v, &o.ov.until_ns))
+                goto bad_value;
+            o.ov.until_time_set = o.until = true;
+            break;
         case 'q':
             o.quiet = true;
             break;
@@ -498,6 +537,23 @@ int cli_run(struct cli *c, int argc, char **argv)
         fprintf(stderr, "coop run: error: --trace needs exactly one scenario (%zu given)\n", n);
         goto out;
     }
+    if (o.until && n != 1) {
+        fprintf(stderr, "coop run: error: --%s needs exactly one scenario (%zu given)\n",
+                o.ov.until_step_set ? "until-step" : "until", n);
+        goto out;
+    }
+    if (o.ov.until_step_set && o.ov.until_time_set) {
+        fprintf(stderr, "coop run: error: --until-step and --until exclude each other\n");
+        goto out;
+    }
+    if (o.until && (o.golden || o.update || o.trace_path)) {
+        fprintf(stderr, "coop run: error: --%s and --%s exclude each other\n",
+                o.ov.until_step_set ? "until-step" : "until",
+                o.golden   ? "golden"
+                : o.update ? "update-golden"
+                           : "trace");
+        goto out;
+    }
     if (o.golden && o.update) {
         fprintf(stderr, "coop run: error: --golden and --update-golden exclude each other\n");
         goto out;
@@ -538,6 +594,9 @@ int cli_run(struct cli *c, int argc, char **argv)
         else
             not_run++;
     }
+    /* A stop point checks nothing: no summary of passes. */
+    if (o.until)
+        goto summarised;
     printf("%zu passed, %zu failed, %zu crashed, %zu timed out, %zu errors", o.counts[K_PASS],
            o.counts[K_FAIL], o.counts[K_CRASH], o.counts[K_TIMEOUT], o.counts[K_ERROR]);
     if (not_run)
@@ -546,6 +605,7 @@ int cli_run(struct cli *c, int argc, char **argv)
                : end.stopped   ? "--fail-fast"
                                : "the workers could not run them");
     printf(" in %s\n", t);
+summarised:
     fflush(stdout);
     struct cli_case *cases = calloc(n, sizeof(*cases));
     for (size_t k = 0; cases && k < n; k++) {

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/prng.h"
 #include "coop/alloc.h"
@@ -87,6 +88,13 @@ void coop_net_set_faults(coop_net *net, const coop_net_faults *faults);
  * order, including those the deliveries themselves schedule for now.
  */
 bool coop_net_next_due(const coop_net *net, uint64_t *due_ns);
+/*
+ * Writes every listener and connection as text (net/describe.c): both
+ * ends, the bytes in flight and unread each way, FIN and reset flags.
+ * name, when set, names the peer end of a connection (NULL: unnamed).
+ */
+typedef const char *(*coop_net_name_fn)(void *ctx, uint32_t conn);
+void coop_net_describe(const coop_net *net, FILE *out, coop_net_name_fn name, void *ctx);
 void coop_net_advance(coop_net *net);
 
 #endif

@@ -275,6 +275,68 @@ static void write_tail(FILE *out, const struct scn_run *r)
     }
 }
 
+/* The first event at or after t (n when none): the log is in time order. */
+static size_t first_at(const struct scn_log *log, uint64_t t)
+{
+    size_t lo = 0, hi = log->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (log->ev[mid].t_ns < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+#define WINDOW_BEFORE 8 /* events shown before the window opens */
+#define WINDOW_MAX 24   /* events shown in all; the middle is left out beyond that */
+
+/*
+ * Writes the events around a failed expectation's window: a few before
+ * it opens, then those up to its deadline (the expectation's own event,
+ * at the deadline, included), with a marker where it opens and where
+ * its deadline falls, and "..." where events are left out.
+ */
+static void write_window(FILE *out, const struct scn_run *r, const coop_scn_line *ln, size_t own_end)
+{
+    const struct scn_log *log = &r->log;
+    size_t n = log->n, open = first_at(log, ln->lo_ns);
+    size_t from = open > WINDOW_BEFORE ? open - WINDOW_BEFORE : 0;
+    size_t to = ln->hi_ns == UINT64_MAX ? n : first_at(log, ln->hi_ns + 1);
+    /* What the run did after the expectation's own event, at the same instant, comes after its deadline. */
+    if (own_end > from && own_end < to)
+        to = own_end;
+    char lo[32], hi[32];
+    coop_scn_format_time(ln->lo_ns, lo, sizeof(lo));
+    coop_scn_format_time(ln->hi_ns, hi, sizeof(hi));
+    fprintf(out, "  trace around line %u (window %s..%s; %zu of %zu events):\n", ln->line, lo, hi, to - from,
+            n);
+    if (from)
+        fprintf(out, "    ... %zu earlier events\n", from);
+    size_t cut_from = to, cut_to = to;
+    if (to - from > WINDOW_MAX) {
+        cut_from = from + WINDOW_MAX / 2;
+        cut_to = to - WINDOW_MAX / 2;
+    }
+    for (size_t i = from; i < to; i++) {
+        if (i == cut_from) {
+            fprintf(out, "    ... %zu events left out\n", cut_to - cut_from);
+            i = cut_to - 1;
+            continue;
+        }
+        if (i == open && ln->lo_ns)
+            fprintf(out, "    --- %s: the window of line %u opens ---\n", lo, ln->line);
+        fputs("    ", out);
+        scn_log_write_text(log, i, out);
+    }
+    if (to == open && ln->lo_ns)
+        fprintf(out, "    --- %s: the window of line %u opens ---\n", lo, ln->line);
+    fprintf(out, "    --- %s: the deadline of line %u ---\n", hi, ln->line);
+    if (to < n)
+        fprintf(out, "    ... %zu later events\n", n - to);
+}
+
 /* ---- Failures ---- */
 
 /*
@@ -286,8 +348,10 @@ struct failures {
     FILE *out;
     const char *path;
     bool first_written;
-    const coop_scn_line *first; /* the first failing line, whose signature is made once the run is over */
-    size_t cursor;              /* where ordered expectations searched from when it was checked */
+    const coop_scn_line *first;    /* the first failing line, whose signature is made once the run is over */
+    size_t cursor;                 /* where ordered expectations searched from when it was checked */
+    const coop_scn_line *first_ln; /* the first failure's line, when a line with a deadline failed first */
+    size_t first_end;              /* events in the log once that line's own event was added */
 };
 
 /* The keyword of an expectation line: "recv" of "expect recv c1 ...". */
@@ -309,6 +373,8 @@ static void fail_line(struct failures *f, const coop_scn_line *ln, const struct 
         return;
     }
     f->first_written = true;
+    if (ln->op != COOP_SCN_EXPECT_LEAK && ln->hi_ns != UINT64_MAX)
+        f->first_ln = ln;
     f->res->failed_line = ln->line;
     f->res->failed_col = ln->col;
     fprintf(f->out, "  %s:%u:%u: expectation failed: %s\n    %s\n", f->path, ln->line, ln->col, ln->text,
@@ -489,8 +555,27 @@ static char *start_error(const coop_scenario *scn, const coop_scn_node *n, int c
     return m;
 }
 
+/* The time a stop point (--until) ends the run at, or UINT64_MAX. */
+static uint64_t stop_ns(const struct scn_run *r)
+{
+    return r->ov && r->ov->until_time_set ? r->ov->until_ns : UINT64_MAX;
+}
+
+static bool stop_point(const coop_scn_overrides *ov)
+{
+    return ov && (ov->until_step_set || ov->until_time_set);
+}
+
 static coop_sim_status advance_to(struct scn_run *r, uint64_t t)
 {
+    if (t != UINT64_MAX && t > stop_ns(r)) {
+        (void)advance_to(r, stop_ns(r));
+        if (!r->ended) {
+            r->ended = true;
+            r->end = COOP_SIM_UNTIL;
+        }
+        return r->end;
+    }
     if (!r->ended && t != UINT64_MAX && t >= coop_sim_now(r->sim)) {
         coop_sim_status st = coop_sim_run_until(r->sim, t);
         if (st != COOP_SIM_UNTIL) {
@@ -499,6 +584,67 @@ static coop_sim_status advance_to(struct scn_run *r, uint64_t t)
         }
     }
     return r->end;
+}
+
+/* ---- Stop points ---- */
+
+#define WORLD_EVENTS 12 /* trace events shown after the world */
+
+/*
+ * Runs to the stop point, following the script's own times but checking
+ * no expectation, then writes the world and the last events into
+ * res->world.
+ */
+static void run_to_stop(struct scn_run *r, coop_scn_result *res)
+{
+    const coop_scn_overrides *ov = r->ov;
+    const coop_scenario *scn = r->scn;
+    r->end = COOP_SIM_RUNNING;
+    if (ov->until_step_set && !ov->until_step) {
+        r->ended = true; /* step 0: the world before the first step */
+        r->end = COOP_SIM_STEP_LIMIT;
+    }
+    for (size_t i = 0; i < scn->nlines && !r->ended; i++)
+        if (is_expect(scn->lines[i].op) && scn->lines[i].op != COOP_SCN_EXPECT_LEAK)
+            advance_to(r, scn->lines[i].hi_ns);
+    if (!r->ended) {
+        /* The scenario's own `run until`, or the stop time when it comes first. */
+        uint64_t until = scn->run_until_ns != COOP_SCN_NO_TIME ? scn->run_until_ns : UINT64_MAX;
+        if (until > stop_ns(r))
+            until = stop_ns(r);
+        r->end = coop_sim_now(r->sim) <= until ? coop_sim_run_until(r->sim, until) : COOP_SIM_UNTIL;
+        r->ended = true;
+    }
+    res->end = r->end;
+    res->end_ns = coop_sim_now(r->sim);
+    res->steps = coop_sim_steps(r->sim);
+    res->reached = ov->until_step_set ? r->end == COOP_SIM_STEP_LIMIT && res->steps == ov->until_step
+                                      : r->end == COOP_SIM_UNTIL && res->end_ns == ov->until_ns;
+    res->passed = true;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return;
+    const char *names[COOP_SCN_MAX_PEERS + 1] = { 0 };
+    size_t nnames = 0;
+    for (int k = 0; k < scn->npeers; k++) {
+        int h = r->handle[k];
+        if (h >= 0 && h < COOP_SCN_MAX_PEERS + 1) {
+            names[h] = scn->peers[k].name;
+            if ((size_t)h + 1 > nnames)
+                nnames = (size_t)h + 1;
+        }
+    }
+    coop_sim_describe(r->sim, f, names, nnames);
+    size_t n = r->log.n, from = n > WORLD_EVENTS ? n - WORLD_EVENTS : 0;
+    fprintf(f, "last %zu of %zu trace events:\n", n - from, n);
+    for (size_t i = from; i < n; i++) {
+        fputs("  ", f);
+        scn_log_write_text(&r->log, i, f);
+    }
+    fclose(f);
+    res->world = text;
 }
 
 int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, const coop_scn_overrides *ov,
@@ -542,6 +688,9 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         cfg.faults = ov->faults;
     if (ov && ov->ties_set)
         cfg.permute_ties = ov->permute_ties;
+    /* A stop after step N is the step limit, which the loop checks right after each step. */
+    if (ov && ov->until_step_set && ov->until_step && (!cfg.max_steps || ov->until_step < cfg.max_steps))
+        cfg.max_steps = ov->until_step;
     /* A written schedule replays through a chooser of its own, whose choices come back in res->schedule. */
     coop_strategy *replay = ov && ov->schedule && !ov->chooser ? coop_strategy_replay(ov->schedule) : NULL;
     if (ov && ov->chooser)
@@ -584,6 +733,11 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         (void)coop_sim_set_link(r->sim, scn->links[k].a, scn->links[k].b, &scn->links[k].link);
     if (scn->send_buf)
         coop_net_set_buffers(coop_sim_net(r->sim), scn->send_buf, scn->recv_buf);
+    if (stop_point(ov) && coop_sim_track_waits(r->sim)) {
+        rc = -COOP_ENOMEM;
+        res->report = strdup("the simulator could not be created: out of memory\n");
+        goto out;
+    }
     rc = schedule(r, fargs);
     if (rc < 0) {
         res->report = strdup("out of memory while scheduling the script\n");
@@ -598,7 +752,7 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         goto out;
     }
     r->end = COOP_SIM_RUNNING;
-    struct failures fails = { res, out, scn->path, false, NULL, 0 };
+    struct failures fails = { .res = res, .out = out, .path = scn->path };
     for (int k = 0; k < scn->nnodes; k++) {
         const coop_scn_node *n = &scn->nodes[k];
         char *argv[COOP_SCN_MAX_ARGS + 1];
@@ -612,6 +766,12 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
         free(rep);
         res->report = start_error(scn, n, started);
         rc = started == -COOP_ENOMEM ? -COOP_ENOMEM : -COOP_EINVAL;
+        goto out;
+    }
+    if (stop_point(ov)) {
+        fclose(out);
+        free(rep);
+        run_to_stop(r, res);
         goto out;
     }
     size_t *cursor_at = calloc(scn->nlines + 1, sizeof(*cursor_at));
@@ -646,6 +806,8 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
             emit_expect(r, ln, v->ok, -1);
             if (!v->ok)
                 fail_line(&fails, ln, v, r->cursor);
+            if (fails.first_ln == ln && !fails.first_end)
+                fails.first_end = r->log.n;
         }
         if (pass == 0 && !r->ended) {
             coop_sim_status st = scn->run_until_ns != COOP_SCN_NO_TIME
@@ -728,7 +890,9 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
                 fprintf(out, "  %.*s\n", (int)(nl - line), line);
             }
         }
-        if (!brief)
+        if (!brief && fails.first_ln)
+            write_window(out, r, fails.first_ln, fails.first_end);
+        else if (!brief)
             write_tail(out, r);
         if (!res->signature)
             res->signature = strdup("trace storage");
@@ -768,5 +932,6 @@ void coop_scn_result_fini(coop_scn_result *res)
     free(res->schedule);
     free(res->ties_differed);
     free(res->sometimes_reached);
+    free(res->world);
     *res = (coop_scn_result){ 0 };
 }

@@ -143,6 +143,7 @@ struct coop_sim {
     uint64_t busy; /* steps since the loop last idled or ran an event */
     bool muted;    /* coop_sim_shutdown is freeing the schedulers: nothing of it is traced */
     struct sim_trace trace;
+    struct sim_waits *waits; /* coop_sim_track_waits: since when each task waits, what woke it (describe.c) */
 };
 
 /* ---- Virtual time (clock.c) ---- */
@@ -180,6 +181,12 @@ uint64_t sim_on_net_event(void *ctx, const char *what, uint32_t conn, uint32_t h
 /* A fault decision, about node n or (NULL) the whole simulation. */
 void sim_trace_fault(coop_sim *sim, const struct sim_node *n, const char *kind, const char *site,
                      uint32_t tid, bool fired);
+
+/* ---- The world as text (describe.c) ---- */
+
+/* Notes a scheduler event of node n for coop_sim_describe; only when sim->waits is set. */
+void sim_waits_note(struct sim_node *n, const coop_trace_event *e);
+void sim_waits_free(coop_sim *sim);
 
 /* ---- Faults (faults.c) ---- */
 

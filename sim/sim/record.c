@@ -49,6 +49,8 @@ void sim_on_core_event(void *ctx, const coop_trace_event *e)
         sim->cfg.chooser.observe(sim->cfg.chooser.ctx, e);
     if (n->ties)
         sim_tie_event(n, e);
+    if (sim->waits)
+        sim_waits_note(n, e);
     if (n->quiet || sim->cfg.trace_off)
         return;
     struct sim_rec l;

@@ -131,6 +131,7 @@ void coop_sim_free(coop_sim *sim)
     coop_net_free(sim->net);
     sim_events_fini(sim);
     sim_trace_fini(&sim->trace);
+    sim_waits_free(sim);
     free(sim);
 }
 

@@ -21,7 +21,7 @@ expect_rc 0 "$coop" run "$src/scenarios/echo-basic.scn"
 printf 'program echo\n0ms connect c1 7000\n+10ms send c1 "hi"\n+1ms expect recv c1 "ho"\n' >"$tmp/fail.scn"
 expect_rc 1 "$coop" run "$tmp/fail.scn"
 grep -q "fail.scn:4:1: expectation failed" "$tmp/out" || fail "no failure position"
-grep -q "trace tail" "$tmp/out" || fail "no trace tail"
+grep -q "trace around line 4 " "$tmp/out" || fail "no trace around the failed expectation"
 line=$(grep "reproduce:" "$tmp/out" | sed 's/.*reproduce: //')
 [ -n "$line" ] || fail "no reproduce line"
 $line >"$tmp/again" 2>&1; [ $? -eq 1 ] || fail "the reproduce line does not fail"

@@ -183,7 +183,7 @@ typedef struct coop_scn_overrides {
     uint32_t faults; /* may be COOP_SIM_FAULTS_FROM_SEED */
     bool ties_set;
     bool permute_ties;
-    bool brief; /* no trace tail or task list in the report: explore needs only the signature */
+    bool brief; /* no trace events or task list in the report: explore needs only the signature */
     const coop_sim_chooser *chooser; /* NULL, or a schedule chooser (coop/strategy.h) */
     const char *schedule;            /* NULL, or a written schedule to replay (coop/strategy.h) */
     /*
@@ -200,6 +200,16 @@ typedef struct coop_scn_overrides {
      */
     void (*observe)(void *ctx, coop_sim *sim, const coop_sim_event *e);
     void *observe_ctx;
+    /*
+     * Stop points (coop run --until-step, --until): the run stops right
+     * after step until_step, or once everything due at or before until_ns
+     * has run, checks no expectation, and writes the world
+     * (coop_sim_describe) and the last trace events into res->world.
+     */
+    bool until_step_set;
+    uint64_t until_step;
+    bool until_time_set;
+    uint64_t until_ns;
 } coop_scn_overrides;
 
 /*
@@ -239,7 +249,7 @@ typedef struct coop_scn_result {
     unsigned failed_line, failed_col; /* of the first failing expectation; 0 when none */
     int checked, failed;              /* expectations checked; failures, the others included */
     int others;                       /* failures of the run as a whole: a limit reached, a leak */
-    char *report; /* what failed, what happened instead, and the trace tail; owned, may be NULL */
+    char *report; /* what failed, what happened instead, the trace around it; owned, may be NULL */
     /*
      * A short stable description of the first failure, for grouping; owned.
      * For a line: "line 14: expect recv: late"; for the run as a whole:
@@ -263,6 +273,8 @@ typedef struct coop_scn_result {
     size_t nsometimes_reached;
     /* With ties permuted: the tasks whose tie order differed from FIFO (coop_sim_ties_differed); owned */
     char *ties_differed;
+    char *world;  /* with a stop point: the world there, as text; owned */
+    bool reached; /* with a stop point: it was reached (false: the run ended before it) */
 } coop_scn_result;
 
 /*

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "coop/coop.h"
 #include "coop/net.h"
@@ -354,6 +355,29 @@ COOP_API size_t coop_sim_report(const coop_sim *sim, char *buf, size_t len);
 #define COOP_SIM_MSG_LINE_MAX 400
 COOP_API size_t coop_sim_failure_message(const coop_sim *sim, const char *what, const char *cond, char *buf,
                                          size_t len);
+
+/* ---- The state of the world ---- */
+
+/*
+ * Starts noting, for every task, since when it waits (its last yield)
+ * and what woke it last, which coop_sim_describe shows.  Call it before
+ * the first step; it costs a little on every scheduler event.  0, or
+ * -COOP_ENOMEM.
+ */
+COOP_API int coop_sim_track_waits(coop_sim *sim);
+/*
+ * Writes the world as it stands, as text with no addresses in it (the
+ * same simulation at the same step writes the same text): for each node
+ * every live task with its tid, name, prio and state (ready and what woke
+ * it, due at a time, or blocked on signals, fds with their direction, a
+ * task, a connect, with its timeout), its timers in order, the signals
+ * its tasks wait on; the signals the script still sends; then every
+ * listener and connection (coop_net_describe).  peer_names[h], when not
+ * NULL, names peer handle h (npeer_names of them).  docs/runner.md
+ * describes the format.
+ */
+COOP_API void coop_sim_describe(const coop_sim *sim, FILE *out, const char *const *peer_names,
+                                size_t npeer_names);
 
 /*
  * The determinism self-check: builds the same simulation twice (setup
