@@ -72,7 +72,8 @@ struct failure {
     char sig[192];   /* the signature without its "line N: " */
     char manner[48]; /* how the expectation failed (see failure_manner) */
     bool faults_known;
-    uint32_t faults; /* the fault mix the run resolved (not compared) */
+    uint32_t faults;  /* the fault mix the run resolved (not compared) */
+    bool base_passed; /* with the guard on: it passed without faults, in FIFO order, without schedule */
 };
 
 /* Whether two runs failed the same way: the same expectation, failing the same way, or the same crash. */
@@ -135,6 +136,14 @@ struct shrinker {
     size_t best;
     bool out_of_runs, interrupted;
     struct failure *record; /* when set, outcomes are recorded there rather than compared */
+    /*
+     * The input passes without its perturbation (no faults, FIFO order,
+     * no schedule): then so must every candidate, so that the failure
+     * keeps its cause.  Otherwise a candidate could "fail the same way"
+     * by losing the send whose bytes a fault delayed, or by checking an
+     * event before it could happen.
+     */
+    bool guard;
 };
 
 /* ---- States ---- */
@@ -225,6 +234,19 @@ static void shrink_job(void *ctx, uint64_t i, struct cli_msg *msg)
     failure_manner(rc == 0 && !passed ? res.report : NULL, manner, sizeof(manner));
     cli_msg_str(msg, manner);
     coop_scn_result_fini(&res);
+    bool base = true;
+    if (!passed && s->guard) {
+        /* The same lines without the perturbation; this worker's copy of the candidate may be changed. */
+        coop_scn_overrides bo = { .brief = true, .faults_set = true, .faults = 0, .ties_set = true };
+        cli_watch_observe(&bo);
+        char *sched = k->scn->schedule;
+        k->scn->schedule = NULL;
+        rc = coop_scenario_run(k->scn, s->cli->registry, &bo, false, &res);
+        k->scn->schedule = sched;
+        base = rc == 0 && res.passed;
+    }
+    cli_msg_u64(msg, base);
+    coop_scn_result_fini(&res);
 }
 
 static void outcome_failure(const struct state *st, const struct cli_outcome *o, struct failure *f)
@@ -236,6 +258,7 @@ static void outcome_failure(const struct state *st, const struct cli_outcome *o,
         const char *sig = cli_msg_get_str(o->data);
         uint32_t faults = (uint32_t)cli_msg_get_u64(o->data);
         const char *manner = cli_msg_get_str(o->data);
+        f->base_passed = cli_msg_get_u64(o->data) != 0;
         if (o->data->bad) {
             fill_failure(st, false, 0, "the worker sent a malformed result", NULL, f);
         } else {
@@ -261,7 +284,7 @@ static bool shrink_done(void *ctx, uint64_t i, const struct cli_outcome *o)
         *s->record = got;
         return true;
     }
-    if (!same_failure(&s->want, &got))
+    if (!same_failure(&s->want, &got) || (s->guard && !got.base_passed))
         return true;
     if (c < s->best)
         s->best = c;
@@ -1023,6 +1046,12 @@ int cli_shrink(struct cli *c, const char *path, const struct cli_shrink_opts *o,
         return CLI_FAIL;
     }
     s.want = f;
+    /* Whether it fails without its perturbation too: one more run, with the guard on, tells. */
+    struct failure g;
+    s.guard = true;
+    run_once(&s, &g);
+    s.guard = g.base_passed;
+    r->guard = s.guard;
     snprintf(r->signature, sizeof(r->signature), "%s%s%s%s", f.sig, *f.manner ? " (" : "", f.manner,
              *f.manner ? ")" : "");
     r->line0 = f.id;
@@ -1104,6 +1133,10 @@ void cli_shrink_summary(FILE *out, const struct cli_shrink_result *r)
             r->interrupted   ? "; interrupted: the smallest so far"
             : r->out_of_runs ? "; --max-runs reached: the smallest so far"
                              : "");
+    if (r->guard)
+        fprintf(out,
+                "  cause kept: the input passes without faults, in FIFO order and without schedule, and so "
+                "does the result\n");
     if (!r->same)
         fprintf(
             out,

@@ -32,7 +32,8 @@ struct cli_shrink_result {
     char signature[256];      /* how it fails, without the line */
     uint64_t runs;            /* candidates run */
     bool out_of_runs, interrupted;
-    bool same; /* the result, run once more, fails the same way */
+    bool guard; /* it passes without faults, in FIFO order and without schedule, and so does the result */
+    bool same;  /* the result, run once more, fails the same way */
     char error[COOP_SCN_MAX_ERR + 64];
 };
 
