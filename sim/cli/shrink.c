@@ -601,6 +601,15 @@ static void variant_add(struct variants *vs, const char *t, const struct tok *k,
     vs->v[vs->n++] = d;
 }
 
+/* The line without the tokens from k to l (inclusive) and the blanks before them. */
+static void variant_cut(struct variants *vs, const char *t, const struct tok *k, const struct tok *l)
+{
+    struct tok span = { k->a, l->b, false };
+    while (span.a && (t[span.a - 1] == ' ' || t[span.a - 1] == '\t'))
+        span.a--;
+    variant_add(vs, t, &span, "");
+}
+
 static void variants_free(struct variants *vs)
 {
     for (size_t i = 0; i < vs->n; i++)
@@ -777,10 +786,18 @@ static void line_variants(const char *t, bool keep_time, struct variants *vs)
     for (size_t i = 1; i < n; i++) {
         if (i + 1 < n && tok_is(t, &v[i], "net") && tok_is(t, &v[i - 1], "fault"))
             fault_variants(vs, t, &v[i + 1]);
-        if (i + 1 < n && tok_is(t, &v[i], "*") && v[i - 1].str)
+        if (i + 1 < n && tok_is(t, &v[i], "*") && v[i - 1].str) {
+            variant_cut(vs, t, &v[i], &v[i + 1]);
             count_variants(vs, t, &v[i + 1], 1);
-        if (i + 1 < n && tok_is(t, &v[i], "chunk"))
+        }
+        if (i + 1 < n && tok_is(t, &v[i], "chunk")) {
+            variant_cut(vs, t, &v[i], &v[i + 1]);
             count_variants(vs, t, &v[i + 1], 1);
+        }
+        /* An item of several: the whole item (and its repeat count) may go. */
+        if (v[i].str &&
+            ((i + 1 < n && v[i + 1].str) || (i + 3 < n && tok_is(t, &v[i + 1], "*") && v[i + 3].str)))
+            variant_cut(vs, t, &v[i], &v[tok_is(t, &v[i + 1], "*") ? i + 2 : i]);
         if (v[i].str)
             string_variants(vs, t, &v[i]);
     }
