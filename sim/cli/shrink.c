@@ -1020,7 +1020,6 @@ int cli_shrink(struct cli *c, const char *path, const struct cli_shrink_opts *o,
             memmove(line, line + 3, strlen(line + 3) + 1);
         if (n && line[strlen(line) - 1] == '\r')
             line[strlen(line) - 1] = '\0';
-        r->lines0 += !is_blank(line);
         if (is_blank(line)) {
             free(line);
             continue;
@@ -1053,7 +1052,6 @@ int cli_shrink(struct cli *c, const char *path, const struct cli_shrink_opts *o,
         set_setting(&s.cur, "ties", o->permute_ties ? "permute" : "fifo", &added);
     if (o->schedule)
         set_setting(&s.cur, "schedule", o->schedule, &added);
-    measure(&s.cur, path, &r->data0, &r->classes0);
     struct failure f;
     run_once(&s, &f);
     if (!f.failed) {
@@ -1101,6 +1099,9 @@ int cli_shrink(struct cli *c, const char *path, const struct cli_shrink_opts *o,
         variants_free(&vs);
         break;
     }
+    /* The figures before: the settings given as options count as lines of the input. */
+    r->lines0 = count_lines(&s.cur);
+    measure(&s.cur, path, &r->data0, &r->classes0);
     /* The passes, until a whole round removes nothing. */
     for (bool again = true; again && !stopped(&s);) {
         again = pass_lines(&s);
@@ -1119,7 +1120,7 @@ int cli_shrink(struct cli *c, const char *path, const struct cli_shrink_opts *o,
     describe(o, over, sizeof(over));
     FILE *h = open_memstream(&header, &hl);
     if (h) {
-        fprintf(h, "# Shrunk by coop shrink from %s%s%s: %zu of its %zu lines kept.\n", path,
+        fprintf(h, "# Shrunk by coop shrink from %s%s%s: %zu of %zu lines kept.\n", path,
                 *over ? " with" : "", over, r->lines, r->lines0);
         if (f.id && f.id < ADDED_ID)
             fprintf(h, "# It fails as that did at its line %u: %s\n", f.id, r->signature);
