@@ -4,7 +4,7 @@
 # Then the padded scenario loses each kind of padding, explore --shrink writes .min.scn files, a scenario's
 # schedule line replays, and bad input is refused.
 set -uo pipefail
-coop=$1 src=$2 tmp=$3
+coop=$1 src=$2 tmp=$3 plugins=$4
 here=$src/tests/cli/shrink
 rm -rf "$tmp"
 mkdir -p "$tmp"
@@ -57,6 +57,15 @@ check padded "$here/padded.min.scn" "$here/padded.scn"
 cmp <(tail -n +2 "$tmp/padded.a.scn") <(tail -n +2 "$here/padded.expected.scn") || fail "padded: not the expected result"
 grep -q "removed: 11 of 15 lines, 4 of 4 fault classes, 120030 of 120032 bytes of data" "$tmp/padded.log" ||
   { fail "padded: not the expected figures"; cat "$tmp/padded.log"; }
+
+# A crash and a hang are failures to keep like any other: each candidate runs in a worker.
+"$coop" shrink "$src/tests/cli/crash.scn" --load "$plugins" --out "$tmp/crash.scn" >"$tmp/crash.log" 2>&1 ||
+  fail "shrinking a crashing scenario failed"
+grep -q 'fails with "crash SIGSEGV in task crasher' "$tmp/crash.log" || { fail "the crash is not the failure kept"; cat "$tmp/crash.log"; }
+[ "$(lines "$tmp/crash.scn")" -eq 1 ] || fail "the crashing scenario should shrink to its program line"
+"$coop" shrink "$src/tests/cli/spin.scn" --load "$plugins" --timeout 1s --out "$tmp/spin.scn" >"$tmp/spin.log" 2>&1 ||
+  fail "shrinking a hanging scenario failed"
+grep -q 'fails with "timeout in task spinner' "$tmp/spin.log" || { fail "the timeout is not the failure kept"; cat "$tmp/spin.log"; }
 
 # A schedule line replays a schedule: without it the same scenario passes.
 grep -v '^schedule' "$here/buggy-init-order.min.scn" >"$tmp/no-schedule.scn"
