@@ -1060,6 +1060,12 @@ int cli_shrink(struct cli *c, const char *path, const struct cli_shrink_opts *o,
         set_setting(&s.cur, "schedule", o->schedule, &added);
     struct failure f;
     run_once(&s, &f);
+    if (cli_interrupted()) {
+        state_free(&s.cur);
+        snprintf(r->error, sizeof(r->error), "interrupted before the scenario's first run ended");
+        r->interrupted = true;
+        return CLI_USAGE;
+    }
     if (!f.failed) {
         state_free(&s.cur);
         snprintf(r->error, sizeof(r->error), "%s passes with these settings: there is no failure to keep",
@@ -1138,7 +1144,8 @@ int cli_shrink(struct cli *c, const char *path, const struct cli_shrink_opts *o,
     free(header);
     struct failure last;
     run_once(&s, &last);
-    r->same = same_failure(&s.want, &last);
+    /* After an interruption the last run does not happen: nothing is said of it. */
+    r->same = r->interrupted || same_failure(&s.want, &last);
     state_free(&s.cur);
     if (!r->text) {
         snprintf(r->error, sizeof(r->error), "out of memory");
@@ -1263,9 +1270,9 @@ int cli_shrink_command(struct cli *c, int argc, char **argv)
     uint64_t took = cli_now_ns() - t0;
     cli_interrupt_uninstall();
     if (rc != CLI_PASS) {
-        fprintf(stderr, "%s%s\n", rc == CLI_FAIL ? "coop shrink: " : "", r.error);
+        fprintf(stderr, "%s%s\n", rc == CLI_FAIL || r.interrupted ? "coop shrink: " : "", r.error);
         free(r.text);
-        return rc;
+        return r.interrupted && cli_interrupted() ? CLI_INTERRUPTED(cli_interrupted()) : rc;
     }
     FILE *report = out ? stdout : stderr;
     if (out) {
