@@ -47,6 +47,10 @@ check handoff "$here/buggy-handoff.min.scn" "$src/scenarios/buggy-handoff.scn" -
 grep -q "shrunk: $tmp/explore/echo-basic-seed3.min.scn" "$tmp/explore.log" || { fail "explore --shrink does not say it shrank"; cat "$tmp/explore.log"; }
 [ -f "$tmp/explore/echo-basic-seed3.min.scn" ] || fail "explore --shrink wrote no .min.scn"
 check faults "$here/echo-basic-faults.min.scn" "$tmp/explore/echo-basic-seed3.scn"
+# The failure is the fault's: the send whose echo jitter delays stays, and the figures say the cause was kept.
+grep -q 'send c1 "hello\\n"' "$tmp/faults.a.scn" || fail "faults: the send the failure needs was dropped"
+grep -q '^faults jitter$' "$tmp/faults.a.scn" || fail "faults: the fault class the failure needs is not stated alone"
+grep -q "cause kept" "$tmp/faults.log" || fail "faults: the cause is not said to be kept"
 cmp -s <(tail -n +2 "$tmp/explore/echo-basic-seed3.min.scn") <(tail -n +2 "$tmp/faults.a.scn") ||
   fail "explore --shrink and coop shrink give different results"
 "$coop" explore "$src/scenarios/echo-basic.scn" --seeds 0..5 --shrink >/dev/null 2>&1
