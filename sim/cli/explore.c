@@ -9,6 +9,7 @@
 
 #include "base/text.h"
 #include "cli.h"
+#include "shrink.h"
 #include "strategy.h"
 
 static const char explore_help[] =
@@ -42,6 +43,8 @@ static const char explore_help[] =
     "  --ties fifo|permute   tie order (default permute)\n"
     "  --out DIR             write one reproducer scenario per distinct failure into DIR\n"
     "                        (created if missing; an existing file there is an error)\n"
+    "  --shrink              with --out: also shrink each reproducer (see coop shrink)\n"
+    "                        and write it beside as NAME-seedS.min.scn\n"
     "  --load LIB.so         add the programs of a shared object (each worker is a\n"
     "                        process: its statics are its own)\n"
     "  -q, --quiet           no progress bar\n"
@@ -85,6 +88,7 @@ struct explore {
     struct group *groups;
     size_t ngroups;
     uint64_t *reached; /* per line of the scenario: the seeds that reached it (`expect sometimes`) */
+    bool shrink;
 };
 
 static uint64_t seed_of(const struct explore *e, uint64_t i)
@@ -377,6 +381,7 @@ enum {
     OPT_OUT,
     OPT_LOAD,
     OPT_TIMEOUT,
+    OPT_SHRINK,
     /* In the order of enum cli_strategy_opt. */
     OPT_STRATEGY,
     OPT_DEPTH,
@@ -393,6 +398,7 @@ static const struct option explore_options[] = {
     { "faults", required_argument, NULL, OPT_FAULTS },
     { "ties", required_argument, NULL, OPT_TIES },
     { "out", required_argument, NULL, OPT_OUT },
+    { "shrink", no_argument, NULL, OPT_SHRINK },
     { "load", required_argument, NULL, OPT_LOAD },
     { "strategy", required_argument, NULL, OPT_STRATEGY },
     { "depth", required_argument, NULL, OPT_DEPTH },
@@ -409,6 +415,32 @@ static void print_list(const char *s)
     for (; *s; s++)
         fputs(*s == ',' ? ", " : (char[2]){ *s, 0 }, stdout);
     fputc('\n', stdout);
+}
+
+/* Shrinks a written reproducer into NAME.min.scn beside it, and says so. */
+static void shrink_repro(struct explore *e, const char *repro)
+{
+    struct cli_shrink_opts o = { .timeout_ns = e->timeout_ns < CLI_SHRINK_TIMEOUT_NS && e->timeout_ns
+                                                   ? e->timeout_ns
+                                                   : CLI_SHRINK_TIMEOUT_NS,
+                                 .max_runs = CLI_SHRINK_MAX_RUNS };
+    struct cli_shrink_result r;
+    size_t n = strlen(repro);
+    char *min = malloc(n + 8);
+    if (!min)
+        return;
+    snprintf(min, n + 8, "%.*s.min.scn", (int)(n > 4 ? n - 4 : n), repro);
+    fflush(stdout);
+    int rc = cli_shrink(e->cli, repro, &o, &r);
+    if (rc != CLI_PASS)
+        printf("  not shrunk: %s\n", r.error);
+    else if (cli_write_file(min, r.text, r.len))
+        printf("  could not write %s: %s\n", min, strerror(errno));
+    else
+        printf("  shrunk: %s (%zu of %zu lines kept, %" PRIu64 " candidates run%s)\n", min, r.lines, r.lines0,
+               r.runs, r.same ? "" : "; WARNING: it does not fail the same way when run again");
+    free(r.text);
+    free(min);
 }
 
 static void print_groups(struct explore *e, const char *out_dir)
@@ -452,6 +484,8 @@ static void print_groups(struct explore *e, const char *out_dir)
                    gr->checked == 1   ? "checked: fails the same way under coop run"
                    : gr->checked == 0 ? "WARNING: it does not fail the same way"
                                       : "not checked");
+        if (gr->repro && e->shrink)
+            shrink_repro(e, gr->repro);
     }
 }
 
@@ -531,6 +565,9 @@ int cli_explore(struct cli *c, int argc, char **argv)
         case OPT_OUT:
             out_dir = v;
             break;
+        case OPT_SHRINK:
+            e.shrink = true;
+            break;
         case OPT_LOAD:
             if (cli_load(c, v))
                 return CLI_USAGE;
@@ -575,6 +612,13 @@ int cli_explore(struct cli *c, int argc, char **argv)
             continue;
         fprintf(stderr, "%s:%u:1: error: no program named '%s'\n", e.path, e.scn->nodes[k].line,
                 e.scn->nodes[k].program);
+        coop_scenario_free(e.scn);
+        return CLI_USAGE;
+    }
+    if (e.shrink && (!out_dir || strategy.kind != CLI_STRATEGY_SEEDS)) {
+        fprintf(stderr,
+                "coop explore: error: --shrink needs --out DIR, and a seed sweep (for a schedule, use "
+                "coop shrink FILE --schedule S)\n");
         coop_scenario_free(e.scn);
         return CLI_USAGE;
     }

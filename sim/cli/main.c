@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "shrink.h"
 
 static const char usage_text[] =
     "usage: coop COMMAND [OPTIONS] ...\n"
@@ -15,6 +16,7 @@ static const char usage_text[] =
     "  run FILE|DIR...   run scenarios and report pass or fail for each\n"
     "  explore FILE      run one scenario over many seeds with perturbation; group failures\n"
     "  trace FILE        convert a JSON-lines trace and summarise each task\n"
+    "  shrink FILE       reduce a failing scenario to a small one that fails the same way\n"
     "  start PROGRAM     run a program on the real clock and real sockets\n"
     "  programs          list the programs scenarios and start can name\n"
     "  help [COMMAND]    describe coop, or one command\n"
@@ -123,11 +125,9 @@ static int cmd_programs(struct cli *c, int argc, char **argv)
 static const struct command {
     const char *name;
     int (*fn)(struct cli *c, int argc, char **argv);
-} commands[] = { { "run", cli_run },
-                 { "explore", cli_explore },
-                 { "trace", cli_trace },
-                 { "start", cli_start },
-                 { "programs", cmd_programs } };
+} commands[] = { { "run", cli_run },     { "explore", cli_explore },
+                 { "trace", cli_trace }, { "shrink", cli_shrink_command },
+                 { "start", cli_start }, { "programs", cmd_programs } };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const struct command *find_command(const char *name)

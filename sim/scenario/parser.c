@@ -7,6 +7,7 @@
 #include "base/grow.h"
 #include "base/text.h"
 #include "coop/net.h"
+#include "coop/strategy.h"
 #include "scenario/scn.h"
 
 /* The settings, each allowed once; their index in coop_scenario.setting_line. */
@@ -29,6 +30,7 @@ enum setting {
     SET_BUFFERS,
     SET_FAULT_PEERS,
     SET_NODE, /* may appear once per node; its slot holds the first */
+    SET_SCHEDULE,
     SET__COUNT
 };
 _Static_assert(SET__COUNT <= 24, "coop_scenario.setting_line holds 24 settings");
@@ -36,7 +38,7 @@ _Static_assert(SET__COUNT <= 24, "coop_scenario.setting_line holds 24 settings")
 static const char *const setting_names[SET__COUNT] = {
     "program",    "seed",      "time-limit", "step-limit", "step-cost",   "profile",
     "start",      "faults",    "fault-rate", "ties",       "tick32",      "stop-on-error",
-    "busy-limit", "run-until", "link",       "buffers",    "fault-peers", "node",
+    "busy-limit", "run-until", "link",       "buffers",    "fault-peers", "node", "schedule",
 };
 
 /* The parser's state while it walks the file. */
@@ -703,6 +705,20 @@ static int parse_setting(struct parser *p, int k)
             return -1;
         scn->has_link = true;
         return 0;
+    case SET_SCHEDULE: {
+        if (want_word(p, 1, "a schedule (as coop explore prints it, e.g. 1x12.3)"))
+            return -1;
+        coop_strategy *st = coop_strategy_replay(p->toks.t[1].text);
+        coop_strategy_free(st);
+        if (!st)
+            return FAIL_AT(p, &p->toks.t[1],
+                           "a schedule is hex digits, one per choice, with xN. for a run of N zeros",
+                           "bad schedule '%s'", p->toks.t[1].text);
+        scn->schedule = strdup(p->toks.t[1].text);
+        if (!scn->schedule)
+            return FAIL_AT(p, &p->toks.t[1], NULL, "out of memory");
+        break;
+    }
     case SET_BUFFERS:
         if (parse_count(p, 1, "the send buffer size", 1, 1 << 30, &v))
             return -1;
@@ -1138,6 +1154,7 @@ void coop_scenario_free(coop_scenario *scn)
     if (!scn)
         return;
     free(scn->path);
+    free(scn->schedule);
     for (int k = 0; k < scn->nnodes; k++) {
         coop_scn_node *n = &scn->nodes[k];
         free(n->name);

@@ -692,7 +692,9 @@ int coop_scenario_run(const coop_scenario *scn, const coop_program *registry, co
     if (ov && ov->until_step_set && ov->until_step && (!cfg.max_steps || ov->until_step < cfg.max_steps))
         cfg.max_steps = ov->until_step;
     /* A written schedule replays through a chooser of its own, whose choices come back in res->schedule. */
-    coop_strategy *replay = ov && ov->schedule && !ov->chooser ? coop_strategy_replay(ov->schedule) : NULL;
+    /* The command line's schedule outranks the file's `schedule` line. */
+    const char *sched = ov && ov->schedule ? ov->schedule : scn->schedule;
+    coop_strategy *replay = sched && !(ov && ov->chooser) ? coop_strategy_replay(sched) : NULL;
     if (ov && ov->chooser)
         cfg.chooser = *ov->chooser;
     else if (replay)

@@ -161,6 +161,7 @@ typedef struct coop_scenario {
     coop_scn_line *lines;
     size_t nlines, cap;
     unsigned setting_line[24]; /* the line of each setting, 0 if absent (see parser.c) */
+    char *schedule; /* a `schedule` line's tie choices to replay (coop/strategy.h); owned, or NULL */
 } coop_scenario;
 
 /*
