@@ -36,9 +36,9 @@ enum setting {
 _Static_assert(SET__COUNT <= 24, "coop_scenario.setting_line holds 24 settings");
 
 static const char *const setting_names[SET__COUNT] = {
-    "program",    "seed",      "time-limit", "step-limit", "step-cost",   "profile",
-    "start",      "faults",    "fault-rate", "ties",       "tick32",      "stop-on-error",
-    "busy-limit", "run-until", "link",       "buffers",    "fault-peers", "node", "schedule",
+    "program", "seed",       "time-limit",  "step-limit", "step-cost",     "profile",    "start",
+    "faults",  "fault-rate", "ties",        "tick32",     "stop-on-error", "busy-limit", "run-until",
+    "link",    "buffers",    "fault-peers", "node",       "schedule",
 };
 
 /* The parser's state while it walks the file. */
