@@ -58,6 +58,11 @@ passes "$dir/buggy-retry-fixed.scn" --strategy exhaustive --faults points --faul
 grep -q 'all 12 schedules pass' "$tmp/out" || fail "with no fault fired the count is the faultless one"
 "$coop" explore "$dir/buggy-retry.scn" --strategy exhaustive >"$tmp/out" 2>&1
 grep -q 'all 12 schedules pass' "$tmp/out" || fail "faults off: the count changed"
+# The network's faults are choice points too: a refused connect and a reset break echo-basic, found and replayed.
+finds "$dir/echo-basic.scn" --strategy exhaustive --faults refuse
+grep -q 'schedule: 0/1$' "$tmp/out" || fail "exhaustive should refuse the first connect"
+finds "$dir/echo-basic.scn" --strategy pct --faults reset --seeds 0..1000
+finds "$dir/echo-basic.scn" --strategy random --faults reset --seeds 0..1000
 # The fault decisions replay under coop run: the found schedule fails, and without its fault part it passes.
 "$coop" run "$dir/buggy-retry.scn" --faults points --schedule 0011/1 >/dev/null 2>&1
 [ $? -eq 1 ] || fail "0011/1 should fail"
