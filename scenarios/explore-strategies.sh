@@ -74,6 +74,11 @@ finds "$dir/echo-basic.scn" --strategy random --faults reset --seeds 0..1000
 [ $? -eq 0 ] || fail "a cut search with no failure exits 0"
 grep -q 'the bound cut the search short: 3 schedules pass' "$tmp/out" || { cat "$tmp/out"; fail "no word of the cut"; }
 
+# With fault decisions as choice points the bound still counts schedules, and says when it cut the search.
+"$coop" explore "$dir/buggy-retry-fixed.scn" --strategy exhaustive --faults points --bound 20 >"$tmp/out" 2>&1
+[ $? -eq 0 ] || fail "a cut search with faults and no failure exits 0"
+grep -q 'the bound cut the search short: 20 schedules pass' "$tmp/out" || { cat "$tmp/out"; fail "no word of the cut"; }
+
 # Bad values are usage errors.
 for args in "--strategy nosuch" "--strategy pct --depth 0" "--strategy exhaustive --bound 0" "--independence some" \
   "--strategy pct --fault-depth 17" "--strategy pct --fault-depth x"; do
