@@ -52,6 +52,8 @@ grep -q 'faults points (1 fired per run)' "$tmp/out" || fail "pct does not name 
 finds "$dir/buggy-retry.scn" --strategy exhaustive --faults points
 grep -qE 'schedule: [0-9a-fx.]+/[01x.]*1' "$tmp/out" || fail "the exhaustive schedule does not fire a fault"
 finds "$dir/buggy-retry.scn" --strategy random --faults points --seeds 0..10000
+passes "$dir/buggy-retry-fixed.scn" --strategy pct --depth 2 --faults points --seeds 0..300
+grep -q 'up to 1 fault decision)' "$tmp/out" || fail "pct does not say how many fault decisions a run made"
 passes "$dir/buggy-retry-fixed.scn" --strategy exhaustive --faults points
 grep -q 'all 90 schedules pass' "$tmp/out" || fail "the fix's exhaustive count with one fault changed"
 passes "$dir/buggy-retry-fixed.scn" --strategy exhaustive --faults points --fault-depth 0

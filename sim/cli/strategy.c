@@ -176,8 +176,11 @@ static int explore_seeded(struct cli *c, const struct cli_strategy *st, const ch
         coop_scn_result_fini(&res);
         coop_strategy_free(p);
     }
-    printf("all %" PRIu64 " schedules pass (%s, depth %" PRIu32 ", up to %" PRIu32 " choice points)\n",
+    printf("all %" PRIu64 " schedules pass (%s, depth %" PRIu32 ", up to %" PRIu32 " choice points",
            last - first, name, depth, steps);
+    if (ov->faults & COOP_SIM_FAULTS_ALL)
+        printf(", up to %" PRIu32 " fault decision%s", fsteps, fsteps == 1 ? "" : "s");
+    printf(")\n");
     return CLI_PASS;
 }
 
