@@ -17,9 +17,18 @@
  * failed after CAP schedules counts as CAP+1, so a median above CAP
  * prints as CAP+1.  Exhaustive search is deterministic: its count is
  * one number, and the fixed programs' full count comes with it.
+ *
+ * A fourth row, buggy-retry (depth 2 and one fault), runs with the points
+ * fault on: the seeds draw the faults, the random walk fires each at the
+ * fault rate, PCT fires one of a run's fault decisions, and exhaustive
+ * search fires at most one per schedule.
  */
-#define NBUGS 3
-static const char *const bug_names[NBUGS] = { "buggy-init-order", "buggy-torn-copy", "buggy-window" };
+#define NBUGS 4
+static const char *const bug_names[NBUGS] = { "buggy-init-order", "buggy-torn-copy", "buggy-window",
+                                              "buggy-retry" };
+static const uint32_t bug_depth[NBUGS] = { 1, 2, 3, 2 };
+static const char *const bug_keys[NBUGS] = { "d1", "d2", "d3", "d2f1" };
+static const uint32_t bug_faults[NBUGS] = { 0, 0, 0, COOP_SIM_FAULT_POINTS };
 
 static coop_scenario *load(const char *dir, const char *name, const char *suffix)
 {
@@ -44,11 +53,11 @@ static bool run(const coop_scenario *scn, const coop_scn_overrides *ov, uint64_t
     return passed;
 }
 
-static uint64_t until_fail_permute(const coop_scenario *scn, uint64_t start, uint64_t cap)
+static uint64_t until_fail_permute(const coop_scenario *scn, uint32_t faults, uint64_t start, uint64_t cap)
 {
     coop_scn_overrides ov = { .seed_set = true,
                               .faults_set = true,
-                              .faults = 0,
+                              .faults = faults,
                               .ties_set = true,
                               .permute_ties = true,
                               .brief = true };
@@ -64,10 +73,11 @@ static uint64_t until_fail_permute(const coop_scenario *scn, uint64_t start, uin
  * A random walk (depth 0) or PCT as `coop explore --strategy` runs them:
  * PCT's step estimate starts from the ready order's run.
  */
-static uint64_t until_fail_chooser(const coop_scenario *scn, uint32_t depth, uint64_t start, uint64_t cap)
+static uint64_t until_fail_chooser(const coop_scenario *scn, uint32_t faults, uint32_t depth, uint64_t start,
+                                   uint64_t cap)
 {
-    coop_scn_overrides ov = { .faults_set = true, .faults = 0, .brief = true };
-    coop_strategy *fifo = coop_strategy_replay("0");
+    coop_scn_overrides ov = { .faults_set = true, .faults = faults, .brief = true };
+    coop_strategy *fifo = coop_strategy_replay("0/0");
     coop_sim_chooser ch = coop_strategy_chooser(fifo);
     ov.chooser = &ch;
     uint64_t steps64 = 0;
@@ -75,14 +85,18 @@ static uint64_t until_fail_chooser(const coop_scenario *scn, uint32_t depth, uin
     uint32_t steps = coop_strategy_points(fifo);
     if (steps64 > steps)
         steps = (uint32_t)steps64;
+    uint32_t fsteps = coop_strategy_fault_points(fifo);
     coop_strategy_free(fifo);
     for (uint64_t n = 1; n <= cap; n++) {
         coop_strategy *p =
-            depth ? coop_strategy_pct(start * cap + n, depth, steps) : coop_strategy_random(start * cap + n);
+            depth ? coop_strategy_pct_faults(start * cap + n, depth, steps, 1, fsteps ? fsteps : 1)
+                  : coop_strategy_random(start * cap + n);
         ch = coop_strategy_chooser(p);
         bool passed = run(scn, &ov, NULL);
         if (coop_strategy_points(p) > steps)
             steps = coop_strategy_points(p);
+        if (coop_strategy_fault_points(p) > fsteps)
+            fsteps = coop_strategy_fault_points(p);
         coop_strategy_free(p);
         if (!passed)
             return n;
@@ -91,11 +105,11 @@ static uint64_t until_fail_chooser(const coop_scenario *scn, uint32_t depth, uin
 }
 
 /* Exhaustive search: the distinct schedules up to and including the first failure, or all of them (*all). */
-static uint64_t exhaustive(const coop_scenario *scn, bool *failed)
+static uint64_t exhaustive(const coop_scenario *scn, uint32_t faults, bool *failed)
 {
     coop_dfs *d = coop_dfs_new(false);
     coop_sim_chooser ch = coop_dfs_chooser(d);
-    coop_scn_overrides ov = { .faults_set = true, .faults = 0, .brief = true, .chooser = &ch };
+    coop_scn_overrides ov = { .faults_set = true, .faults = faults, .brief = true, .chooser = &ch };
     uint64_t counted = 0;
     *failed = false;
     while (coop_dfs_more(d)) {
@@ -142,18 +156,19 @@ int main(int argc, char **argv)
         uint64_t med[3];
         for (int s = 0; s < 3; s++) {
             for (uint64_t i = 0; i < starts; i++)
-                v[i] = s == 0   ? until_fail_permute(scn, i, cap)
-                       : s == 1 ? until_fail_chooser(scn, 0, i, cap)
-                                : until_fail_chooser(scn, (uint32_t)b + 1, i, cap);
+                v[i] = s == 0   ? until_fail_permute(scn, bug_faults[b], i, cap)
+                       : s == 1 ? until_fail_chooser(scn, bug_faults[b], 0, i, cap)
+                                : until_fail_chooser(scn, bug_faults[b], bug_depth[b], i, cap);
             med[s] = median(v, starts);
         }
         bool found, fixed_failed;
-        uint64_t ex = exhaustive(scn, &found);
-        uint64_t ex_fixed = exhaustive(fixed, &fixed_failed);
-        printf(" d%d_permute=%llu d%d_random=%llu d%d_pct=%llu d%d_exhaustive=%llu%s d%d_fixed_all=%llu%s",
-               b + 1, (unsigned long long)med[0], b + 1, (unsigned long long)med[1], b + 1,
-               (unsigned long long)med[2], b + 1, (unsigned long long)ex, found ? "" : "_none", b + 1,
-               (unsigned long long)ex_fixed, fixed_failed ? "_FAILED" : "");
+        uint64_t ex = exhaustive(scn, bug_faults[b], &found);
+        uint64_t ex_fixed = exhaustive(fixed, bug_faults[b], &fixed_failed);
+        const char *k = bug_keys[b];
+        printf(" %s_permute=%llu %s_random=%llu %s_pct=%llu %s_exhaustive=%llu%s %s_fixed_all=%llu%s", k,
+               (unsigned long long)med[0], k, (unsigned long long)med[1], k, (unsigned long long)med[2], k,
+               (unsigned long long)ex, found ? "" : "_none", k, (unsigned long long)ex_fixed,
+               fixed_failed ? "_FAILED" : "");
         coop_scenario_free(scn);
         coop_scenario_free(fixed);
     }

@@ -178,5 +178,7 @@ const coop_program coop_builtin_programs[] = {
       coop_buggy_torn_copy_start },
     { "buggy-window", "planted bug of depth 3: a job committed after its window closed [--fixed]",
       coop_buggy_window_start },
+    { "buggy-retry", "planted bug needing a fault (points) and an ordering: a failed deposit seen [--fixed]",
+      coop_buggy_retry_start },
     { NULL, NULL, NULL },
 };

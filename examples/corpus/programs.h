@@ -13,6 +13,7 @@ int coop_probe_start(coop_sched *s, const coop_program_env *env, int argc, char 
 int coop_buggy_handoff_start(coop_sched *s, const coop_program_env *env, int argc, char **argv);
 /* Planted ordering bugs of depth 1, 2 and 3, each with a fix behind --fixed (see examples/buggy/). */
 int coop_buggy_init_order_start(coop_sched *s, const coop_program_env *env, int argc, char **argv);
+int coop_buggy_retry_start(coop_sched *s, const coop_program_env *env, int argc, char **argv);
 int coop_buggy_torn_copy_start(coop_sched *s, const coop_program_env *env, int argc, char **argv);
 int coop_buggy_window_start(coop_sched *s, const coop_program_env *env, int argc, char **argv);
 

@@ -386,7 +386,8 @@ enum {
     OPT_STRATEGY,
     OPT_DEPTH,
     OPT_BOUND,
-    OPT_INDEPENDENCE
+    OPT_INDEPENDENCE,
+    OPT_FAULT_DEPTH
 };
 
 static const struct option explore_options[] = {
@@ -404,6 +405,7 @@ static const struct option explore_options[] = {
     { "depth", required_argument, NULL, OPT_DEPTH },
     { "bound", required_argument, NULL, OPT_BOUND },
     { "independence", required_argument, NULL, OPT_INDEPENDENCE },
+    { "fault-depth", required_argument, NULL, OPT_FAULT_DEPTH },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -579,6 +581,7 @@ int cli_explore(struct cli *c, int argc, char **argv)
         case OPT_DEPTH:
         case OPT_BOUND:
         case OPT_INDEPENDENCE:
+        case OPT_FAULT_DEPTH:
             if (cli_strategy_option(&strategy, (enum cli_strategy_opt)(ch - OPT_STRATEGY), v))
                 goto bad_value;
             break;

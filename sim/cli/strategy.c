@@ -16,7 +16,11 @@ const char cli_strategy_help[] =
     "  --bound N             exhaustive: stop after N schedules (default 100000)\n"
     "  --independence I      exhaustive: all (every two steps may interact, the default)\n"
     "                        or calls (tasks share state only through signals, fds and\n"
-    "                        tasks, so steps touching none in common are run in one order)\n";
+    "                        tasks, so steps touching none in common are run in one order)\n"
+    "  --fault-depth F       with --faults: each fault decision is a choice point too;\n"
+    "                        pct fires exactly F of a run's fault decisions, exhaustive\n"
+    "                        at most F per schedule, random each at the fault rate\n"
+    "                        (default 1; 0 to 16)\n";
 
 int cli_strategy_option(struct cli_strategy *st, enum cli_strategy_opt which, const char *v)
 {
@@ -46,6 +50,12 @@ int cli_strategy_option(struct cli_strategy *st, enum cli_strategy_opt which, co
         if (strcmp(v, "all") && strcmp(v, "calls"))
             return -1;
         st->calls_only = !strcmp(v, "calls");
+        return 0;
+    case CLI_OPT_FAULT_DEPTH:
+        if (cli_parse_u64(v, &n) || n > 16)
+            return -1;
+        st->fault_depth = (uint32_t)n;
+        st->fault_depth_set = true;
         return 0;
     }
     return -1;
@@ -78,6 +88,22 @@ static void report(struct cli *c, const char *path, const coop_scenario *scn, co
     coop_scn_result_fini(&r2);
 }
 
+/* With faults on, the header names them and what the strategy does with them. */
+static void print_faults(const coop_scn_overrides *ov, const char *what, uint32_t fdepth)
+{
+    if (!(ov->faults & COOP_SIM_FAULTS_ALL))
+        return;
+    char mix[128];
+    coop_sim_faults_format(ov->faults, mix, sizeof(mix));
+    printf(", faults %s", mix);
+    if (!what)
+        printf(" (each at its rate)");
+    else if (!strcmp(what, "at most"))
+        printf(" (at most %" PRIu32 " fired per schedule)", fdepth);
+    else
+        printf(" (%" PRIu32 " fired per run)", fdepth);
+}
+
 /* One run under a chooser; 0, or -1 when the run could not start. */
 static int run_one(struct cli *c, const coop_scenario *scn, const coop_scn_overrides *ov, coop_sim_chooser ch,
                    coop_scn_result *res)
@@ -104,7 +130,8 @@ static int explore_seeded(struct cli *c, const struct cli_strategy *st, const ch
      * points: the most seen so far, starting from the ready order's own
      * run.  A schedule's text replays it whatever the estimate was.
      */
-    coop_strategy *fifo = coop_strategy_replay("0");
+    uint32_t fdepth = st->fault_depth_set ? st->fault_depth : 1;
+    coop_strategy *fifo = coop_strategy_replay("0/0"); /* no fault fires */
     if (!fifo)
         return CLI_USAGE;
     coop_scn_result res;
@@ -116,20 +143,27 @@ static int explore_seeded(struct cli *c, const struct cli_strategy *st, const ch
     uint32_t steps = coop_strategy_points(fifo);
     if (res.steps > steps)
         steps = res.steps > UINT32_MAX ? UINT32_MAX : (uint32_t)res.steps;
+    /* Likewise PCT draws the faults that fire over the most fault decisions seen in a run. */
+    uint32_t fsteps = coop_strategy_fault_points(fifo);
     coop_strategy_free(fifo);
     coop_scn_result_fini(&res);
     const char *name = st->kind == CLI_STRATEGY_PCT ? "pct" : "random";
-    printf("explore %s: strategy %s, depth %" PRIu32 ", seeds %" PRIu64 "..%" PRIu64 "\n", path, name, depth,
-           first, last);
+    printf("explore %s: strategy %s, depth %" PRIu32, path, name, depth);
+    print_faults(ov, st->kind == CLI_STRATEGY_PCT ? "fault depth" : NULL, fdepth);
+    printf(", seeds %" PRIu64 "..%" PRIu64 "\n", first, last);
     for (uint64_t seed = first; seed < last; seed++) {
-        coop_strategy *p = st->kind == CLI_STRATEGY_PCT ? coop_strategy_pct(seed, depth, steps ? steps : 1)
-                                                        : coop_strategy_random(seed);
+        coop_strategy *p =
+            st->kind == CLI_STRATEGY_PCT
+                ? coop_strategy_pct_faults(seed, depth, steps ? steps : 1, fdepth, fsteps ? fsteps : 1)
+                : coop_strategy_random(seed);
         if (!p || run_one(c, scn, ov, coop_strategy_chooser(p), &res)) {
             coop_strategy_free(p);
             return CLI_USAGE;
         }
         if (coop_strategy_points(p) > steps)
             steps = coop_strategy_points(p);
+        if (coop_strategy_fault_points(p) > fsteps)
+            fsteps = coop_strategy_fault_points(p);
         if (!res.passed) {
             char sched[COOP_SCHEDULE_TEXT_MAX];
             coop_strategy_format(p, sched, sizeof(sched));
@@ -142,8 +176,11 @@ static int explore_seeded(struct cli *c, const struct cli_strategy *st, const ch
         coop_scn_result_fini(&res);
         coop_strategy_free(p);
     }
-    printf("all %" PRIu64 " schedules pass (%s, depth %" PRIu32 ", up to %" PRIu32 " choice points)\n",
+    printf("all %" PRIu64 " schedules pass (%s, depth %" PRIu32 ", up to %" PRIu32 " choice points",
            last - first, name, depth, steps);
+    if (ov->faults & COOP_SIM_FAULTS_ALL)
+        printf(", up to %" PRIu32 " fault decision%s", fsteps, fsteps == 1 ? "" : "s");
+    printf(")\n");
     return CLI_PASS;
 }
 
@@ -154,7 +191,11 @@ static int explore_exhaustive(struct cli *c, const struct cli_strategy *st, cons
     coop_dfs *d = coop_dfs_new(st->calls_only);
     if (!d)
         return CLI_USAGE;
-    printf("explore %s: strategy exhaustive, bound %" PRIu64 " schedules\n", path, bound);
+    uint32_t fdepth = st->fault_depth_set ? st->fault_depth : 1;
+    coop_dfs_set_faults(d, fdepth);
+    printf("explore %s: strategy exhaustive, bound %" PRIu64 " schedules", path, bound);
+    print_faults(ov, "at most", fdepth);
+    printf("\n");
     int rc = CLI_PASS;
     while (coop_dfs_more(d) && counted < bound) {
         coop_scn_result res;

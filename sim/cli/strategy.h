@@ -18,16 +18,24 @@ typedef enum cli_strategy_kind {
 /* The options: --strategy, --depth (PCT), --bound (exhaustive: the most schedules run). */
 struct cli_strategy {
     cli_strategy_kind kind;
-    uint32_t depth;  /* 0: 3 */
-    uint64_t bound;  /* 0: 100,000 */
-    bool calls_only; /* exhaustive: tasks share state only through calls (--independence calls) */
+    uint32_t depth;       /* 0: 3 */
+    uint64_t bound;       /* 0: 100,000 */
+    bool calls_only;      /* exhaustive: tasks share state only through calls (--independence calls) */
+    uint32_t fault_depth; /* pct: faults fired per run; exhaustive: the most per schedule (--fault-depth) */
+    bool fault_depth_set;
 };
 
 /* The option help, for coop explore --help. */
 extern const char cli_strategy_help[];
 
 /* The options, in the order coop explore numbers them. */
-enum cli_strategy_opt { CLI_OPT_STRATEGY, CLI_OPT_DEPTH, CLI_OPT_BOUND, CLI_OPT_INDEPENDENCE };
+enum cli_strategy_opt {
+    CLI_OPT_STRATEGY,
+    CLI_OPT_DEPTH,
+    CLI_OPT_BOUND,
+    CLI_OPT_INDEPENDENCE,
+    CLI_OPT_FAULT_DEPTH
+};
 
 /* Takes one of the options with its value v: 0, or -1 for a bad value. */
 int cli_strategy_option(struct cli_strategy *st, enum cli_strategy_opt which, const char *v);

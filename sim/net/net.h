@@ -19,6 +19,15 @@
  * refusal a listener that would accept.  The draws happen in a fixed
  * order, so a seed and a script give one outcome.
  */
+/* The faults the network decides, as the kind its decide hook is given (the simulator's COOP_SIM_FAULT_* bits). */
+enum {
+    NET_FAULT_SPLIT = 1u << 1,
+    NET_FAULT_SHORT_IO = 1u << 2,
+    NET_FAULT_EAGAIN = 1u << 3,
+    NET_FAULT_RESET = 1u << 4,
+    NET_FAULT_REFUSE = 1u << 5
+};
+
 typedef struct coop_net_faults {
     uint64_t jitter_ns;    /* extra latency, uniform in [0, jitter_ns] per delivery (order kept) */
     uint32_t split_pct;    /* chance in % that a delivery is split into two chunks, the second 1 us later */
@@ -32,6 +41,13 @@ typedef struct coop_net_faults {
      * those are never faulted (and draw nothing).
      */
     bool peers;
+    /*
+     * NULL, or what decides each fault in place of the prng: kind is the
+     * fault's COOP_SIM_FAULT_* bit, pct its rate; it returns whether the
+     * fault fires.  Sizes are still drawn from the prng.
+     */
+    bool (*decide)(void *ctx, uint32_t kind, uint32_t pct);
+    void *decide_ctx;
 } coop_net_faults;
 
 /*

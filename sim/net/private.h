@@ -246,7 +246,13 @@ struct coop_net {
 /* ---- Small helpers ---- */
 
 static inline size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
-static inline bool chance(coop_net *net, uint32_t pct) { return coop_prng_chance(net->rng, pct, 100); }
+/* Whether a fault of kind (NET_FAULT_*) fires: the decide hook's answer when there is one, else the prng's. */
+static inline bool chance(coop_net *net, uint32_t kind, uint32_t pct)
+{
+    if (net->faults.decide)
+        return net->faults.decide(net->faults.decide_ctx, kind, pct);
+    return coop_prng_chance(net->rng, pct, 100);
+}
 
 /* Reports an I/O decision about end e of c (NULL: no end); returns the trace's index for it, or UINT64_MAX. */
 static inline uint64_t trace_end(coop_net *net, const char *what, const struct net_conn *c,

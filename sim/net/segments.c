@@ -142,7 +142,7 @@ void net_transmit(coop_net *net, struct net_conn *c, unsigned d, uint8_t kind, s
     struct net_seg s = { .due_ns = due, .seq = net->seq++, .len = len, .kind = kind, .reset = false };
     if (kind == SEG_DATA) {
         if (net->faults.reset_pct && (net->faults.peers || c->end[d].kind != END_PEER) &&
-            chance(net, net->faults.reset_pct))
+            chance(net, NET_FAULT_RESET, net->faults.reset_pct))
             s.reset = true;
         dir->inflight += len;
     }

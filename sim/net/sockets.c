@@ -154,11 +154,11 @@ static long io_allowance(coop_net *net, const struct net_conn *c, const struct n
 {
     if (max && n > max)
         n = max;
-    if (net->faults.eagain_pct && chance(net, net->faults.eagain_pct)) {
+    if (net->faults.eagain_pct && chance(net, NET_FAULT_EAGAIN, net->faults.eagain_pct)) {
         trace_end(net, "fault:eagain", c, e, n);
         return -COOP_EAGAIN;
     }
-    if (n >= 2 && net->faults.short_io_pct && chance(net, net->faults.short_io_pct)) {
+    if (n >= 2 && net->faults.short_io_pct && chance(net, NET_FAULT_SHORT_IO, net->faults.short_io_pct)) {
         n = 1 + (size_t)net_draw_below(net->rng, (uint64_t)n - 1);
         trace_end(net, "fault:short", c, e, n);
     }

@@ -48,7 +48,7 @@ void net_pump(coop_net *net, struct net_conn *c, unsigned d)
     if (unsent && window && dir->nseg < NET_DATA_SEGS) {
         size_t n = min_size(unsent, window);
         if (n >= 2 && dir->nseg + 2 <= NET_DATA_SEGS && net->faults.split_pct &&
-            chance(net, net->faults.split_pct)) {
+            chance(net, NET_FAULT_SPLIT, net->faults.split_pct)) {
             size_t k = 1 + (size_t)net_draw_below(net->rng, (uint64_t)n - 1);
             trace_end(net, "fault:split", c, tx, n);
             net_transmit(net, c, d, SEG_DATA, k, 0);
@@ -212,7 +212,7 @@ static void land_syn(coop_net *net, struct net_conn *c, struct net_seg *s)
         return;
     }
     if (net->faults.refuse_pct && (net->faults.peers || c->end[0].kind != END_PEER) &&
-        chance(net, net->faults.refuse_pct)) {
+        chance(net, NET_FAULT_REFUSE, net->faults.refuse_pct)) {
         trace_end(net, "fault:refuse", c, &c->end[0], 0);
         refuse(net, c, COOP_ECONNREFUSED);
         return;

@@ -36,6 +36,7 @@ struct sleeper {
  * new.
  */
 struct node {
+    bool fault; /* a fault decision: n is 2 (0: not fired, 1: fired) or 1 past the budget; tids[0] its kind */
     uint32_t n, chosen, done;
     uint32_t tids[COOP_PICK_MAX];
     struct fp fp[COOP_PICK_MAX];
@@ -62,6 +63,8 @@ struct coop_dfs {
     bool in_step;
     struct fp step;
     int64_t step_node;
+    uint32_t max_fired; /* fault decisions that may fire on one path */
+    uint32_t fired;     /* those fired so far in this run */
 };
 
 static uint32_t hash(const char *s)
@@ -232,7 +235,7 @@ static uint32_t on_pick(void *ctx, const uint32_t *tids, uint32_t n)
     if (i < d->depth) {
         /* Replaying the path: the sleep set below is the arrival set plus the alternatives taken before. */
         struct node *nd = &d->nodes[i];
-        if (nd->n != n || memcmp(nd->tids, tids, n * sizeof(*tids))) {
+        if (nd->fault || nd->n != n || memcmp(nd->tids, tids, n * sizeof(*tids))) {
             /* The program is not deterministic under this schedule; stop adding to the path. */
             d->redundant = true;
             return 0;
@@ -251,6 +254,7 @@ static uint32_t on_pick(void *ctx, const uint32_t *tids, uint32_t n)
         return 0;
     }
     struct node *nd = &d->nodes[d->depth];
+    nd->fault = false;
     nd->n = n;
     memcpy(nd->tids, tids, n * sizeof(*tids));
     nd->nsleep = d->nsleep;
@@ -269,10 +273,47 @@ static uint32_t on_pick(void *ctx, const uint32_t *tids, uint32_t n)
     return k;
 }
 
+/*
+ * A fault decision: a choice point with two options, not firing first.
+ * Whether a fault fires changes what the step under way touches, in ways
+ * its events need not show, so the step counts as touching everything
+ * (and between steps, every sleeper wakes): sleeping less only costs runs.
+ */
+static bool on_fault(void *ctx, uint32_t kind, uint32_t pct)
+{
+    coop_dfs *d = ctx;
+    (void)pct;
+    if (d->in_step)
+        d->step.any |= FP_ALL;
+    else
+        d->nsleep = 0;
+    if (d->redundant)
+        return false;
+    uint32_t i = d->at++;
+    if (i < d->depth) {
+        struct node *nd = &d->nodes[i];
+        if (!nd->fault || nd->tids[0] != kind) {
+            d->redundant = true;
+            return false;
+        }
+        d->fired += nd->chosen;
+        return nd->chosen != 0;
+    }
+    if (grow(coop_allocator_libc(), (void **)&d->nodes, &d->cap, d->depth + 1, sizeof(*d->nodes), 64)) {
+        d->redundant = true;
+        return false;
+    }
+    struct node *nd = &d->nodes[d->depth++];
+    *nd = (struct node){ .fault = true, .n = d->fired < d->max_fired ? 2 : 1, .chosen = 0, .done = 1 };
+    nd->tids[0] = kind;
+    return false;
+}
+
 coop_dfs *coop_dfs_new(bool calls_only)
 {
     coop_dfs *d = calloc(1, sizeof(*d));
     if (d) {
+        d->max_fired = 1;
         d->calls_only = calls_only;
         d->more = true;
         d->step_node = -1;
@@ -288,7 +329,12 @@ void coop_dfs_free(coop_dfs *d)
     free(d);
 }
 
-coop_sim_chooser coop_dfs_chooser(coop_dfs *d) { return (coop_sim_chooser){ on_pick, on_event, d }; }
+void coop_dfs_set_faults(coop_dfs *d, uint32_t max_fired) { d->max_fired = max_fired; }
+
+coop_sim_chooser coop_dfs_chooser(coop_dfs *d)
+{
+    return (coop_sim_chooser){ on_pick, on_event, d, on_fault };
+}
 
 bool coop_dfs_end_run(coop_dfs *d)
 {
@@ -313,6 +359,7 @@ bool coop_dfs_end_run(coop_dfs *d)
     d->nsleep = 0;
     d->in_step = false;
     d->step_node = -1;
+    d->fired = 0;
     return counted;
 }
 
@@ -320,11 +367,14 @@ bool coop_dfs_more(const coop_dfs *d) { return d->more; }
 
 size_t coop_dfs_format(const coop_dfs *d, char *buf, size_t len)
 {
-    uint8_t v[COOP_SCHEDULE_TEXT_MAX];
-    size_t n = d->at < d->depth ? d->at : d->depth;
-    if (n > sizeof(v))
-        n = sizeof(v);
-    for (size_t i = 0; i < n; i++)
-        v[i] = (uint8_t)d->nodes[i].chosen;
-    return sim_schedule_format(v, n, buf, len);
+    uint8_t v[COOP_SCHEDULE_TEXT_MAX], f[COOP_SCHEDULE_TEXT_MAX];
+    size_t n = d->at < d->depth ? d->at : d->depth, nv = 0, nf = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct node *nd = &d->nodes[i];
+        if (nd->fault && nf < sizeof(f))
+            f[nf++] = (uint8_t)nd->chosen;
+        else if (!nd->fault && nv < sizeof(v))
+            v[nv++] = (uint8_t)nd->chosen;
+    }
+    return sim_schedule_format_full(v, nv, f, nf, buf, len);
 }

@@ -132,6 +132,20 @@ static uint32_t net_rate(uint32_t mask, uint32_t pct, uint32_t bit)
     return r ? r : 1;
 }
 
+_Static_assert((uint32_t)NET_FAULT_SPLIT == (uint32_t)COOP_SIM_FAULT_SPLIT &&
+                   (uint32_t)NET_FAULT_SHORT_IO == (uint32_t)COOP_SIM_FAULT_SHORT_IO &&
+                   (uint32_t)NET_FAULT_EAGAIN == (uint32_t)COOP_SIM_FAULT_EAGAIN &&
+                   (uint32_t)NET_FAULT_RESET == (uint32_t)COOP_SIM_FAULT_RESET &&
+                   (uint32_t)NET_FAULT_REFUSE == (uint32_t)COOP_SIM_FAULT_REFUSE,
+               "the network names its faults by the simulator's bits");
+
+bool sim_fault_decide(coop_sim *sim, coop_prng *rng, uint32_t kind, uint32_t pct)
+{
+    if (sim->cfg.chooser.fault)
+        return sim->cfg.chooser.fault(sim->cfg.chooser.ctx, kind, pct);
+    return coop_prng_chance(rng, pct, 100);
+}
+
 void sim_apply_net_faults(coop_sim *sim, uint32_t mask)
 {
     uint32_t pct = sim->cfg.fault_pct;
@@ -143,6 +157,8 @@ void sim_apply_net_faults(coop_sim *sim, uint32_t mask)
         .reset_pct = net_rate(mask, pct, COOP_SIM_FAULT_RESET),
         .refuse_pct = net_rate(mask, pct, COOP_SIM_FAULT_REFUSE),
         .peers = sim->cfg.fault_peers,
+        .decide = sim->cfg.chooser.fault,
+        .decide_ctx = sim->cfg.chooser.ctx,
     };
     coop_net_set_faults(sim->net, &f);
 }
@@ -154,7 +170,7 @@ bool sim_on_fault_point(void *ctx, const char *site, uint32_t tid)
     struct sim_node *n = ctx;
     coop_sim *sim = n->sim;
     bool fired = sim_fault_on(sim, COOP_SIM_FAULT_POINTS) &&
-                 coop_prng_chance(&sim->rng_faults, sim->cfg.fault_pct, 100);
+                 sim_fault_decide(sim, &sim->rng_faults, COOP_SIM_FAULT_POINTS, sim->cfg.fault_pct);
     sim_trace_fault(sim, n, "point", site, tid, fired);
     return fired;
 }

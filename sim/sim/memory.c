@@ -56,7 +56,7 @@ void *sim_alloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
         return NULL;
     }
     if (new_size > old_size && !n->starting && sim_fault_on(sim, COOP_SIM_FAULT_ALLOC) &&
-        coop_prng_chance(&sim->rng_alloc, sim->cfg.fault_pct, 100)) {
+        sim_fault_decide(sim, &sim->rng_alloc, COOP_SIM_FAULT_ALLOC, sim->cfg.fault_pct)) {
         sim_trace_fault(sim, n, "alloc", NULL, 0, true);
         return NULL;
     }

@@ -211,6 +211,8 @@ void *sim_alloc(void *ctx, void *ptr, size_t old_size, size_t new_size);
 void sim_reclaim(struct sim_node *n);
 /* Sets the network's fault rates for the network kinds of mask, at the configured rate. */
 void sim_apply_net_faults(coop_sim *sim, uint32_t mask);
+/* Whether a fault of kind fires at pct per cent: the chooser decides when it has a fault hook, else rng. */
+bool sim_fault_decide(coop_sim *sim, coop_prng *rng, uint32_t kind, uint32_t pct);
 /* After a step: the clock-jump fault, when it is on, may move the clock forward. */
 void sim_fault_clock_jump(coop_sim *sim);
 

@@ -83,3 +83,51 @@ bad:
     free(v);
     return -1;
 }
+
+size_t sim_schedule_format_full(const uint8_t *ties, size_t nt, const uint8_t *faults, size_t nf, char *buf,
+                                size_t len)
+{
+    size_t at = sim_schedule_format(ties, nt, buf, len);
+    if (nf == 0)
+        return at;
+    put(buf, len, &at, '/');
+    size_t rest = at < len ? len - at : 0;
+    at += sim_schedule_format(faults, nf, rest ? buf + at : NULL, rest);
+    if (len)
+        buf[at < len ? at : len - 1] = '\0';
+    return at;
+}
+
+int sim_schedule_parse_full(const char *text, uint8_t **ties, size_t *nt, uint8_t **faults, size_t *nf,
+                            bool *has_faults)
+{
+    const char *slash = strchr(text, '/');
+    *faults = NULL;
+    *nf = 0;
+    *has_faults = slash != NULL;
+    if (!slash)
+        return sim_schedule_parse(text, ties, nt);
+    size_t hn = (size_t)(slash - text);
+    char *head = malloc(hn + 1);
+    if (!head)
+        return -1;
+    memcpy(head, text, hn);
+    head[hn] = '\0';
+    /* Both parts are needed: "/1" and "1/" are malformed, as is a second "/" or a decision above 1. */
+    int rc = *head && slash[1] ? sim_schedule_parse(head, ties, nt) : -1;
+    free(head);
+    if (rc)
+        return -1;
+    if (sim_schedule_parse(slash + 1, faults, nf)) {
+        free(*ties);
+        return -1;
+    }
+    for (size_t i = 0; i < *nf; i++)
+        if ((*faults)[i] > 1) {
+            free(*ties);
+            free(*faults);
+            *faults = NULL;
+            return -1;
+        }
+    return 0;
+}

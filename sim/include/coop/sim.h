@@ -108,12 +108,20 @@ typedef struct coop_sim_node_spec {
  * n tied tasks runs first (see coop_pick_fn), and observe, which may be
  * NULL, sees every scheduler event and every network event (as a
  * COOP_TR_IO event with its fd), so that a search can tell which steps
- * touch common state.  An unset pick keeps the ready order.
+ * touch common state.  An unset pick keeps the ready order.  fault, which
+ * may be NULL, decides each fault of an enabled class that could apply
+ * (a fault point, a split, a short read or write, an EAGAIN, a reset, a
+ * refusal, an allocation failure; kind is its COOP_SIM_FAULT_* bit and
+ * pct the rate the seed would fire it at, in per cent): it returns
+ * whether the fault fires.  An unset fault leaves the decisions to the
+ * seed.  Sizes (how much a short read moves) and the jitter and
+ * clock-jump faults stay the seed's either way.
  */
 typedef struct coop_sim_chooser {
     uint32_t (*pick)(void *ctx, const uint32_t *tids, uint32_t n);
     void (*observe)(void *ctx, const coop_trace_event *e);
     void *ctx;
+    bool (*fault)(void *ctx, uint32_t kind, uint32_t pct);
 } coop_sim_chooser;
 
 typedef struct coop_sim_config {

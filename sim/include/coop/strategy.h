@@ -20,6 +20,13 @@ extern "C" {
  * of four or more zeros written "xN." (N in decimal) and trailing zeros
  * dropped: "1x12.3" is a 1, twelve 0s, then a 3.  The empty schedule is
  * written "0".
+ *
+ * Fault decisions (coop_sim_chooser.fault) are choice points too, with
+ * two options: 0, the fault does not fire, and 1, it fires.  They are
+ * written after the tie choices, behind a "/", in the same compact form:
+ * "1x12.3/x5.1" takes the ties as above and fires the sixth fault
+ * decision of the run alone.  A schedule without "/" leaves the fault
+ * decisions to the seed, as schedules did before they recorded them.
  */
 #define COOP_SCHEDULE_TEXT_MAX 4096
 
@@ -34,7 +41,10 @@ typedef struct coop_strategy coop_strategy;
 
 /* A chooser that follows text (see above); NULL on a malformed schedule or no memory. */
 COOP_API coop_strategy *coop_strategy_replay(const char *text);
-/* A random walk for one run: every choice is uniform among the tied tasks, drawn from seed. */
+/*
+ * A random walk for one run: every choice is uniform among the tied
+ * tasks, and every fault fires at its configured rate, drawn from seed.
+ */
 COOP_API coop_strategy *coop_strategy_random(uint64_t seed);
 /*
  * PCT (Burckhardt et al., ASPLOS 2010) for one run: every task gets a
@@ -46,11 +56,26 @@ COOP_API coop_strategy *coop_strategy_random(uint64_t seed);
  * run's choice points.  depth >= 1; steps >= 1.
  */
 COOP_API coop_strategy *coop_strategy_pct(uint64_t seed, uint32_t depth, uint32_t steps);
+/*
+ * PCT with faults: as coop_strategy_pct (the same priorities and change
+ * points), and of the run's fault decisions exactly the ones at faults
+ * distinct positions drawn at random from 1..fault_steps fire, no other.
+ * A bug that needs depth ordering constraints and faults specific fault
+ * decisions (the i-th of the run, for faults given i) to fire, and no
+ * other, is found by each run with probability at least
+ * 1/(n * steps^(depth-1)) * 1/C(fault_steps, faults) when fault_steps
+ * bounds the run's fault decisions (see docs/exploring.md).
+ * faults <= 16.
+ */
+COOP_API coop_strategy *coop_strategy_pct_faults(uint64_t seed, uint32_t depth, uint32_t steps,
+                                                 uint32_t faults, uint32_t fault_steps);
 COOP_API void coop_strategy_free(coop_strategy *st);
 /* The chooser to hand to coop_sim_config.chooser (or coop_scn_overrides.chooser). */
 COOP_API coop_sim_chooser coop_strategy_chooser(coop_strategy *st);
-/* The choice points seen so far. */
+/* The tie choice points seen so far. */
 COOP_API uint32_t coop_strategy_points(const coop_strategy *st);
+/* The fault decisions seen so far. */
+COOP_API uint32_t coop_strategy_fault_points(const coop_strategy *st);
 /* Writes the choices taken so far as compact text; returns the length the whole text needs. */
 COOP_API size_t coop_strategy_format(const coop_strategy *st, char *buf, size_t len);
 
@@ -74,6 +99,13 @@ typedef struct coop_dfs coop_dfs;
 
 COOP_API coop_dfs *coop_dfs_new(bool calls_only);
 COOP_API void coop_dfs_free(coop_dfs *d);
+/*
+ * Fault decisions are choice points too, not firing first: along one
+ * path at most max_fired of them fire (1 unless set; 0: none), and past
+ * that they do not branch.  A step in which a fault is decided counts as
+ * touching everything.
+ */
+COOP_API void coop_dfs_set_faults(coop_dfs *d, uint32_t max_fired);
 /* The chooser for the next run; call coop_dfs_next after each run. */
 COOP_API coop_sim_chooser coop_dfs_chooser(coop_dfs *d);
 /*
