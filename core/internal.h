@@ -211,7 +211,10 @@ struct coop_task {
     uint32_t tid;              /* unique per scheduler, never reused, from 1 */
     uint32_t heap_idx;         /* index of its heap entry, or COOP__NO_INDEX */
     struct coop__calls *calls; /* NULL until the first call */
-    /* 8-aligned: on 32-bit targets the fields above end at 36 bytes. */
+#if !COOP_CONFIG_HEAP_KEYS
+    uint32_t qkey; /* while it holds a heap entry: prio << 24 | seq, the key after time2run */
+#endif
+    /* 8-aligned: on 32-bit targets the fields above end at 36 bytes (40 with qkey). */
     _Alignas(8) unsigned char state[];
 };
 
@@ -227,6 +230,7 @@ _Static_assert(offsetof(struct coop_task, state) == COOP__STATE_OFFSET,
  * a timeout's (its task may be woken early) and that of a task running
  * from the top (see coop_sched.stale).  A timer's entry is not indexed.
  */
+#if COOP_CONFIG_HEAP_KEYS
 struct coop__heap_entry {
     uint64_t t;  /* time2run_ns */
     uint64_t ps; /* prio << 56 | seq << 1 | indexed */
@@ -234,6 +238,25 @@ struct coop__heap_entry {
 };
 #define COOP__PS_INDEXED UINT64_C(1)
 #define COOP__SEQ_LIMIT (UINT64_C(1) << 55) /* seqs, the hook's included, stay below */
+static inline uint64_t coop__entry_time(const struct coop__heap_entry *e) { return e->t; }
+static inline int coop__entry_prio(const struct coop__heap_entry *e) { return (int)(e->ps >> 56); }
+#else
+/*
+ * Without heap keys, an entry is its task alone and the key is read from
+ * the record: (time2run_ns, qkey), qkey = prio << 24 | seq.  qkey keeps
+ * the prio the task was queued with, which a change of prio must not
+ * move.  Every entry is indexed and a task leaves the heap as soon as it
+ * is dispatched or ended, so an entry's record never changes its key
+ * while in the heap.  There are no chains.  When seqs reach the limit,
+ * those in the heap are renumbered from 0 in their order (queue.c).
+ */
+struct coop__heap_entry {
+    coop_task *task;
+};
+#define COOP__SEQ_LIMIT (UINT32_C(1) << 24) /* seqs, the hook's included, stay below */
+static inline uint64_t coop__entry_time(const struct coop__heap_entry *e) { return e->task->time2run_ns; }
+static inline int coop__entry_prio(const struct coop__heap_entry *e) { return (int)(e->task->qkey >> 24); }
+#endif
 
 /*
  * A 4-ary min-heap on (t, ps).  An entry's task is the head of a chain:
@@ -351,7 +374,9 @@ struct coop_sched {
 
     struct coop__heap heap;
     uint32_t heap_dead; /* ended tasks still linked in the heap: entries' tasks or chained */
+#if COOP_CONFIG_HEAP_KEYS
     struct coop__chain_slot chains[COOP__CHAIN_CACHE];
+#endif
     struct coop__ring rings[COOP__NRINGS];
     uint64_t ring_bits[COOP__RING_WORDS]; /* bit p set when rings[p] is non-empty */
     struct coop__tasktab tab;

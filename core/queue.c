@@ -34,6 +34,7 @@
  * memory they hold.  Timeouts, whose tasks are often woken early, have
  * indexed entries and leave at once.
  */
+#if COOP_CONFIG_HEAP_KEYS
 static inline struct coop__chain_slot *chain_slot(coop_sched *s, uint64_t t)
 {
     return &s->chains[coop__chain_index(t)];
@@ -61,10 +62,13 @@ static coop_task *first_live(coop_sched *s, coop_task *n)
     return n;
 }
 
+#endif
+
 #ifdef __OPTIMIZE_SIZE__
 void coop__enqueue(coop_sched *s, coop_task *t) { coop__enqueue_inline(s, t); }
 #endif
 
+#if COOP_CONFIG_HEAP_KEYS
 /*
  * The heap half of coop__enqueue (ready.h), which has already appended
  * to any chain that could take the task: a new entry for a new chain, a
@@ -243,3 +247,89 @@ int coop__heap_verify(const coop_sched *s)
     }
     return 0;
 }
+
+#else /* !COOP_CONFIG_HEAP_KEYS */
+
+/*
+ * Gives the tasks in the heap the seqs 0, 1, ... in the order of their
+ * old ones, which keeps every order between them.  Quadratic, but it runs
+ * once per 2^24 insertions and only a few tasks are meant to share this
+ * heap.  The k-th smallest of distinct seqs is at least k, so the entries
+ * already renumbered are never taken again.
+ */
+static void renumber(coop_sched *s)
+{
+    struct coop__heap *h = &s->heap;
+    uint32_t k = 0;
+    for (uint32_t prev = 0; k < h->n; k++) {
+        coop_task *min = NULL;
+        for (uint32_t i = 0; i < h->n; i++) {
+            coop_task *t = h->v[i].task;
+            uint32_t seq = t->qkey & (COOP__SEQ_LIMIT - 1);
+            if ((k == 0 || seq > prev) && (!min || seq < (min->qkey & (COOP__SEQ_LIMIT - 1))))
+                min = t;
+        }
+        prev = min->qkey & (COOP__SEQ_LIMIT - 1);
+        min->qkey = (min->qkey & ~(COOP__SEQ_LIMIT - 1)) | k;
+    }
+    s->next_seq = k;
+}
+
+/* Queues the task in the heap under (time2run, prio, seq); every entry is indexed and there are no chains. */
+void coop__enqueue_heap(coop_sched *s, coop_task *t)
+{
+    if (s->next_seq == COOP__SEQ_LIMIT && !s->seq_hook)
+        renumber(s);
+    uint64_t seq = s->next_seq++;
+    if (s->seq_hook)
+        seq = s->seq_hook(s->seq_ctx, seq);
+    coop_assert(seq < COOP__SEQ_LIMIT);
+    if (t->time2run_ns < s->now_ns)
+        t->flags |= COOP__F_LATE;
+    else
+        t->flags &= (uint16_t)~COOP__F_LATE;
+    t->next = NULL;
+    if (t->where != COOP__BLOCKED)
+        t->where = COOP__TIMED;
+    coop__heap_push(&s->heap, t, (uint32_t)t->prio << 24 | (uint32_t)seq);
+}
+
+/* Takes the task out of the heap if it holds an entry. */
+void coop__dequeue(coop_sched *s, coop_task *t)
+{
+    if (t->heap_idx != COOP__NO_INDEX)
+        coop__heap_del(&s->heap, t);
+}
+
+/* Every task in the heap is live: an ended one left it at once. */
+coop_task *coop__heap_top(coop_sched *s) { return s->heap.n ? s->heap.v[0].task : NULL; }
+
+/* Takes the task at the top out of the heap for dispatch; it holds no entry while it runs. */
+coop_task *coop__heap_take_top(coop_sched *s)
+{
+    coop_task *t = s->heap.v[0].task;
+    coop__heap_del(&s->heap, t);
+    return t;
+}
+
+/* Nothing dead stays in this heap. */
+void coop__heap_compact(coop_sched *s) { coop_assert(s->heap_dead == 0); }
+
+/* The heap's order and back-pointers. */
+int coop__heap_verify(const coop_sched *s)
+{
+    const struct coop__heap *h = &s->heap;
+    for (uint32_t i = 0; i < h->n; i++) {
+        const struct coop__heap_entry *e = &h->v[i];
+        const coop_task *t = e->task, *up = i > 0 ? h->v[(i - 1) / 4].task : NULL;
+        if (up)
+            coop_assert(up->time2run_ns < t->time2run_ns ||
+                        (up->time2run_ns == t->time2run_ns && up->qkey < t->qkey));
+        coop_assert(t->heap_idx == i && t->next == NULL && !(t->flags & (COOP__F_IN_HEAP | COOP__F_IN_CHAIN)));
+        coop_assert(t->where == COOP__TIMED || t->where == COOP__BLOCKED);
+    }
+    coop_assert(s->heap_dead == 0 && s->stale == NULL);
+    return 0;
+}
+
+#endif

@@ -368,7 +368,8 @@ int coop_verify(const coop_sched *s)
         coop_assert(t->where != COOP__DEAD && t->where != COOP__DETACHED && !(t->flags & COOP__F_ENDED));
         coop_assert(t->prio >= COOP_PRIO_HIGHEST && t->prio <= COOP_PRIO_LOWEST);
         if (t->where == COOP__TIMED)
-            coop_assert(t->flags & (COOP__F_IN_HEAP | COOP__F_IN_CHAIN));
+            coop_assert((t->flags & (COOP__F_IN_HEAP | COOP__F_IN_CHAIN)) ||
+                        (!COOP_CONFIG_HEAP_KEYS && t->heap_idx != COOP__NO_INDEX));
         if (t->where == COOP__READY)
             coop_assert(t->flags & COOP__F_IN_RING);
         const struct coop__calls *c = t->calls;

@@ -28,6 +28,17 @@
 #define COOP_CONFIG_CHAIN_BITS 7
 #endif
 
+/*
+ * 1: a heap entry caches its task's key (24 bytes where pointers have 4),
+ * and periodic tasks sharing a grid chain behind one entry, so sifting a
+ * big heap never touches a task record.  0: an entry is the task pointer
+ * alone and the key is read from the record, which saves 20 bytes per task
+ * on 32-bit targets; meant for a few tasks.
+ */
+#ifndef COOP_CONFIG_HEAP_KEYS
+#define COOP_CONFIG_HEAP_KEYS 1
+#endif
+
 /* Blocks up to this many bytes (a multiple of 8) come from per-size slabs; 0: every block from the allocator. */
 #ifndef COOP_CONFIG_SLAB_MAX
 #define COOP_CONFIG_SLAB_MAX 512
