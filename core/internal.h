@@ -253,7 +253,13 @@ static inline int coop__entry_prio(const struct coop__heap_entry *e) { return (i
 struct coop__heap_entry {
     coop_task *task;
 };
-#define COOP__SEQ_LIMIT (UINT32_C(1) << 24) /* seqs, the hook's included, stay below */
+#ifndef COOP__SEQ_BITS
+#define COOP__SEQ_BITS 24 /* a test build lowers it, so that renumbering happens often */
+#endif
+#if COOP__SEQ_BITS > 24
+#error "COOP__SEQ_BITS must leave 8 bits of the queue key for the prio"
+#endif
+#define COOP__SEQ_LIMIT (UINT32_C(1) << COOP__SEQ_BITS) /* seqs, the hook's included, stay below */
 static inline uint64_t coop__entry_time(const struct coop__heap_entry *e) { return e->task->time2run_ns; }
 static inline int coop__entry_prio(const struct coop__heap_entry *e) { return (int)(e->task->qkey >> 24); }
 #endif

@@ -325,7 +325,8 @@ int coop__heap_verify(const coop_sched *s)
         if (up)
             coop_assert(up->time2run_ns < t->time2run_ns ||
                         (up->time2run_ns == t->time2run_ns && up->qkey < t->qkey));
-        coop_assert(t->heap_idx == i && t->next == NULL && !(t->flags & (COOP__F_IN_HEAP | COOP__F_IN_CHAIN)));
+        coop_assert(t->heap_idx == i && t->next == NULL &&
+                    !(t->flags & (COOP__F_IN_HEAP | COOP__F_IN_CHAIN)));
         coop_assert(t->where == COOP__TIMED || t->where == COOP__BLOCKED);
     }
     coop_assert(s->heap_dead == 0 && s->stale == NULL);
