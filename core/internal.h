@@ -406,7 +406,9 @@ struct coop_sched {
     struct coop__call call;
 
     struct coop__htab kinds;
+#if COOP__SLAB_MAX > 0
     struct coop__slab_class slab[COOP__SLAB_CLASSES];
+#endif
     char label[16]; /* an automatic name formatted for a log line or trace event */
 
     int64_t poll_period_ns;
