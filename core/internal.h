@@ -119,10 +119,18 @@ struct coop__hnode {
     struct coop__hnode *chain; /* next in its bucket */
     uint32_t hash;
 };
+#if COOP_CONFIG_HASH_TABLES
 struct coop__htab {
     struct coop__hnode **v; /* buckets; cap is a power of two, or 0 */
     uint32_t cap, n;
 };
+#else
+/* Without hash tables: one list, newest first, searched from its head like a single bucket. */
+struct coop__htab {
+    struct coop__hnode *head;
+    uint32_t n;
+};
+#endif
 
 /*
  * A named signal.  Waiters form a doubly linked list in registration

@@ -39,6 +39,11 @@
 #define COOP_CONFIG_HEAP_KEYS 1
 #endif
 
+/* 1: interned signal names and task kinds are found by hash; 0: by a linear search, for a few of them. */
+#ifndef COOP_CONFIG_HASH_TABLES
+#define COOP_CONFIG_HASH_TABLES 1
+#endif
+
 /* Blocks up to this many bytes (a multiple of 8) come from per-size slabs; 0: every block from the allocator. */
 #ifndef COOP_CONFIG_SLAB_MAX
 #define COOP_CONFIG_SLAB_MAX 512
