@@ -108,6 +108,10 @@ static inline bool coop__has_ring(int prio)
 #if COOP_CONFIG_RINGS >= 100
     (void)prio;
     return true;
+#elif COOP_CONFIG_RINGS == 0
+    /* Prios start at 1, so none has a ring; said outright, the ring code is left out. */
+    (void)prio;
+    return false;
 #else
     return prio <= COOP_CONFIG_RINGS;
 #endif

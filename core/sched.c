@@ -80,8 +80,9 @@ coop_sched *coop_sched_new(const coop_config *cfg)
         alloc = coop_allocator_libc();
 #else
         /* No default allocator without libc: a porting error, reported, never a silent NULL. */
-        coop__assert_fail("cfg->alloc.fn != NULL: a build without libc needs an allocator", __FILE__,
-                          __LINE__);
+        coop__assert_fail(
+            COOP_CONFIG_ASSERT_TEXT ? "cfg->alloc.fn != NULL: a build without libc needs an allocator" : "",
+            COOP_CONFIG_ASSERT_TEXT ? __FILE__ : "coop", __LINE__);
         return NULL;
 #endif
     }
