@@ -1,6 +1,9 @@
 /* The timer heap: a 4-ary min-heap of entries keyed by (time2run, prio << 56 | seq << 1 | indexed). */
 #include "internal.h"
 
+/* A build without heap keys queues timers in a list instead (queue.c). */
+#if COOP_CONFIG_HEAP_KEYS
+
 /*
  * Four children per node halve the depth of a binary heap, and the four
  * keys sit in one or two cache lines, so sift-down touches less memory.
@@ -8,32 +11,15 @@
  * indexed entry's moves write back its task's heap_idx: the others never
  * touch a task record at all, which is most of the cost in a big heap.
  */
-#if COOP_CONFIG_HEAP_KEYS
 static inline bool entry_less(const struct coop__heap_entry *a, const struct coop__heap_entry *b)
 {
     return a->t < b->t || (a->t == b->t && a->ps < b->ps);
 }
 
-static inline bool entry_indexed(const struct coop__heap_entry *e) { return e->ps & COOP__PS_INDEXED; }
-#else
-/* Not inline: in a build without heap keys, this one copy serves every sift. */
-static bool entry_less(const struct coop__heap_entry *a, const struct coop__heap_entry *b)
-{
-    const coop_task *x = a->task, *y = b->task;
-    return x->time2run_ns < y->time2run_ns || (x->time2run_ns == y->time2run_ns && x->qkey < y->qkey);
-}
-
-static inline bool entry_indexed(const struct coop__heap_entry *e)
-{
-    (void)e;
-    return true;
-}
-#endif
-
 static inline void place(struct coop__heap_entry *v, uint32_t i, struct coop__heap_entry e)
 {
     v[i] = e;
-    if (entry_indexed(&e))
+    if (e.ps & COOP__PS_INDEXED)
         e.task->heap_idx = i;
 }
 
@@ -55,9 +41,8 @@ static inline void prefetch(const void *p)
 static inline uint32_t min_child(const struct coop__heap_entry *v, uint32_t n, uint32_t i)
 {
     uint32_t first = 4 * i + 1, best = first;
-    if (COOP_CONFIG_HEAP_KEYS && first + 4 <= n) {
-        uint64_t t0 = coop__entry_time(&v[first]), t1 = coop__entry_time(&v[first + 1]),
-                 t2 = coop__entry_time(&v[first + 2]), t3 = coop__entry_time(&v[first + 3]);
+    if (first + 4 <= n) {
+        uint64_t t0 = v[first].t, t1 = v[first + 1].t, t2 = v[first + 2].t, t3 = v[first + 3].t;
         uint32_t a = t1 < t0 ? first + 1 : first, b = t3 < t2 ? first + 3 : first + 2;
         uint64_t ta = t1 < t0 ? t1 : t0, tb = t3 < t2 ? t3 : t2;
         best = tb < ta ? b : a;
@@ -113,12 +98,7 @@ static void resift(struct coop__heap *h, uint32_t i, struct coop__heap_entry e)
 void coop__heap_push(struct coop__heap *h, coop_task *t, uint64_t ps)
 {
     coop_assert(h->n < h->cap);
-#if COOP_CONFIG_HEAP_KEYS
     struct coop__heap_entry e = { t->time2run_ns, ps, t };
-#else
-    t->qkey = (uint32_t)ps;
-    struct coop__heap_entry e = { t };
-#endif
     sift_up(h->v, h->n++, e);
 }
 
@@ -133,12 +113,11 @@ static void remove_at(struct coop__heap *h, uint32_t i)
 void coop__heap_del(struct coop__heap *h, coop_task *t)
 {
     uint32_t i = t->heap_idx;
-    coop_assert(i < h->n && h->v[i].task == t && entry_indexed(&h->v[i]));
+    coop_assert(i < h->n && h->v[i].task == t && (h->v[i].ps & COOP__PS_INDEXED));
     t->heap_idx = COOP__NO_INDEX;
     remove_at(h, i);
 }
 
-#if COOP_CONFIG_HEAP_KEYS
 /* Removes the top, a dead timer's entry (indexed entries leave by coop__heap_del). */
 void coop__heap_pop_top(struct coop__heap *h)
 {
@@ -164,8 +143,6 @@ void coop__heap_index_top(struct coop__heap *h)
     h->v[0].task->heap_idx = 0;
 }
 
-#endif
-
 /* Restores the heap order after entries were edited or dropped in place (Floyd's construction). */
 void coop__heap_rebuild(struct coop__heap *h)
 {
@@ -173,7 +150,7 @@ void coop__heap_rebuild(struct coop__heap *h)
         if (i < h->n)
             sift_down(h->v, h->n, i, h->v[i]);
     for (uint32_t i = 0; i < h->n; i++)
-        if (entry_indexed(&h->v[i]))
+        if (h->v[i].ps & COOP__PS_INDEXED)
             h->v[i].task->heap_idx = i;
 }
 
@@ -183,3 +160,4 @@ void coop__heap_free(coop_sched *s, struct coop__heap *h)
     h->v = NULL;
     h->n = h->cap = 0;
 }
+#endif

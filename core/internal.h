@@ -104,7 +104,7 @@ enum coop__flags {
     COOP__F_NAMED = 1u << 11,       /* the spec named it; the name follows the state */
     COOP__F_ENDED = 1u << 12,       /* exit_status is set and time2run is no longer kept */
     COOP__F_CALLS_OOM = 1u << 13,   /* a call found no memory for the call record */
-    COOP__F_IN_HEAP = 1u << 14      /* holds a heap entry that is not indexed (a timer's) */
+    COOP__F_IN_HEAP = 1u << 14 /* holds a heap entry that is not indexed (a timer's); in the timer list */
 };
 
 /* One signal registration; lives in its task's regs array. */
@@ -216,13 +216,14 @@ struct coop_task {
         uint64_t time2run_ns; /* when it is next due (the queue key) */
         int64_t exit_status;  /* once COOP__F_ENDED */
     };
-    uint32_t tid;              /* unique per scheduler, never reused, from 1 */
-    uint32_t heap_idx;         /* index of its heap entry, or COOP__NO_INDEX */
-    struct coop__calls *calls; /* NULL until the first call */
-#if !COOP_CONFIG_HEAP_KEYS
-    uint32_t qkey; /* while it holds a heap entry: prio << 24 | seq, the key after time2run */
+    uint32_t tid; /* unique per scheduler, never reused, from 1 */
+#if COOP_CONFIG_HEAP_KEYS
+    uint32_t heap_idx; /* index of its heap entry, or COOP__NO_INDEX */
+#else
+    uint32_t qkey; /* while in the timer list: prio << 24 | seq, the key after time2run */
 #endif
-    /* 8-aligned: on 32-bit targets the fields above end at 36 bytes (40 with qkey). */
+    struct coop__calls *calls; /* NULL until the first call */
+    /* 8-aligned: on 32-bit targets the fields above end at 36 bytes. */
     _Alignas(8) unsigned char state[];
 };
 
@@ -246,31 +247,6 @@ struct coop__heap_entry {
 };
 #define COOP__PS_INDEXED UINT64_C(1)
 #define COOP__SEQ_LIMIT (UINT64_C(1) << 55) /* seqs, the hook's included, stay below */
-static inline uint64_t coop__entry_time(const struct coop__heap_entry *e) { return e->t; }
-static inline int coop__entry_prio(const struct coop__heap_entry *e) { return (int)(e->ps >> 56); }
-#else
-/*
- * Without heap keys, an entry is its task alone and the key is read from
- * the record: (time2run_ns, qkey), qkey = prio << 24 | seq.  qkey keeps
- * the prio the task was queued with, which a change of prio must not
- * move.  Every entry is indexed and a task leaves the heap as soon as it
- * is dispatched or ended, so an entry's record never changes its key
- * while in the heap.  There are no chains.  When seqs reach the limit,
- * those in the heap are renumbered from 0 in their order (queue.c).
- */
-struct coop__heap_entry {
-    coop_task *task;
-};
-#ifndef COOP__SEQ_BITS
-#define COOP__SEQ_BITS 24 /* a test build lowers it, so that renumbering happens often */
-#endif
-#if COOP__SEQ_BITS > 24
-#error "COOP__SEQ_BITS must leave 8 bits of the queue key for the prio"
-#endif
-#define COOP__SEQ_LIMIT (UINT32_C(1) << COOP__SEQ_BITS) /* seqs, the hook's included, stay below */
-static inline uint64_t coop__entry_time(const struct coop__heap_entry *e) { return e->task->time2run_ns; }
-static inline int coop__entry_prio(const struct coop__heap_entry *e) { return (int)(e->task->qkey >> 24); }
-#endif
 
 /*
  * A 4-ary min-heap on (t, ps).  An entry's task is the head of a chain:
@@ -285,6 +261,39 @@ struct coop__heap {
     struct coop__heap_entry *v;
     uint32_t n, cap;
 };
+#define COOP__TOP_TIME(s) ((s)->heap.v[0].t)
+#define COOP__TOP_PRIO(s) ((int)((s)->heap.v[0].ps >> 56))
+#define COOP__TOP_TASK(s) ((s)->heap.v[0].task)
+/* Whether the task holds an entry it can leave at once: a timeout's, or a stale one. */
+#define COOP__INDEXED(t) ((t)->heap_idx != COOP__NO_INDEX)
+#else
+/*
+ * Without heap keys, the "heap" is a list of the tasks themselves, linked
+ * through `next` in the order of their keys, (time2run_ns, qkey) with
+ * qkey = prio << 24 | seq: queueing walks it, which suits a few tasks,
+ * and it costs no memory beyond the records.  qkey keeps the prio the
+ * task was queued with, which a change of prio must not move.  A task in
+ * the list has COOP__F_IN_HEAP and leaves it as soon as it is dispatched
+ * or ended, so no dead task and no changed key is ever in it.  When seqs
+ * reach the limit they are renumbered by position (queue.c): tasks with
+ * equal times and prios are in seq order, so their order holds.
+ */
+#ifndef COOP__SEQ_BITS
+#define COOP__SEQ_BITS 24 /* a test build lowers it, so that renumbering happens often */
+#endif
+#if COOP__SEQ_BITS > 24
+#error "COOP__SEQ_BITS must leave 8 bits of the queue key for the prio"
+#endif
+#define COOP__SEQ_LIMIT (UINT32_C(1) << COOP__SEQ_BITS) /* seqs, the hook's included, stay below */
+struct coop__heap {
+    coop_task *head; /* the smallest key first; NULL when empty */
+    uint32_t n;
+};
+#define COOP__TOP_TIME(s) ((s)->heap.head->time2run_ns)
+#define COOP__TOP_PRIO(s) ((int)((s)->heap.head->qkey >> 24))
+#define COOP__TOP_TASK(s) ((s)->heap.head)
+#define COOP__INDEXED(t) (((t)->flags & COOP__F_IN_HEAP) != 0)
+#endif
 
 /* A chain that may still be appended to: its key and its last task. */
 struct coop__chain_slot {

@@ -250,32 +250,26 @@ int coop__heap_verify(const coop_sched *s)
 
 #else /* !COOP_CONFIG_HEAP_KEYS */
 
+/* The order of the timer list: (time2run, prio, seq). */
+static bool key_less(const coop_task *a, const coop_task *b)
+{
+    return a->time2run_ns < b->time2run_ns || (a->time2run_ns == b->time2run_ns && a->qkey < b->qkey);
+}
+
 /*
- * Gives the tasks in the heap the seqs 0, 1, ... in the order of their
- * old ones, which keeps every order between them.  Quadratic, but it runs
- * once per 2^24 insertions and only a few tasks are meant to share this
- * heap.  The k-th smallest of distinct seqs is at least k, so the entries
- * already renumbered are never taken again.
+ * Gives the tasks in the list the seqs 0, 1, ... by position.  Tasks
+ * with equal times and prios are in seq order, and seqs only rank those,
+ * so every order holds; new seqs start above them.
  */
 static void renumber(coop_sched *s)
 {
-    struct coop__heap *h = &s->heap;
     uint32_t k = 0;
-    for (uint32_t prev = 0; k < h->n; k++) {
-        coop_task *min = NULL;
-        for (uint32_t i = 0; i < h->n; i++) {
-            coop_task *t = h->v[i].task;
-            uint32_t seq = t->qkey & (COOP__SEQ_LIMIT - 1);
-            if ((k == 0 || seq > prev) && (!min || seq < (min->qkey & (COOP__SEQ_LIMIT - 1))))
-                min = t;
-        }
-        prev = min->qkey & (COOP__SEQ_LIMIT - 1);
-        min->qkey = (min->qkey & ~(COOP__SEQ_LIMIT - 1)) | k;
-    }
+    for (coop_task *t = s->heap.head; t; t = t->next)
+        t->qkey = (t->qkey & ~(COOP__SEQ_LIMIT - 1)) | k++;
     s->next_seq = k;
 }
 
-/* Queues the task in the heap under (time2run, prio, seq); every entry is indexed and there are no chains. */
+/* Queues the task in the list under (time2run, prio, seq), behind every smaller key. */
 void coop__enqueue_heap(coop_sched *s, coop_task *t)
 {
     if (s->next_seq == COOP__SEQ_LIMIT && !s->seq_hook)
@@ -288,48 +282,67 @@ void coop__enqueue_heap(coop_sched *s, coop_task *t)
         t->flags |= COOP__F_LATE;
     else
         t->flags &= (uint16_t)~COOP__F_LATE;
-    t->next = NULL;
     if (t->where != COOP__BLOCKED)
         t->where = COOP__TIMED;
-    coop__heap_push(&s->heap, t, (uint32_t)t->prio << 24 | (uint32_t)seq);
+    t->qkey = (uint32_t)t->prio << 24 | (uint32_t)seq;
+    coop_task **pp = &s->heap.head;
+    while (*pp && !key_less(t, *pp))
+        pp = &(*pp)->next;
+    t->next = *pp;
+    *pp = t;
+    t->flags |= COOP__F_IN_HEAP;
+    s->heap.n++;
 }
 
-/* Takes the task out of the heap if it holds an entry. */
+/* Takes the task out of the list if it is in it. */
 void coop__dequeue(coop_sched *s, coop_task *t)
 {
-    if (t->heap_idx != COOP__NO_INDEX)
-        coop__heap_del(&s->heap, t);
+    if (!(t->flags & COOP__F_IN_HEAP))
+        return;
+    coop_task **pp = &s->heap.head;
+    while (*pp != t)
+        pp = &(*pp)->next;
+    *pp = t->next;
+    t->next = NULL;
+    t->flags &= (uint16_t)~COOP__F_IN_HEAP;
+    s->heap.n--;
 }
 
-/* Every task in the heap is live: an ended one left it at once. */
-coop_task *coop__heap_top(coop_sched *s) { return s->heap.n ? s->heap.v[0].task : NULL; }
+/* Every task in the list is live: an ended one left it at once. */
+coop_task *coop__heap_top(coop_sched *s) { return s->heap.head; }
 
-/* Takes the task at the top out of the heap for dispatch; it holds no entry while it runs. */
+/* Takes the first task out of the list for dispatch. */
 coop_task *coop__heap_take_top(coop_sched *s)
 {
-    coop_task *t = s->heap.v[0].task;
-    coop__heap_del(&s->heap, t);
+    coop_task *t = s->heap.head;
+    s->heap.head = t->next;
+    t->next = NULL;
+    t->flags &= (uint16_t)~COOP__F_IN_HEAP;
+    s->heap.n--;
     return t;
 }
 
-/* Nothing dead stays in this heap. */
+/* Nothing dead stays in the list. */
 void coop__heap_compact(coop_sched *s) { coop_assert(s->heap_dead == 0); }
 
-/* The heap's order and back-pointers. */
+void coop__heap_free(coop_sched *s, struct coop__heap *h)
+{
+    (void)s;
+    coop_assert(h->head == NULL);
+    h->n = 0;
+}
+
+/* The list's order and count, and its tasks' flags. */
 int coop__heap_verify(const coop_sched *s)
 {
-    const struct coop__heap *h = &s->heap;
-    for (uint32_t i = 0; i < h->n; i++) {
-        const struct coop__heap_entry *e = &h->v[i];
-        const coop_task *t = e->task, *up = i > 0 ? h->v[(i - 1) / 4].task : NULL;
-        if (up)
-            coop_assert(up->time2run_ns < t->time2run_ns ||
-                        (up->time2run_ns == t->time2run_ns && up->qkey < t->qkey));
-        coop_assert(t->heap_idx == i && t->next == NULL &&
-                    !(t->flags & (COOP__F_IN_HEAP | COOP__F_IN_CHAIN)));
+    uint32_t n = 0;
+    for (const coop_task *t = s->heap.head; t; t = t->next, n++) {
+        if (t->next)
+            coop_assert(key_less(t, t->next));
+        coop_assert((t->flags & COOP__F_IN_HEAP) && !(t->flags & (COOP__F_IN_CHAIN | COOP__F_IN_RING)));
         coop_assert(t->where == COOP__TIMED || t->where == COOP__BLOCKED);
     }
-    coop_assert(s->heap_dead == 0 && s->stale == NULL);
+    coop_assert(n == s->heap.n && s->heap_dead == 0 && s->stale == NULL);
     return 0;
 }
 

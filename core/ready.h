@@ -135,7 +135,7 @@ static inline void coop__promote(struct coop__heap_entry *e, coop_task *next)
  */
 static inline void coop__enqueue_inline(coop_sched *s, coop_task *t)
 {
-    coop_assert(t->heap_idx == COOP__NO_INDEX || t == s->stale);
+    coop_assert(!COOP__INDEXED(t) || t == s->stale);
     coop_assert(!(t->flags & (COOP__F_IN_RING | COOP__F_IN_CHAIN)));
     if (t->where != COOP__BLOCKED && !s->seq_hook) {
         if (t->time2run_ns == s->now_ns && coop__has_ring(t->prio)) {

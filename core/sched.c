@@ -369,8 +369,7 @@ int coop_verify(const coop_sched *s)
         coop_assert(t->where != COOP__DEAD && t->where != COOP__DETACHED && !(t->flags & COOP__F_ENDED));
         coop_assert(t->prio >= COOP_PRIO_HIGHEST && t->prio <= COOP_PRIO_LOWEST);
         if (t->where == COOP__TIMED)
-            coop_assert((t->flags & (COOP__F_IN_HEAP | COOP__F_IN_CHAIN)) ||
-                        (!COOP_CONFIG_HEAP_KEYS && t->heap_idx != COOP__NO_INDEX));
+            coop_assert(t->flags & (COOP__F_IN_HEAP | COOP__F_IN_CHAIN));
         if (t->where == COOP__READY)
             coop_assert(t->flags & COOP__F_IN_RING);
         const struct coop__calls *c = t->calls;
@@ -446,7 +445,7 @@ size_t coop_task_describe_wait(const coop_task *t, char *buf, size_t len)
                 coop__buf_uint(&b, (uint64_t)c->fds[i].fd);
             }
         }
-        if (t->heap_idx != COOP__NO_INDEX) {
+        if (COOP__INDEXED(t)) {
             coop__buf_str(&b, " (timeout at ");
             coop__buf_uint(&b, t->time2run_ns);
             coop__buf_str(&b, " ns)");

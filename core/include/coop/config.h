@@ -29,11 +29,11 @@
 #endif
 
 /*
- * 1: a heap entry caches its task's key (24 bytes where pointers have 4),
- * and periodic tasks sharing a grid chain behind one entry, so sifting a
- * big heap never touches a task record.  0: an entry is the task pointer
- * alone and the key is read from the record, which saves 20 bytes per task
- * on 32-bit targets; meant for a few tasks.
+ * 1: timers wait in a heap whose entries cache their task's key (24 bytes
+ * where pointers have 4), and periodic tasks sharing a grid chain behind
+ * one entry, so sifting a big heap never touches a task record.  0: they
+ * wait in a list through their records, sorted by walking it, which costs
+ * no memory beyond the records; meant for a few tasks.
  */
 #ifndef COOP_CONFIG_HEAP_KEYS
 #define COOP_CONFIG_HEAP_KEYS 1

@@ -178,8 +178,7 @@ typedef struct coop_task_spec {
  * task record (48 bytes, or 40 with 4-byte pointers), so this is one
  * addition, not a call; the core checks the offset at compile time.
  */
-/* Where pointers have 8 bytes, the record's 32-bit queue key of a build without heap keys takes 8 more. */
-#define COOP__STATE_OFFSET (sizeof(void *) >= 8 ? (COOP_CONFIG_HEAP_KEYS ? 48u : 56u) : 40u)
+#define COOP__STATE_OFFSET (sizeof(void *) >= 8 ? 48u : 40u)
 static inline void *coop_state(coop_task *t) { return (unsigned char *)(void *)t + COOP__STATE_OFFSET; }
 
 COOP_API uint32_t coop_task_tid(const coop_task *t);
