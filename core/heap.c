@@ -1,6 +1,9 @@
 /* The timer heap: a 4-ary min-heap of entries keyed by (time2run, prio << 56 | seq << 1 | indexed). */
 #include "internal.h"
 
+/* A build without heap keys queues timers in a list instead (queue.c). */
+#if COOP_CONFIG_HEAP_KEYS
+
 /*
  * Four children per node halve the depth of a binary heap, and the four
  * keys sit in one or two cache lines, so sift-down touches less memory.
@@ -157,3 +160,4 @@ void coop__heap_free(coop_sched *s, struct coop__heap *h)
     h->v = NULL;
     h->n = h->cap = 0;
 }
+#endif

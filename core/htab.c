@@ -21,6 +21,7 @@ uint32_t coop__hash_bytes(const void *p, size_t n)
     return h;
 }
 
+#if COOP_CONFIG_HASH_TABLES
 struct coop__hnode *coop__htab_bucket(const struct coop__htab *h, uint32_t hash)
 {
     return h->cap ? h->v[hash & (h->cap - 1)] : NULL;
@@ -88,3 +89,50 @@ void coop__htab_free(coop_sched *s, struct coop__htab *h)
     coop__free(s, h->v, (size_t)h->cap * sizeof(*h->v));
     *h = (struct coop__htab){ 0 };
 }
+#else
+
+struct coop__hnode *coop__htab_bucket(const struct coop__htab *h, uint32_t hash)
+{
+    (void)hash;
+    return h->head;
+}
+
+/* A list never needs room. */
+int coop__htab_reserve(coop_sched *s, struct coop__htab *h)
+{
+    (void)s;
+    (void)h;
+    return 0;
+}
+
+void coop__htab_insert(struct coop__htab *h, struct coop__hnode *e)
+{
+    e->chain = h->head;
+    h->head = e;
+    h->n++;
+}
+
+void coop__htab_remove(struct coop__htab *h, struct coop__hnode *e)
+{
+    struct coop__hnode **pp = &h->head;
+    while (*pp != e)
+        pp = &(*pp)->chain;
+    *pp = e->chain;
+    h->n--;
+}
+
+/* Visits every node (for freeing and checking only); the visitor may free the node. */
+void coop__htab_each(const struct coop__htab *h, void (*fn)(void *ctx, struct coop__hnode *e), void *ctx)
+{
+    for (struct coop__hnode *e = h->head, *next; e; e = next) {
+        next = e->chain;
+        fn(ctx, e);
+    }
+}
+
+void coop__htab_free(coop_sched *s, struct coop__htab *h)
+{
+    (void)s;
+    *h = (struct coop__htab){ 0 };
+}
+#endif

@@ -104,7 +104,7 @@ enum coop__flags {
     COOP__F_NAMED = 1u << 11,       /* the spec named it; the name follows the state */
     COOP__F_ENDED = 1u << 12,       /* exit_status is set and time2run is no longer kept */
     COOP__F_CALLS_OOM = 1u << 13,   /* a call found no memory for the call record */
-    COOP__F_IN_HEAP = 1u << 14      /* holds a heap entry that is not indexed (a timer's) */
+    COOP__F_IN_HEAP = 1u << 14 /* holds a heap entry that is not indexed (a timer's); in the timer list */
 };
 
 /* One signal registration; lives in its task's regs array. */
@@ -119,10 +119,18 @@ struct coop__hnode {
     struct coop__hnode *chain; /* next in its bucket */
     uint32_t hash;
 };
+#if COOP_CONFIG_HASH_TABLES
 struct coop__htab {
     struct coop__hnode **v; /* buckets; cap is a power of two, or 0 */
     uint32_t cap, n;
 };
+#else
+/* Without hash tables: one list, newest first, searched from its head like a single bucket. */
+struct coop__htab {
+    struct coop__hnode *head;
+    uint32_t n;
+};
+#endif
 
 /*
  * A named signal.  Waiters form a doubly linked list in registration
@@ -208,8 +216,12 @@ struct coop_task {
         uint64_t time2run_ns; /* when it is next due (the queue key) */
         int64_t exit_status;  /* once COOP__F_ENDED */
     };
-    uint32_t tid;              /* unique per scheduler, never reused, from 1 */
-    uint32_t heap_idx;         /* index of its heap entry, or COOP__NO_INDEX */
+    uint32_t tid; /* unique per scheduler, never reused, from 1 */
+#if COOP_CONFIG_HEAP_KEYS
+    uint32_t heap_idx; /* index of its heap entry, or COOP__NO_INDEX */
+#else
+    uint32_t qkey; /* while in the timer list: prio << 24 | seq, the key after time2run */
+#endif
     struct coop__calls *calls; /* NULL until the first call */
     /* 8-aligned: on 32-bit targets the fields above end at 36 bytes. */
     _Alignas(8) unsigned char state[];
@@ -227,6 +239,7 @@ _Static_assert(offsetof(struct coop_task, state) == COOP__STATE_OFFSET,
  * a timeout's (its task may be woken early) and that of a task running
  * from the top (see coop_sched.stale).  A timer's entry is not indexed.
  */
+#if COOP_CONFIG_HEAP_KEYS
 struct coop__heap_entry {
     uint64_t t;  /* time2run_ns */
     uint64_t ps; /* prio << 56 | seq << 1 | indexed */
@@ -248,6 +261,39 @@ struct coop__heap {
     struct coop__heap_entry *v;
     uint32_t n, cap;
 };
+#define COOP__TOP_TIME(s) ((s)->heap.v[0].t)
+#define COOP__TOP_PRIO(s) ((int)((s)->heap.v[0].ps >> 56))
+#define COOP__TOP_TASK(s) ((s)->heap.v[0].task)
+/* Whether the task holds an entry it can leave at once: a timeout's, or a stale one. */
+#define COOP__INDEXED(t) ((t)->heap_idx != COOP__NO_INDEX)
+#else
+/*
+ * Without heap keys, the "heap" is a list of the tasks themselves, linked
+ * through `next` in the order of their keys, (time2run_ns, qkey) with
+ * qkey = prio << 24 | seq: queueing walks it, which suits a few tasks,
+ * and it costs no memory beyond the records.  qkey keeps the prio the
+ * task was queued with, which a change of prio must not move.  A task in
+ * the list has COOP__F_IN_HEAP and leaves it as soon as it is dispatched
+ * or ended, so no dead task and no changed key is ever in it.  When seqs
+ * reach the limit they are renumbered by position (queue.c): tasks with
+ * equal times and prios are in seq order, so their order holds.
+ */
+#ifndef COOP__SEQ_BITS
+#define COOP__SEQ_BITS 24 /* a test build lowers it, so that renumbering happens often */
+#endif
+#if COOP__SEQ_BITS > 24
+#error "COOP__SEQ_BITS must leave 8 bits of the queue key for the prio"
+#endif
+#define COOP__SEQ_LIMIT (UINT32_C(1) << COOP__SEQ_BITS) /* seqs, the hook's included, stay below */
+struct coop__heap {
+    coop_task *head; /* the smallest key first; NULL when empty */
+    uint32_t n;
+};
+#define COOP__TOP_TIME(s) ((s)->heap.head->time2run_ns)
+#define COOP__TOP_PRIO(s) ((int)((s)->heap.head->qkey >> 24))
+#define COOP__TOP_TASK(s) ((s)->heap.head)
+#define COOP__INDEXED(t) (((t)->flags & COOP__F_IN_HEAP) != 0)
+#endif
 
 /* A chain that may still be appended to: its key and its last task. */
 struct coop__chain_slot {
@@ -354,7 +400,9 @@ struct coop_sched {
 
     struct coop__heap heap;
     uint32_t heap_dead; /* ended tasks still linked in the heap: entries' tasks or chained */
+#if COOP_CONFIG_HEAP_KEYS
     struct coop__chain_slot chains[COOP__CHAIN_CACHE];
+#endif
     struct coop__ring rings[COOP__NRINGS];
     uint64_t ring_bits[COOP__RING_WORDS]; /* bit p set when rings[p] is non-empty */
     struct coop__tasktab tab;
@@ -378,7 +426,9 @@ struct coop_sched {
     struct coop__call call;
 
     struct coop__htab kinds;
+#if COOP__SLAB_MAX > 0
     struct coop__slab_class slab[COOP__SLAB_CLASSES];
+#endif
     char label[16]; /* an automatic name formatted for a log line or trace event */
 
     int64_t poll_period_ns;

@@ -23,12 +23,13 @@ static coop_task *pick_general(coop_sched *s)
             }
         }
     }
-    if (s->heap.n && coop__heap_top(s) && s->heap.v[0].t <= s->now_ns) {
-        const struct coop__heap_entry *e = &s->heap.v[0];
-        int heap_prio = (int)(e->ps >> 56);
-        if (!best || e->t < best->time2run_ns ||
-            (e->t == best->time2run_ns &&
-             (heap_prio < best_prio || (heap_prio == best_prio && !(e->task->flags & COOP__F_LATE)))))
+    if (s->heap.n && coop__heap_top(s) && COOP__TOP_TIME(s) <= s->now_ns) {
+        int heap_prio = COOP__TOP_PRIO(s);
+        uint64_t heap_t = COOP__TOP_TIME(s);
+        if (!best || heap_t < best->time2run_ns ||
+            (heap_t == best->time2run_ns &&
+             (heap_prio < best_prio ||
+              (heap_prio == best_prio && !(COOP__TOP_TASK(s)->flags & COOP__F_LATE)))))
             return coop__take_top(s);
     }
     if (best) {
@@ -82,13 +83,13 @@ static inline coop_task *pick(coop_sched *s)
     }
 #if COOP_CONFIG_RINGS == 0
     /* No rings: the heap's top is the whole order. */
-    if (s->heap.n && coop__heap_top(s) && s->heap.v[0].t <= s->now_ns)
+    if (s->heap.n && coop__heap_top(s) && COOP__TOP_TIME(s) <= s->now_ns)
         return coop__take_top(s);
     return NULL;
 #endif
     uint64_t b0 = s->ring_bits[0], b1 = COOP__RING_WORDS > 1 ? s->ring_bits[COOP__RING_WORDS - 1] : 0;
-    bool heap_due = s->heap.n && s->heap.v[0].t <= s->now_ns;
-    if (heap_due && !b0 && !b1 && s->heap.v[0].task->where != COOP__DEAD)
+    bool heap_due = s->heap.n && COOP__TOP_TIME(s) <= s->now_ns;
+    if (heap_due && !b0 && !b1 && COOP__TOP_TASK(s)->where != COOP__DEAD)
         return coop__take_top(s);
     if (!heap_due && !b1 && b0 && !(b0 & (b0 - 1))) {
         int p = coop__lowest_bit(b0);
@@ -251,11 +252,13 @@ static inline void dispatch(coop_sched *s, coop_task *t)
     } else {
         t->flags &= (uint16_t)~COOP__F_IN_STEP;
         coop__finish_step(s, t, r);
+#if COOP_CONFIG_HEAP_KEYS
         if (s->stale == t) {
             /* Not queued again (blocked, or ended): its old heap entry goes. */
             s->stale = NULL;
             coop__heap_del(&s->heap, t);
         }
+#endif
     }
     s->current = NULL;
 }
@@ -265,7 +268,7 @@ uint64_t coop_run_due(coop_sched *s, uint64_t now_ns, uint64_t max_steps)
     if (now_ns > s->now_ns)
         s->now_ns = now_ns;
     /* Killed timers hold their records until they reach the top; this bounds them (queue.c). */
-    if (s->heap_dead > 64 && s->heap_dead > s->tab.live)
+    if (COOP_CONFIG_HEAP_KEYS && s->heap_dead > 64 && s->heap_dead > s->tab.live)
         coop__heap_compact(s);
     uint64_t n = 0;
     bool outer = !s->running;
@@ -295,8 +298,8 @@ bool coop_next_due(coop_sched *s, uint64_t *due_ns)
             any = true;
         }
     }
-    if (s->heap.n && coop__heap_top(s) && s->heap.v[0].t < due) {
-        due = s->heap.v[0].t;
+    if (s->heap.n && coop__heap_top(s) && COOP__TOP_TIME(s) < due) {
+        due = COOP__TOP_TIME(s);
         any = true;
     }
     if (any && due_ns)

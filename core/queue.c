@@ -34,6 +34,7 @@
  * memory they hold.  Timeouts, whose tasks are often woken early, have
  * indexed entries and leave at once.
  */
+#if COOP_CONFIG_HEAP_KEYS
 static inline struct coop__chain_slot *chain_slot(coop_sched *s, uint64_t t)
 {
     return &s->chains[coop__chain_index(t)];
@@ -61,10 +62,13 @@ static coop_task *first_live(coop_sched *s, coop_task *n)
     return n;
 }
 
+#endif
+
 #ifdef __OPTIMIZE_SIZE__
 void coop__enqueue(coop_sched *s, coop_task *t) { coop__enqueue_inline(s, t); }
 #endif
 
+#if COOP_CONFIG_HEAP_KEYS
 /*
  * The heap half of coop__enqueue (ready.h), which has already appended
  * to any chain that could take the task: a new entry for a new chain, a
@@ -246,3 +250,103 @@ int coop__heap_verify(const coop_sched *s)
     }
     return 0;
 }
+
+#else /* !COOP_CONFIG_HEAP_KEYS */
+
+/* The order of the timer list: (time2run, prio, seq). */
+static bool key_less(const coop_task *a, const coop_task *b)
+{
+    return a->time2run_ns < b->time2run_ns || (a->time2run_ns == b->time2run_ns && a->qkey < b->qkey);
+}
+
+/*
+ * Gives the tasks in the list the seqs 0, 1, ... by position.  Tasks
+ * with equal times and prios are in seq order, and seqs only rank those,
+ * so every order holds; new seqs start above them.
+ */
+static void renumber(coop_sched *s)
+{
+    uint32_t k = 0;
+    for (coop_task *t = s->heap.head; t; t = t->next)
+        t->qkey = (t->qkey & ~(COOP__SEQ_LIMIT - 1)) | k++;
+    s->next_seq = k;
+}
+
+/* Queues the task in the list under (time2run, prio, seq), behind every smaller key. */
+void coop__enqueue_heap(coop_sched *s, coop_task *t)
+{
+    if (s->next_seq == COOP__SEQ_LIMIT && !s->seq_hook)
+        renumber(s);
+    uint64_t seq = s->next_seq++;
+    if (s->seq_hook)
+        seq = s->seq_hook(s->seq_ctx, seq);
+    coop_assert(seq < COOP__SEQ_LIMIT);
+    if (t->time2run_ns < s->now_ns)
+        t->flags |= COOP__F_LATE;
+    else
+        t->flags &= (uint16_t)~COOP__F_LATE;
+    if (t->where != COOP__BLOCKED)
+        t->where = COOP__TIMED;
+    t->qkey = (uint32_t)t->prio << 24 | (uint32_t)seq;
+    coop_task **pp = &s->heap.head;
+    while (*pp && !key_less(t, *pp))
+        pp = &(*pp)->next;
+    t->next = *pp;
+    *pp = t;
+    t->flags |= COOP__F_IN_HEAP;
+    s->heap.n++;
+}
+
+/* Takes the task out of the list if it is in it. */
+void coop__dequeue(coop_sched *s, coop_task *t)
+{
+    if (!(t->flags & COOP__F_IN_HEAP))
+        return;
+    coop_task **pp = &s->heap.head;
+    while (*pp != t)
+        pp = &(*pp)->next;
+    *pp = t->next;
+    t->next = NULL;
+    t->flags &= (uint16_t)~COOP__F_IN_HEAP;
+    s->heap.n--;
+}
+
+/* Every task in the list is live: an ended one left it at once. */
+coop_task *coop__heap_top(coop_sched *s) { return s->heap.head; }
+
+/* Takes the first task out of the list for dispatch. */
+coop_task *coop__heap_take_top(coop_sched *s)
+{
+    coop_task *t = s->heap.head;
+    s->heap.head = t->next;
+    t->next = NULL;
+    t->flags &= (uint16_t)~COOP__F_IN_HEAP;
+    s->heap.n--;
+    return t;
+}
+
+/* Nothing dead stays in the list. */
+void coop__heap_compact(coop_sched *s) { coop_assert(s->heap_dead == 0); }
+
+void coop__heap_free(coop_sched *s, struct coop__heap *h)
+{
+    (void)s;
+    coop_assert(h->head == NULL);
+    h->n = 0;
+}
+
+/* The list's order and count, and its tasks' flags. */
+int coop__heap_verify(const coop_sched *s)
+{
+    uint32_t n = 0;
+    for (const coop_task *t = s->heap.head; t; t = t->next, n++) {
+        if (t->next)
+            coop_assert(key_less(t, t->next));
+        coop_assert((t->flags & COOP__F_IN_HEAP) && !(t->flags & (COOP__F_IN_CHAIN | COOP__F_IN_RING)));
+        coop_assert(t->where == COOP__TIMED || t->where == COOP__BLOCKED);
+    }
+    coop_assert(n == s->heap.n && s->heap_dead == 0 && s->stale == NULL);
+    return 0;
+}
+
+#endif

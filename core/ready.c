@@ -29,7 +29,7 @@ int coop__rings_verify(const coop_sched *s)
             if (!t->next)
                 coop_assert(t == r->tail);
             coop_assert(t->flags & COOP__F_IN_RING);
-            coop_assert(t->heap_idx == COOP__NO_INDEX);
+            coop_assert(!COOP__INDEXED(t));
             coop_assert(t->where == COOP__READY || t->where == COOP__DEAD);
             if (t->where != COOP__READY)
                 continue;

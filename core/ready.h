@@ -108,17 +108,23 @@ static inline bool coop__has_ring(int prio)
 #if COOP_CONFIG_RINGS >= 100
     (void)prio;
     return true;
+#elif COOP_CONFIG_RINGS == 0
+    /* Prios start at 1, so none has a ring; said outright, the ring code is left out. */
+    (void)prio;
+    return false;
 #else
     return prio <= COOP_CONFIG_RINGS;
 #endif
 }
 
+#if COOP_CONFIG_HEAP_KEYS
 /* The next task of a chain takes over its head's entry: key and seq stay. */
 static inline void coop__promote(struct coop__heap_entry *e, coop_task *next)
 {
     e->task = next;
     next->flags = (uint16_t)((next->flags & ~COOP__F_IN_CHAIN) | COOP__F_IN_HEAP);
 }
+#endif
 
 /*
  * Queues the task by its key (time2run, prio, seq): in a ring when it is
@@ -129,7 +135,7 @@ static inline void coop__promote(struct coop__heap_entry *e, coop_task *next)
  */
 static inline void coop__enqueue_inline(coop_sched *s, coop_task *t)
 {
-    coop_assert(t->heap_idx == COOP__NO_INDEX || t == s->stale);
+    coop_assert(!COOP__INDEXED(t) || t == s->stale);
     coop_assert(!(t->flags & (COOP__F_IN_RING | COOP__F_IN_CHAIN)));
     if (t->where != COOP__BLOCKED && !s->seq_hook) {
         if (t->time2run_ns == s->now_ns && coop__has_ring(t->prio)) {
@@ -139,6 +145,7 @@ static inline void coop__enqueue_inline(coop_sched *s, coop_task *t)
             t->where = COOP__READY;
             return;
         }
+#if COOP_CONFIG_HEAP_KEYS
         struct coop__chain_slot *c = &s->chains[coop__chain_index(t->time2run_ns)];
         if (t->time2run_ns > s->now_ns && c->tail && c->t == t->time2run_ns && c->prio == t->prio) {
             if (t == s->stale)
@@ -150,6 +157,7 @@ static inline void coop__enqueue_inline(coop_sched *s, coop_task *t)
             c->tail = t;
             return;
         }
+#endif
     }
     coop__enqueue_heap(s, t);
 }
@@ -168,6 +176,7 @@ static inline void coop__enqueue(coop_sched *s, coop_task *t) { coop__enqueue_in
  */
 static inline coop_task *coop__take_top(coop_sched *s)
 {
+#if COOP_CONFIG_HEAP_KEYS
     struct coop__heap_entry *e = &s->heap.v[0];
     coop_task *t = e->task, *next = t->next;
     if (next && next->where != COOP__DEAD) {
@@ -177,6 +186,7 @@ static inline coop_task *coop__take_top(coop_sched *s)
         t->next = NULL;
         return t;
     }
+#endif
     return coop__heap_take_top(s);
 }
 

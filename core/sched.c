@@ -80,8 +80,9 @@ coop_sched *coop_sched_new(const coop_config *cfg)
         alloc = coop_allocator_libc();
 #else
         /* No default allocator without libc: a porting error, reported, never a silent NULL. */
-        coop__assert_fail("cfg->alloc.fn != NULL: a build without libc needs an allocator", __FILE__,
-                          __LINE__);
+        coop__assert_fail(
+            COOP_CONFIG_ASSERT_TEXT ? "cfg->alloc.fn != NULL: a build without libc needs an allocator" : "",
+            COOP_CONFIG_ASSERT_TEXT ? __FILE__ : "coop", __LINE__);
         return NULL;
 #endif
     }
@@ -457,7 +458,7 @@ size_t coop_task_describe_wait(const coop_task *t, char *buf, size_t len)
                 coop__buf_uint(&b, (uint64_t)c->fds[i].fd);
             }
         }
-        if (t->heap_idx != COOP__NO_INDEX) {
+        if (COOP__INDEXED(t)) {
             coop__buf_str(&b, " (timeout at ");
             coop__buf_uint(&b, t->time2run_ns);
             coop__buf_str(&b, " ns)");

@@ -61,6 +61,23 @@ size_t coop__block_size(size_t state_size, size_t name_bytes)
 
 static size_t round8(size_t n) { return (n + 7) & ~(size_t)7; }
 
+#if COOP__SLAB_MAX == 0
+/* Without slabs every block comes from the allocator, so none of the machinery below is built. */
+void *coop__block_alloc(coop_sched *s, size_t size) { return coop__alloc(s, round8(size)); }
+
+void coop__block_free(coop_sched *s, void *p, size_t size)
+{
+    if (p)
+        coop__free(s, p, round8(size));
+}
+
+void coop__blocks_trim(coop_sched *s, bool all)
+{
+    (void)s;
+    (void)all;
+}
+#else
+
 static int new_chunk(coop_sched *s, struct coop__slab_class *c, size_t size)
 {
     uint32_t blocks = c->next_blocks ? c->next_blocks : CHUNK_FIRST_BLOCKS;
@@ -137,3 +154,4 @@ void coop__blocks_trim(coop_sched *s, bool all)
         *c = (struct coop__slab_class){ 0 };
     }
 }
+#endif

@@ -73,7 +73,9 @@ int coop__task_build(coop_sched *s, const coop_task_spec *spec, coop_task **out)
     if (spec->period_ns < 0)
         t->flags |= COOP__F_ONCE;
     t->tid = s->next_tid++;
+#if COOP_CONFIG_HEAP_KEYS
     t->heap_idx = COOP__NO_INDEX;
+#endif
     /*
      * The start rules: an explicit positive start delay wins; otherwise a
      * periodic task waits one period and any other task starts now.  The
@@ -251,9 +253,12 @@ void coop__kill_all(coop_sched *s, uint32_t killer)
 int coop__join_prepare(coop_sched *s, coop_task *t)
 {
     coop_assert(t->where == COOP__DETACHED);
-    int err = coop__grow(s, (void **)&s->heap.v, &s->heap.cap, s->tab.live + 1, sizeof(*s->heap.v));
+    int err = 0;
+#if COOP_CONFIG_HEAP_KEYS
+    err = coop__grow(s, (void **)&s->heap.v, &s->heap.cap, s->tab.live + 1, sizeof(*s->heap.v));
     if (err)
         return err;
+#endif
     err = coop__tab_add(s, t);
     if (err)
         return err;

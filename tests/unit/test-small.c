@@ -1,6 +1,7 @@
 /* The small configuration (no libc, no streams, no rings, no slabs): what differs from the host build. */
 #include <criterion/criterion.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,4 +85,36 @@ Test(small, a_failure_report_is_cut_to_the_configured_line_length)
     cr_assert_eq(strlen(logged), COOP_CONFIG_LOG_LINE - 1, "%s", logged);
     cr_assert(strncmp(logged, "task a-task-with", 16) == 0, "%s", logged);
     coop_sched_free(s);
+}
+
+static int periodic(coop_task *t)
+{
+    COOP_BEGIN(t);
+    for (;;) {
+        COOP_YIELD(t);
+        h_log(t, "run");
+    }
+    COOP_END(t);
+}
+
+/*
+ * Ties are settled by seq, which the build without heap keys renumbers
+ * when it reaches its limit (every 64 insertions in the renumber-* tests):
+ * A and B, queued in that order for every tenth millisecond, keep running
+ * ahead of C, queued for the same times 5 ms later.
+ */
+Test(small, ties_keep_their_order_across_seq_renumbering)
+{
+    h_spawn("A", periodic, 0, 10, 10, 0);
+    h_spawn("B", periodic, 0, 10, 10, 0);
+    h_spawn("C", periodic, 0, 10, 5, 0);
+    h_run(500, 1000);
+    static char want[sizeof(H.log)];
+    size_t n = 0;
+    for (int ms = 5; ms <= 500; ms += 5) {
+        if (ms % 10 == 0)
+            n += (size_t)snprintf(want + n, sizeof(want) - n, "%d A run\n%d B run\n", ms, ms);
+        n += (size_t)snprintf(want + n, sizeof(want) - n, "%d C run\n", ms);
+    }
+    cr_assert_str_eq(H.log, want);
 }

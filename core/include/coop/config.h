@@ -28,6 +28,22 @@
 #define COOP_CONFIG_CHAIN_BITS 7
 #endif
 
+/*
+ * 1: timers wait in a heap whose entries cache their task's key (24 bytes
+ * where pointers have 4), and periodic tasks sharing a grid chain behind
+ * one entry, so sifting a big heap never touches a task record.  0: they
+ * wait in a list through their records, sorted by walking it, which costs
+ * no memory beyond the records; meant for a few tasks.
+ */
+#ifndef COOP_CONFIG_HEAP_KEYS
+#define COOP_CONFIG_HEAP_KEYS 1
+#endif
+
+/* 1: interned signal names and task kinds are found by hash; 0: by a linear search, for a few of them. */
+#ifndef COOP_CONFIG_HASH_TABLES
+#define COOP_CONFIG_HASH_TABLES 1
+#endif
+
 /* Blocks up to this many bytes (a multiple of 8) come from per-size slabs; 0: every block from the allocator. */
 #ifndef COOP_CONFIG_SLAB_MAX
 #define COOP_CONFIG_SLAB_MAX 512

@@ -29,7 +29,9 @@ typedef bool (*coop_fault_fn)(void *ctx, const char *site, uint32_t tid);
  * A tie-order hook: returns the sequence number a queued task gets in
  * place of the next counter value, so that a simulator can permute tasks
  * due at the same instant with the same prio.  Values must be below
- * 2^55.  With a hook set, every task is queued in the heap.
+ * 2^55, or 2^24 in a build without heap keys (COOP_CONFIG_HEAP_KEYS),
+ * where the counter is not renumbered while a hook is set.  With a hook
+ * set, every task is queued in the heap.
  */
 typedef uint64_t (*coop_seq_fn)(void *ctx, uint64_t counter);
 /*
