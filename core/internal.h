@@ -375,8 +375,10 @@ struct coop_sched {
     coop_seq_fn seq_hook;
     void *seq_ctx;
     const coop_task *seq_task; /* the task being keyed, during a seq hook call only */
-    coop_pick_fn pick_hook;    /* NULL: ties run in seq order; set only with seq_hook */
+#if COOP_CONFIG_TIE_HOOK
+    coop_pick_fn pick_hook; /* NULL: ties run in seq order; set only with seq_hook */
     void *pick_ctx;
+#endif
 
     uint64_t now_ns; /* the clock as last read; never decreases */
     uint64_t next_seq;

@@ -31,7 +31,7 @@ void coop_task_wait_info(const coop_task *t, coop_wait_info *out)
         break;
     }
     out->where = COOP_WHERE_BLOCKED;
-    if (t->heap_idx != COOP__NO_INDEX) {
+    if (COOP__INDEXED(t)) {
         out->has_deadline = true;
         out->deadline_ns = t->time2run_ns;
     }

@@ -45,16 +45,18 @@ static coop_task *pick_general(coop_sched *s)
  * the others are queued again in the order they were taken, so with the
  * seq hook's fresh numbers they keep their order among themselves.
  */
+#if COOP_CONFIG_TIE_HOOK
 static coop_task *pick_tie(coop_sched *s)
 {
-    if (!s->heap.n || !coop__heap_top(s) || s->heap.v[0].t > s->now_ns)
+    if (!s->heap.n || !coop__heap_top(s) || COOP__TOP_TIME(s) > s->now_ns)
         return NULL;
     coop_task *tie[COOP_PICK_MAX];
     uint32_t tids[COOP_PICK_MAX];
-    uint64_t t0 = s->heap.v[0].t, prio0 = s->heap.v[0].ps >> 56;
+    uint64_t t0 = COOP__TOP_TIME(s);
+    int prio0 = COOP__TOP_PRIO(s);
     uint32_t n = 0;
-    while (n < COOP_PICK_MAX && s->heap.n && coop__heap_top(s) && s->heap.v[0].t == t0 &&
-           s->heap.v[0].ps >> 56 == prio0) {
+    while (n < COOP_PICK_MAX && s->heap.n && coop__heap_top(s) && COOP__TOP_TIME(s) == t0 &&
+           COOP__TOP_PRIO(s) == prio0) {
         coop_task *t = coop__take_top(s);
         if (t == s->stale)
             coop__dequeue(s, t);
@@ -68,6 +70,7 @@ static coop_task *pick_tie(coop_sched *s)
             coop__enqueue(s, tie[i]);
     return tie[k];
 }
+#endif
 
 /*
  * The common cases get short paths, without comparisons: one non-empty
@@ -76,11 +79,13 @@ static coop_task *pick_tie(coop_sched *s)
  */
 static inline coop_task *pick(coop_sched *s)
 {
+#if COOP_CONFIG_TIE_HOOK
     if (s->pick_hook) {
         coop_task *t = pick_tie(s);
         if (t)
             return t;
     }
+#endif
 #if COOP_CONFIG_RINGS == 0
     /* No rings: the heap's top is the whole order. */
     if (s->heap.n && coop__heap_top(s) && COOP__TOP_TIME(s) <= s->now_ns)

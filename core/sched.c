@@ -106,9 +106,13 @@ coop_sched *coop_sched_new(const coop_config *cfg)
     s->fault_ctx = cfg->fault_ctx;
     s->seq_hook = cfg->seq;
     s->seq_ctx = cfg->seq_ctx;
+#if COOP_CONFIG_TIE_HOOK
     coop_assert(!cfg->pick || cfg->seq);
     s->pick_hook = cfg->pick;
     s->pick_ctx = cfg->pick_ctx;
+#else
+    coop_assert(!cfg->pick); /* the build leaves the tie-choice hook out */
+#endif
     s->next_tid = 1;
     s->poll_period_ns = COOP_MS(100);
     s->now_ns = s->clock.ops->now_ns(s->clock.ctx);

@@ -44,6 +44,11 @@
 #define COOP_CONFIG_HASH_TABLES 1
 #endif
 
+/* 1: coop_config.pick, the tie-choice hook that exploration drives, is honoured; 0: left out (it must be NULL). */
+#ifndef COOP_CONFIG_TIE_HOOK
+#define COOP_CONFIG_TIE_HOOK 1
+#endif
+
 /* Blocks up to this many bytes (a multiple of 8) come from per-size slabs; 0: every block from the allocator. */
 #ifndef COOP_CONFIG_SLAB_MAX
 #define COOP_CONFIG_SLAB_MAX 512

@@ -40,7 +40,8 @@ typedef uint64_t (*coop_seq_fn)(void *ctx, uint64_t counter);
  * in the order the ready order would take them).  The rest keep their
  * order.  Exploration strategies drive the schedule through it.  It
  * needs a seq hook as well, so that every task is in the heap, and it
- * sees at most COOP_PICK_MAX tasks of a tie.
+ * sees at most COOP_PICK_MAX tasks of a tie.  A build with
+ * COOP_CONFIG_TIE_HOOK 0 (coop/config.h) leaves it out: pick must be NULL.
  */
 typedef uint32_t (*coop_pick_fn)(void *ctx, const uint32_t *tids, uint32_t n);
 #define COOP_PICK_MAX 16
