@@ -83,25 +83,6 @@ int coop_buggy_retry_start(coop_sched *s, const coop_program_env *env, int argc,
     if (!w)
         return -COOP_ENOMEM;
     w->fixed = buggy_fixed(argc, argv);
-    w->hold.users = 2;
     struct io init = { env, w, 0 };
-    coop_task_spec a = { .step = sender,
-                         .name = "sender",
-                         .state_size = sizeof(init),
-                         .init = &init,
-                         .time2run_ns = COOP_MS(10) };
-    coop_task_spec b = { .step = receiver,
-                         .name = "receiver",
-                         .state_size = sizeof(init),
-                         .init = &init,
-                         .time2run_ns = COOP_MS(10) };
-    int64_t r = coop_spawn(s, &a);
-    if (r < 0) {
-        free(w);
-        return (int)r;
-    }
-    r = coop_spawn(s, &b);
-    if (r < 0)
-        buggy_release(w);
-    return r < 0 ? (int)r : 0;
+    return buggy_spawn_two(s, w, &init, sizeof(init), sender, "sender", receiver, "receiver");
 }

@@ -92,23 +92,6 @@ int coop_buggy_window_start(coop_sched *s, const coop_program_env *env, int argc
     if (!w)
         return -COOP_ENOMEM;
     w->fixed = buggy_fixed(argc, argv);
-    w->hold.users = 2;
     struct io init = { env, w, 0 };
-    coop_task_spec d = {
-        .step = door, .name = "door", .state_size = sizeof(init), .init = &init, .time2run_ns = COOP_MS(10)
-    };
-    coop_task_spec c = { .step = cleaner,
-                         .name = "cleaner",
-                         .state_size = sizeof(init),
-                         .init = &init,
-                         .time2run_ns = COOP_MS(10) };
-    int64_t r = coop_spawn(s, &d);
-    if (r < 0) {
-        free(w);
-        return (int)r;
-    }
-    r = coop_spawn(s, &c);
-    if (r < 0)
-        buggy_release(w);
-    return r < 0 ? (int)r : 0;
+    return buggy_spawn_two(s, w, &init, sizeof(init), door, "door", cleaner, "cleaner");
 }
