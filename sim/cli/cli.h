@@ -45,6 +45,8 @@ int cli_parse_duration(const char *s, uint64_t *out);
 const char *cli_suggest(const char *word, const char *const *names, size_t n);
 /* Says what was wrong with arg, which getopt_long answered with ch ('?' or ':'), with a suggestion. */
 void cli_bad_option(const char *cmd, int ch, int optopt_, const char *arg, const struct option *longs);
+/* The one scenario left after the options, or NULL once it said (with the help) that there is none or more. */
+const char *cli_one_scenario(const char *cmd, int argc, char **argv, const char *help);
 /* Wall-clock durations, written the way virtual times are ("12ms", "1.5s"), rounded for people. */
 void cli_format_wall(uint64_t ns, char *buf, size_t len);
 

@@ -596,15 +596,9 @@ int cli_explore(struct cli *c, int argc, char **argv)
                 li >= 0 ? explore_options[li].name : "j");
         return CLI_USAGE;
     }
-    if (optind == argc) {
-        fprintf(stderr, "coop explore: error: no scenario given\n\n%s", explore_help);
+    e.path = cli_one_scenario("explore", argc, argv, explore_help);
+    if (!e.path)
         return CLI_USAGE;
-    }
-    if (optind + 1 < argc) {
-        fprintf(stderr, "coop explore: error: one scenario at a time\n");
-        return CLI_USAGE;
-    }
-    e.path = argv[optind];
     char err[COOP_SCN_MAX_ERR];
     if (coop_scenario_load(e.path, &e.scn, err, sizeof(err))) {
         fprintf(stderr, "%s\n", err);

@@ -152,6 +152,19 @@ void cli_bad_option(const char *cmd, int ch, int optopt_, const char *arg, const
                 cmd);
 }
 
+const char *cli_one_scenario(const char *cmd, int argc, char **argv, const char *help)
+{
+    if (optind == argc) {
+        fprintf(stderr, "coop %s: error: no scenario given\n\n%s", cmd, help);
+        return NULL;
+    }
+    if (optind + 1 < argc) {
+        fprintf(stderr, "coop %s: error: one scenario at a time\n", cmd);
+        return NULL;
+    }
+    return argv[optind];
+}
+
 void cli_format_wall(uint64_t ns, char *buf, size_t len)
 {
     /*

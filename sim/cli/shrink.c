@@ -1217,15 +1217,9 @@ int cli_shrink_command(struct cli *c, int argc, char **argv)
                 li >= 0 ? shrink_options[li].name : "?");
         return CLI_USAGE;
     }
-    if (optind == argc) {
-        fprintf(stderr, "coop shrink: error: no scenario given\n\n%s", shrink_help);
+    const char *path = cli_one_scenario("shrink", argc, argv, shrink_help);
+    if (!path)
         return CLI_USAGE;
-    }
-    if (optind + 1 < argc) {
-        fprintf(stderr, "coop shrink: error: one scenario at a time\n");
-        return CLI_USAGE;
-    }
-    const char *path = argv[optind];
     cli_interrupt_install();
     struct cli_shrink_result r;
     uint64_t t0 = cli_now_ns();

@@ -5,6 +5,7 @@
 
 #include "coop/introspect.h"
 #include "coop/poller.h"
+#include "coop/scenario.h"
 #include "sim/private.h"
 
 /* ---- What the trace says about each task: since when it waits, and what woke it ---- */
@@ -101,17 +102,13 @@ void sim_waits_note(struct sim_node *n, const coop_trace_event *e)
 
 /* ---- Writing it ---- */
 
-/* A time as the scenario language writes it: "1.5s" is "1500ms". */
+/* A time as the scenario language writes it ("1.5s" is "1500ms"), with 0 as "0ms". */
 static const char *tm(uint64_t ns, char *buf, size_t len)
 {
-    if (ns && ns % 1000000000 == 0)
-        snprintf(buf, len, "%llus", (unsigned long long)(ns / 1000000000));
-    else if (ns % 1000000 == 0)
-        snprintf(buf, len, "%llums", (unsigned long long)(ns / 1000000));
-    else if (ns % 1000 == 0)
-        snprintf(buf, len, "%lluus", (unsigned long long)(ns / 1000));
+    if (ns)
+        coop_scn_format_time(ns, buf, len);
     else
-        snprintf(buf, len, "%lluns", (unsigned long long)ns);
+        snprintf(buf, len, "0ms");
     return buf;
 }
 
