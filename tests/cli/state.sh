@@ -41,6 +41,31 @@ no_wall "$tmp/out" | diff -u "$tmp/world-step11.out" - || fail "the world at ste
 expect_rc 0 "$coop" run ../scenarios/buggy-window.scn --seed 0 --faults 0x0 --schedule 0011111111111111 --until-step 16
 grep -q "^  task 1 door prio 10: ready, due at 10ms, since 10ms$" "$tmp/out" || fail "a task due by its own time"
 
+# What else a task waits on (any of several signals, a task, a connection being dialled) and what else
+# the network holds: scripted servers that accept, refuse and drop, a FIN queued behind unsent bytes,
+# and a connection not accepted yet.
+waits=cli/state/waits.scn
+expect_rc 0 "$coop" run "$waits" --until-step 26
+compare waits-step26
+grep -q "^  task 1 multi prio 10: blocked on signals 'a', 'b', since 0ms$" "$tmp/out" || fail "any of two signals"
+grep -q "^  task 2 waiter prio 10: blocked on task 1, since 10ms$" "$tmp/out" || fail "a task"
+grep -q "^  task 1 uplink prio 10: blocked on connect fd 3, timeout at 2s, since 0ms$" "$tmp/out" || fail "a dial"
+grep -q "^  peer server at every outside address port 1883 accepts (0 accepted)$" "$tmp/out" || fail "any address"
+grep -q "^  peer server at 10.9.0.3 port 8883 refuses (0 accepted)$" "$tmp/out" || fail "a refusing server"
+grep -q "^  peer server at 10.9.0.2 port 5683 drops (0 accepted)$" "$tmp/out" || fail "a dropping server"
+grep -q "^    peer c4 -> 10.0.0.1 fd 7: [0-9]* in flight, 4096 unread at the receiver \[fin-queued,not-reading\]$" \
+    "$tmp/out" || fail "a FIN behind unsent bytes"
+grep -q "^  conn 9 connecting: peer c6 -> 10.0.0.1 (not accepted yet) port 7000$" "$tmp/out" || fail "not accepted yet"
+# At the end: closed, reset by either side, and the error a reset leaves on the peer's end.
+expect_rc 0 "$coop" run "$waits" --until 2s
+compare waits-end
+grep -q "^    10.0.0.1 (closed) -> peer c3: 0 in flight, 0 unread at the receiver \[fin-sent,fin-received,closed\]$" \
+    "$tmp/out" || fail "a closed connection"
+grep -q "^    peer c2 -> 10.0.0.1 (closed): 0 in flight, 0 unread at the receiver \[reset\]$" "$tmp/out" ||
+    fail "a reset connection"
+grep -q "^    peer col -> 10.0.0.7 (closed): 0 in flight, 0 unread at the receiver \[reset,error\]$" "$tmp/out" ||
+    fail "a peer's error"
+
 # --until: everything due at or before the time has run, and the clock reads that time.
 expect_rc 0 "$coop" run "$world" --until 250ms
 grep -q "^STATE $world (stopped at 250ms after 10 steps" "$tmp/out" || fail "--until 250ms status"
@@ -69,7 +94,7 @@ grep -q "bad value '5' for --until" "$tmp/err" || fail "a bad time"
 expect_rc 2 "$coop" run "$world" "$world" --until-step 3
 grep -q "error: --until-step needs exactly one scenario (2 given)" "$tmp/err" || fail "several scenarios"
 expect_rc 2 "$coop" run cli/state --until 10ms
-grep -q "error: --until needs exactly one scenario (2 given)" "$tmp/err" || fail "a folder"
+grep -q "error: --until needs exactly one scenario (3 given)" "$tmp/err" || fail "a folder"
 expect_rc 2 "$coop" run "$world" --until 10ms --until-step 3
 grep -q "exclude each other" "$tmp/err" || fail "both stop points"
 expect_rc 2 "$coop" run "$world" --until 10ms --golden

@@ -132,6 +132,23 @@ Test(irq, sources_are_delivered_in_registration_order_with_their_raise_counts)
     cr_assert_str_eq(H.log, "0 U woken by uart, value 1\n0 B woken by button, value 2\n");
 }
 
+Test(irq, a_source_not_raised_since_its_last_delivery_wakes_nobody)
+{
+    cr_assert_eq(coop_irq_register(H.s, UART), 0);
+    cr_assert_eq(coop_irq_register(H.s, BUTTON), 1);
+    spawn_waiter("U", &UART);
+    spawn_waiter("B", &BUTTON);
+    h_run(0, 10);
+    coop_irq_raise(H.s, 1);
+    cr_assert_eq(coop_irq_deliver(H.s), 1);
+    h_run(0, 10);
+    cr_assert_str_eq(H.log, "0 B woken by button, value 1\n");
+    coop_irq_raise(H.s, 0);
+    cr_assert_eq(coop_irq_deliver(H.s), 1);
+    h_run(0, 10);
+    cr_assert_str_eq(H.log, "0 B woken by button, value 1\n0 U woken by uart, value 1\n");
+}
+
 Test(irq, registration_is_bounded_and_checked)
 {
     cr_assert_eq(coop_irq_register(H.s, NULL), -COOP_EINVAL);

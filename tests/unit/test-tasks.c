@@ -1,6 +1,7 @@
 /* Task calls: GetTaskRef, GetTaskDict, AddTask, CreateTask, KillTask, WaitTask, KillOs, Wait, exits. */
 #include <criterion/criterion.h>
 
+#include "coop/introspect.h"
 #include "harness.h"
 
 TestSuite(tasks, .init = h_setup, .fini = h_teardown);
@@ -397,6 +398,51 @@ static int waits_on_two(coop_task *t)
     COOP_BEGIN(t);
     COOP_CALL(t, coop_wait_signals(t, names, 2, COOP_MS(500)));
     COOP_END(t);
+}
+
+static coop_wait_info seen_in_step, seen_in_cleanup;
+
+static int looks_at_itself(coop_task *t)
+{
+    COOP_BEGIN(t);
+    coop_task_wait_info(t, &seen_in_step);
+    COOP_CALL(t, coop_wait_signal(t, "never", 0));
+    COOP_FINALLY(t);
+    coop_task_wait_info(t, &seen_in_cleanup);
+    COOP_END(t);
+}
+
+/* The parts behind the description: running in its own step, blocked, ended, and not added yet. */
+Test(tasks, wait_info_tells_running_blocked_ended_and_detached_apart)
+{
+    int64_t tid = h_spawn("self", looks_at_itself, 0, 10, 0, 0);
+    h_run(0, 10);
+    cr_assert_eq(seen_in_step.where, COOP_WHERE_RUNNING);
+    cr_assert_eq(seen_in_step.kind, COOP_WAITS_NOTHING);
+
+    coop_task *t = coop_task_find(H.s, (uint32_t)tid);
+    coop_wait_info info;
+    coop_task_wait_info(t, &info);
+    cr_assert_eq(info.where, COOP_WHERE_BLOCKED);
+    cr_assert_eq(info.kind, COOP_WAITS_SIGNAL);
+    cr_assert_eq(info.nsignals, 1);
+    cr_assert(!info.has_deadline);
+    cr_assert_str_eq(coop_task_wait_signal(t, 0), "never");
+    cr_assert_null(coop_task_wait_signal(t, 1));
+    cr_assert_eq(coop_task_wait_fd(t, 0, NULL, NULL), -1);
+
+    cr_assert_eq(coop_kill(H.s, (uint32_t)tid), 1);
+    cr_assert_eq(seen_in_cleanup.where, COOP_WHERE_ENDED);
+    cr_assert_eq(seen_in_cleanup.kind, COOP_WAITS_NOTHING);
+    cr_assert_eq(seen_in_cleanup.fd, -1);
+
+    coop_task *kid = coop_task_new(H.s, &(coop_task_spec){ .step = looks_at_itself, .name = "kid" });
+    cr_assert_not_null(kid);
+    coop_task_wait_info(kid, &info);
+    cr_assert_eq(info.where, COOP_WHERE_ENDED);
+    cr_assert_null(coop_task_wait_signal(kid, 0));
+    cr_assert_eq(coop_task_wait_fd(kid, 0, NULL, NULL), -1);
+    coop_task_discard(kid);
 }
 
 static const char *describe(int64_t tid)
